@@ -1,0 +1,350 @@
+"""The model adapter: one ``predict`` in a declared output space, whatever the model.
+
+Supported: scikit-learn classifiers and regressors (including Pipelines with a
+ColumnTransformer), LightGBM and XGBoost through their scikit-learn interfaces, LightGBM
+Boosters, InterpretML's Explainable Boosting models, and plain callables with a declared task.
+
+Output spaces
+-------------
+``"probability"``
+    Classifiers' ``predict_proba``. Binary classifiers give one output, the positive class
+    (``classes_[1]``); multiclass classifiers one output per class.
+``"log_odds"``
+    ``log(p / (1 - p))`` of the same probabilities. Where the model's own margin *is* the
+    log-odds (logistic regression, gradient boosting with log-loss, binary LightGBM / XGBoost
+    / EBM), the margin is used, so no precision is lost to rounding near 0 or 1. Elsewhere
+    probabilities are clipped to ``[1e-15, 1 - 1e-15]`` first.
+``"raw"``
+    Regressors' ``predict``; classifiers' decision margin (``decision_function``, LightGBM's
+    ``raw_score``, XGBoost's ``output_margin``). A classifier without a margin (a random forest)
+    has no raw space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .errors import ModelError, ModelNotFittedError
+
+OutputSpace = Literal["probability", "log_odds", "raw"]
+Task = Literal["classification", "regression"]
+ModelKind = Literal["sklearn", "lightgbm", "lightgbm_booster", "xgboost", "ebm", "callable"]
+OUTPUT_SPACES: tuple[str, ...] = ("probability", "log_odds", "raw")
+_EPS = 1e-15
+
+__all__ = ["OUTPUT_SPACES", "ModelAdapter", "OutputSpace", "Task"]
+
+
+def _module_root(obj: Any) -> str:
+    return type(obj).__module__.split(".")[0]
+
+
+def _final_step(model: Any) -> tuple[Any, Any | None]:
+    """Split an sklearn Pipeline into (final estimator, preprocessing prefix or None)."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        final = model.steps[-1][1]
+        if len(model.steps) == 1:
+            return final, None
+        return final, model[:-1]
+    return model, None
+
+
+def _kind_of(estimator: Any) -> ModelKind:
+    root = _module_root(estimator)
+    if root == "lightgbm":
+        return "lightgbm_booster" if type(estimator).__name__ == "Booster" else "lightgbm"
+    if root == "xgboost":
+        if type(estimator).__name__ == "Booster":
+            raise ModelError(
+                "a raw xgboost.Booster needs DMatrix input, which cannot be explained column by "
+                "column. Wrap it: use xgboost.XGBClassifier / XGBRegressor (e.g. fit through the "
+                "scikit-learn interface, or set model._Booster = booster)."
+            )
+        return "xgboost"
+    if root == "interpret":
+        return "ebm"
+    if hasattr(estimator, "fit") and (hasattr(estimator, "predict") or hasattr(estimator, "predict_proba")):
+        return "sklearn"
+    if callable(estimator):
+        return "callable"
+    raise ModelError(
+        f"cannot explain an object of type {type(estimator).__name__}: it is neither a fitted "
+        "estimator with predict / predict_proba nor a callable. Pass a fitted model, or a "
+        "function f(X) -> predictions together with task='classification' or 'regression'."
+    )
+
+
+def _check_fitted(model: Any) -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(model)
+    except NotFittedError as exc:
+        raise ModelNotFittedError(
+            f"this {type(model).__name__} is not fitted yet. Call model.fit(X_train, y_train) "
+            "before explaining it."
+        ) from exc
+    except TypeError:  # not an sklearn estimator: nothing to check
+        pass
+
+
+def _margin_is_log_odds(estimator: Any, kind: ModelKind) -> bool:
+    """Whether a binary classifier's decision margin equals the log-odds of predict_proba."""
+    if kind in ("lightgbm", "lightgbm_booster"):
+        return str(_lightgbm_objective(estimator)).startswith(("binary", "cross_entropy"))
+    if kind == "xgboost":
+        return str(estimator.get_params().get("objective") or "binary:logistic") == "binary:logistic"
+    if kind == "ebm":
+        return True
+    name = type(estimator).__name__
+    if name in ("LogisticRegression", "LogisticRegressionCV", "HistGradientBoostingClassifier"):
+        return True
+    if name == "GradientBoostingClassifier":
+        return getattr(estimator, "loss", "log_loss") == "log_loss"
+    if name == "SGDClassifier":
+        return getattr(estimator, "loss", "") == "log_loss"
+    return False
+
+
+def _lightgbm_objective(estimator: Any) -> str:
+    booster = estimator if type(estimator).__name__ == "Booster" else estimator.booster_
+    return str(booster.params.get("objective", ""))
+
+
+@dataclass(frozen=True)
+class ModelAdapter:
+    """A fitted model seen through one interface.
+
+    Build it with :meth:`from_model`; call :meth:`predict` with the model's own input (a
+    DataFrame or array in the columns it was fitted on) and an output space. Predictions are
+    always 2-D, ``(n_rows, n_outputs)``.
+    """
+
+    model: Any
+    kind: ModelKind
+    task: Task
+    classes: tuple[Any, ...] | None
+    estimator: Any
+    preprocessor: Any | None
+    feature_names: tuple[str, ...] | None
+    n_features: int | None
+
+    @classmethod
+    def from_model(
+        cls,
+        model: Any,
+        *,
+        task: Task | None = None,
+        class_names: Sequence[Any] | None = None,
+    ) -> ModelAdapter:
+        """Inspect ``model``: check it is fitted, find its task, classes and features."""
+        if model is None:
+            raise ModelError("model is None. Pass a fitted model or a prediction function.")
+        if task is not None and task not in ("classification", "regression"):
+            raise ModelError(f"task={task!r} is not known; use 'classification' or 'regression'.")
+        estimator, preprocessor = _final_step(model)
+        kind = _kind_of(estimator)
+        if kind == "callable" and estimator is model:
+            if task is None:
+                raise ModelError(
+                    "a plain function was given as the model, so its task is unknown. Pass "
+                    "task='classification' (the function returns probabilities) or "
+                    "task='regression'."
+                )
+            classes = tuple(class_names) if class_names is not None else None
+            return cls(model, "callable", task, classes, model, None, None, None)
+        if kind != "lightgbm_booster":
+            _check_fitted(model)
+        found_task = _task_of(estimator, kind)
+        if task is not None and found_task is not None and task != found_task:
+            raise ModelError(f"task={task!r} was declared but the model is a {found_task} model.")
+        task = task or found_task
+        if task is None:
+            raise ModelError(
+                f"cannot tell whether {type(estimator).__name__} is a classifier or a regressor. "
+                "Pass task='classification' or task='regression'."
+            )
+        classes = _classes_of(estimator, kind, task, class_names)
+        names = getattr(model, "feature_names_in_", None)
+        n_features = getattr(model, "n_features_in_", None)
+        if kind == "lightgbm_booster":
+            names, n_features = model.feature_name(), model.num_feature()
+            if all(n.startswith("Column_") for n in names):
+                names = None
+        return cls(
+            model,
+            kind,
+            task,
+            classes,
+            estimator,
+            preprocessor,
+            tuple(str(n) for n in names) if names is not None else None,
+            int(n_features) if n_features is not None else None,
+        )
+
+    # ------------------------------------------------------------------ outputs
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task == "classification"
+
+    def default_output(self) -> OutputSpace:
+        return "probability" if self.is_classifier else "raw"
+
+    def has_margin(self) -> bool:
+        if not self.is_classifier:
+            return True
+        if self.kind == "callable":
+            return False  # a function declared as a classifier returns probabilities only
+        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "ebm"):
+            return True
+        return hasattr(self.model, "decision_function")
+
+    def check_output(self, space: str) -> None:
+        """Raise :class:`ModelError` if this model has no ``space`` output."""
+        if space not in OUTPUT_SPACES:
+            raise ModelError(f"output={space!r} is not known; use one of {list(OUTPUT_SPACES)}.")
+        if not self.is_classifier and space != "raw":
+            raise ModelError(
+                f"output={space!r} needs a classifier, but this is a regression model; use output='raw'."
+            )
+        if space == "raw" and not self.has_margin():
+            raise ModelError(
+                f"{type(self.estimator).__name__} has no decision margin, so output='raw' is not "
+                "available; use output='probability' or 'log_odds'."
+            )
+
+    def output_names(self, n_outputs: int) -> tuple[str, ...]:
+        """Names of the outputs: the positive class, every class, or 'prediction'."""
+        if not self.is_classifier:
+            return ("prediction",) if n_outputs == 1 else tuple(f"output_{i}" for i in range(n_outputs))
+        classes = self.classes
+        if classes is None:
+            classes = ("negative", "positive") if n_outputs == 1 else tuple(f"class_{i}" for i in range(n_outputs))
+        if n_outputs == 1:
+            return (str(classes[-1]),)
+        return tuple(str(c) for c in classes)
+
+    # ------------------------------------------------------------------ prediction
+
+    def predict(self, X: Any, space: OutputSpace) -> np.ndarray:
+        """Predict ``X`` (the model's own input) in ``space``; always ``(n_rows, n_outputs)``."""
+        if space == "probability":
+            out = self._proba(X)
+        elif space == "log_odds":
+            if self._binary_margin_is_log_odds():
+                out = self._margin(X)
+            else:
+                p = np.clip(self._proba(X), _EPS, 1 - _EPS)
+                out = np.log(p) - np.log1p(-p)
+        else:
+            out = self._margin(X) if self.is_classifier else self._call(self._regress, X)
+        out = np.asarray(out, dtype=float)
+        if out.ndim == 1:
+            out = out[:, None]
+        if out.ndim != 2:
+            raise ModelError(f"the model returned predictions of shape {out.shape}; expected 1-D or 2-D.")
+        return out
+
+    def _binary_margin_is_log_odds(self) -> bool:
+        return (
+            self.classes is not None
+            and len(self.classes) == 2
+            and self.kind != "callable"
+            and _margin_is_log_odds(self.estimator, self.kind)
+        )
+
+    def _call(self, fn: Callable[[Any], Any], X: Any) -> np.ndarray:
+        try:
+            return np.asarray(fn(X), dtype=float)
+        except Exception as exc:  # the model's own error, with context
+            raise ModelError(
+                f"the model raised {type(exc).__name__} when predicting: {exc}"
+            ) from exc
+
+    def _regress(self, X: Any) -> Any:
+        return self.model(X) if self.kind == "callable" else self.model.predict(X)
+
+    def _proba(self, X: Any) -> np.ndarray:
+        if self.kind == "callable":
+            p = self._call(self.model, X)
+            if p.ndim == 2 and p.shape[1] == 2:
+                p = p[:, 1]
+            return p
+        if self.kind == "lightgbm_booster":
+            p = self._call(self.model.predict, X)
+        else:
+            if not hasattr(self.model, "predict_proba"):
+                raise ModelError(
+                    f"{type(self.estimator).__name__} has no predict_proba, so probabilities "
+                    "cannot be explained; use output='raw' to explain its decision function."
+                )
+            p = self._call(self.model.predict_proba, X)
+        if p.ndim == 2 and p.shape[1] == 2:
+            return p[:, 1]
+        return p
+
+    def _margin(self, X: Any) -> np.ndarray:
+        if self.kind == "lightgbm":
+            return self._call(lambda Z: self.model.predict(Z, raw_score=True), X)
+        if self.kind == "lightgbm_booster":
+            return self._call(lambda Z: self.model.predict(Z, raw_score=True), X)
+        if self.kind == "xgboost":
+            return self._call(lambda Z: self.model.predict(Z, output_margin=True), X)
+        return self._call(self.model.decision_function, X)
+
+    # ------------------------------------------------------------------ input
+
+    def allows_nan(self) -> bool:
+        """Whether the model is documented to accept missing values (sklearn tags)."""
+        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "ebm"):
+            return True
+        if self.kind == "callable":
+            return True
+        from sklearn.utils import get_tags
+
+        first = self.model.steps[0][1] if self.preprocessor is not None else self.model
+        try:
+            return bool(get_tags(first).input_tags.allow_nan)
+        except (AttributeError, TypeError, ValueError):
+            return False
+
+
+def _task_of(estimator: Any, kind: ModelKind) -> Task | None:
+    if kind == "lightgbm_booster":
+        objective = _lightgbm_objective(estimator)
+        if objective.startswith(("binary", "multiclass", "softmax", "cross_entropy")):
+            return "classification"
+        return "regression" if objective else None
+    from sklearn.base import is_classifier, is_regressor
+
+    if is_classifier(estimator):
+        return "classification"
+    if is_regressor(estimator):
+        return "regression"
+    return None
+
+
+def _classes_of(
+    estimator: Any, kind: ModelKind, task: Task, class_names: Sequence[Any] | None
+) -> tuple[Any, ...] | None:
+    if task != "classification":
+        return None
+    classes = getattr(estimator, "classes_", None)
+    if kind == "lightgbm_booster":
+        k = int(estimator.params.get("num_class", 1))
+        classes = np.arange(max(k, 2))
+    if class_names is not None:
+        if classes is not None and len(class_names) != len(classes):
+            raise ModelError(
+                f"{len(class_names)} class_names were given but the model has {len(classes)} classes."
+            )
+        return tuple(class_names)
+    return tuple(c.item() if hasattr(c, "item") else c for c in classes) if classes is not None else None

@@ -1,0 +1,236 @@
+"""Provenance: what made an explanation, as data a reviewer can check later.
+
+Fingerprints
+------------
+Both fingerprints are SHA-256 hex digests of a canonical byte stream, independent of pickle,
+of the process and of the machine, so the same model or data gives the same digest tomorrow.
+
+*Model fingerprint* (``model_fingerprint``): the model's class path, then its attributes walked
+in sorted order: numpy arrays as dtype, shape and little-endian bytes; numbers and strings as
+their canonical text; lists, tuples and dicts element by element; nested objects (estimators,
+trees) by the same rule through their ``__getstate__`` or ``__dict__``. LightGBM models are
+hashed through their model text, XGBoost models through their JSON, plain functions through
+their qualified name and byte code (which cannot see data they close over; say so in a report).
+Two fits of the same estimator on the same data with the same ``random_state`` give the same
+fingerprint; a different fit gives a different one.
+
+*Data fingerprint* (``data_fingerprint``): the column names and kinds, then each column: numeric
+columns as float64 little-endian bytes (NaN as one fixed pattern), categorical columns as the
+UTF-8 text of each value (missing as a fixed marker), in the schema's column order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Provenance", "data_fingerprint", "library_versions", "model_fingerprint"]
+
+_MISSING = b"\x00<missing>\x00"
+_MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an explanation came from.
+
+    Attributes
+    ----------
+    model_fingerprint, data_fingerprint, background_fingerprint
+        SHA-256 digests (see the module docstring); ``background_fingerprint`` is ``None``
+        when the method used no background data.
+    random_state
+        The seed every random step of the method used.
+    versions
+        Versions of Python, ``explain`` and the libraries that computed the values.
+    elapsed_seconds
+        Wall-clock time the method took. The one field that differs between two runs: it is
+        left out of :meth:`LocalExplanation.content_hash`.
+    model_type
+        The model's class path, e.g. ``sklearn.ensemble.HistGradientBoostingClassifier``.
+    """
+
+    model_fingerprint: str
+    data_fingerprint: str
+    background_fingerprint: str | None
+    random_state: int | None
+    versions: dict[str, str] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0
+    model_type: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_fingerprint": self.model_fingerprint,
+            "data_fingerprint": self.data_fingerprint,
+            "background_fingerprint": self.background_fingerprint,
+            "random_state": self.random_state,
+            "versions": dict(sorted(self.versions.items())),
+            "elapsed_seconds": self.elapsed_seconds,
+            "model_type": self.model_type,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Provenance:
+        return cls(
+            model_fingerprint=str(d["model_fingerprint"]),
+            data_fingerprint=str(d["data_fingerprint"]),
+            background_fingerprint=d.get("background_fingerprint"),
+            random_state=d.get("random_state"),
+            versions={str(k): str(v) for k, v in d.get("versions", {}).items()},
+            elapsed_seconds=float(d.get("elapsed_seconds", 0.0)),
+            model_type=str(d.get("model_type", "")),
+        )
+
+
+def library_versions(*extra: str) -> dict[str, str]:
+    """Versions of Python and of the libraries an explanation depends on."""
+    names = ("explain", "numpy", "scipy", "pandas", "scikit-learn", "shap", *extra)
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def type_path(obj: Any) -> str:
+    t = type(obj)
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+# --------------------------------------------------------------------------- model fingerprint
+
+
+def model_fingerprint(model: Any) -> str:
+    """SHA-256 of a canonical description of a fitted model (see module docstring).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> a = LinearRegression().fit([[0.0], [1.0]], [0.0, 2.0])
+    >>> b = LinearRegression().fit([[0.0], [1.0]], [0.0, 2.0])
+    >>> model_fingerprint(a) == model_fingerprint(b)
+    True
+    """
+    h = hashlib.sha256()
+    for chunk in _model_chunks(model, 0, set()):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _model_chunks(obj: Any, depth: int, seen: set[int]) -> Iterator[bytes]:
+    if depth > _MAX_DEPTH:
+        yield b"<deep>"
+        return
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, np.generic)):
+        yield _scalar_bytes(obj)
+        return
+    if isinstance(obj, np.ndarray):
+        yield from _array_chunks(obj)
+        return
+    root = type(obj).__module__.split(".")[0]
+    yield type_path(obj).encode()
+    if root == "lightgbm" and (hasattr(obj, "model_to_string") or hasattr(obj, "booster_")):
+        booster = obj if hasattr(obj, "model_to_string") else obj.booster_
+        yield booster.model_to_string().encode()
+        return
+    if root == "xgboost" and hasattr(obj, "get_booster"):
+        yield bytes(obj.get_booster().save_raw("json"))
+        return
+    if isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _model_chunks(item, depth + 1, seen)
+        return
+    if isinstance(obj, dict):
+        for key in sorted(obj, key=str):
+            yield str(key).encode()
+            yield from _model_chunks(obj[key], depth + 1, seen)
+        return
+    if callable(obj) and hasattr(obj, "__code__"):
+        yield obj.__qualname__.encode() + obj.__code__.co_code
+        return
+    if id(obj) in seen:
+        yield b"<cycle>"
+        return
+    seen.add(id(obj))
+    state = _state_of(obj)
+    if state is None:
+        yield type_path(obj).encode()
+        return
+    yield from _model_chunks(state, depth + 1, seen)
+
+
+def _state_of(obj: Any) -> Any:
+    try:
+        state = obj.__getstate__()
+    except (TypeError, AttributeError):
+        state = getattr(obj, "__dict__", None)
+    if isinstance(state, dict):
+        # scikit-learn records the version it was fitted with; that is provenance, not the model
+        return {k: v for k, v in state.items() if k != "_sklearn_version"}
+    return state
+
+
+def _scalar_bytes(value: Any) -> bytes:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return b"f" + struct.pack("<d", value)
+    if isinstance(value, bytes):
+        return b"b" + value
+    return (type(value).__name__ + ":" + repr(value)).encode()
+
+
+def _array_chunks(array: np.ndarray) -> Iterator[bytes]:
+    yield f"array:{array.dtype.str}:{array.shape}".encode()
+    if array.dtype == object:
+        for item in array.ravel():
+            yield from _model_chunks(item, 0, set())
+    else:
+        yield np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+
+
+# --------------------------------------------------------------------------- data fingerprint
+
+
+def data_fingerprint(values: np.ndarray, feature_names: tuple[str, ...], kinds: tuple[str, ...]) -> str:
+    """SHA-256 of rows in canonical form (see module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = data_fingerprint(np.array([[1.0, 2.0]]), ("a", "b"), ("numeric", "numeric"))
+    >>> b = data_fingerprint(np.array([[1.0, 2.0]]), ("a", "c"), ("numeric", "numeric"))
+    >>> a == b
+    False
+    """
+    h = hashlib.sha256()
+    h.update(f"rows={values.shape[0]};cols={values.shape[1]}".encode())
+    for j, (name, kind) in enumerate(zip(feature_names, kinds, strict=True)):
+        h.update(b"\x00" + name.encode() + b"\x00" + kind.encode())
+        column = values[:, j]
+        if kind == "numeric":
+            numbers = column.astype("<f8")
+            numbers = np.where(np.isnan(numbers), np.nan, numbers)  # one NaN bit pattern
+            h.update(numbers.tobytes())
+        else:
+            for v in column:
+                h.update(_MISSING if _is_missing(v) else b"\x01" + str(v).encode())
+    return h.hexdigest()
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,314 @@
+"""The :class:`Explainer`: one interface over every model and method."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from ._data import Codebook, Column, Schema, Table, infer_schema, missing_by_column, read_table
+from ._model import ModelAdapter, OutputSpace, Task
+from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
+from .errors import FeatureMismatchError, InputError, MethodError
+from .explanation import GlobalExplanation, LocalExplanation
+from .methods import AUTO_ORDER, REGISTRY, Job, MethodSpec, Unsupported
+
+__all__ = ["Explainer"]
+
+Output = Literal["auto", "probability", "log_odds", "raw"]
+
+
+class Explainer:
+    """Explain a fitted model's predictions, locally (per row) and globally.
+
+    Parameters
+    ----------
+    model : estimator or callable
+        A fitted scikit-learn estimator or Pipeline, a LightGBM / XGBoost model, an
+        InterpretML EBM, or a function ``f(X) -> predictions`` (then pass ``task``).
+    background : array-like or DataFrame, optional
+        Reference rows that stand for "feature unknown" (typically a sample of the training
+        data). Shapley values explain each prediction relative to the mean prediction over the
+        background. Needed by every method except path-dependent ``tree_shap`` and ``glassbox``.
+    method : str, default "auto"
+        ``"tree_shap"``, ``"linear_shap"``, ``"exact_shap"``, ``"kernel_shap"``,
+        ``"permutation_shap"``, ``"glassbox"``, or ``"auto"``: the exact and fastest method the
+        model allows. The choice and the reasons are recorded in ``explanation.params["auto"]``.
+    output : {"auto", "probability", "log_odds", "raw"}, default "auto"
+        The output space explained. ``"auto"``: probability for classifiers (the positive class
+        of a binary classifier; every class of a multiclass one), the prediction for regressors,
+        except where the method can only explain the model's margin (path-dependent tree SHAP,
+        glassbox), which is then recorded.
+    task : {"classification", "regression"}, optional
+        Needed only for plain functions; checked against the model otherwise.
+    feature_names : sequence of str, optional
+        Column names for numpy input. DataFrames bring their own.
+    class_names : sequence, optional
+        Names of the classes, in the order of the model's ``classes_``.
+    background_size : int or None, default 100
+        Model-agnostic methods cost grows with the background; a larger background is reduced to
+        this many rows, drawn without replacement with ``random_state`` (recorded in ``params``).
+        ``None`` keeps every row.
+    method_params : mapping, optional
+        Settings of the chosen method, e.g. ``{"nsamples": 4096}`` for kernel_shap.
+    random_state : int or None, default 0
+        Seed of every random step; the same seed gives the same explanation, byte for byte.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> import explain as ex
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> explainer = ex.Explainer(model, background=X[:100])
+    >>> local = explainer.explain_local(X[:3])
+    >>> local.method, local.output_space, local.output_names
+    ('tree_shap', 'probability', ('1',))
+    >>> bool(local.additivity_error() < 1e-6)
+    True
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        background: Any = None,
+        *,
+        method: str = "auto",
+        output: Output = "auto",
+        task: Task | None = None,
+        feature_names: Sequence[str] | None = None,
+        class_names: Sequence[Any] | None = None,
+        background_size: int | None = 100,
+        method_params: Mapping[str, Any] | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.model = model
+        self.background = background
+        self.method = method
+        self.output = output
+        self.task = task
+        self.feature_names = feature_names
+        self.class_names = class_names
+        self.background_size = background_size
+        self.method_params = method_params
+        self.random_state = random_state
+
+    def __repr__(self) -> str:
+        return f"Explainer(model={type(self.model).__name__}, method={self.method!r}, output={self.output!r})"
+
+    # ------------------------------------------------------------------ public
+
+    def explain_local(self, X: Any) -> LocalExplanation:
+        """Explain each row of ``X``: per-feature attributions of its prediction.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_rows, n_features)
+            Rows to explain, with the columns the model was fitted on (matched by name for
+            DataFrames, by position for arrays).
+
+        Returns
+        -------
+        LocalExplanation
+        """
+        start = time.perf_counter()
+        model = ModelAdapter.from_model(self.model, task=self.task, class_names=self.class_names)
+        schema = self._schema(model, X)
+        x_table = read_table(X, schema, role="X")
+        bg_table, bg_note = self._background(schema)
+        codebook = Codebook.fit(schema, [t for t in (bg_table, x_table) if t is not None])
+        x_table = codebook.encode(x_table)
+        bg_table = codebook.encode(bg_table) if bg_table is not None else None
+        params = self._method_params()
+        job = Job(model, codebook, x_table, bg_table, self._requested_output(model), self.random_state, params)
+        self._check_missing(job, x_table, "X")
+        if bg_table is not None:
+            self._check_missing(job, bg_table, "background")
+        spec, space, auto_note = self._choose(job)
+        result = spec.run(job, space)
+        predictions = job.predict(x_table.encoded, space)
+        return self._wrap(job, spec, space, result, predictions, {**bg_note, **auto_note}, start)
+
+    def explain_global(self, X: Any, y: Any = None) -> GlobalExplanation:
+        """Global importance: the mean absolute attribution of each feature over ``X``.
+
+        ``y`` is accepted for methods that need it (permutation importance); the attribution
+        methods ignore it.
+        """
+        return self.explain_local(X).to_global()
+
+    # ------------------------------------------------------------------ steps
+
+    def _schema(self, model: ModelAdapter, X: Any) -> Schema:
+        reference = self.background if self.background is not None else X
+        schema = infer_schema(
+            reference,
+            feature_names=self.feature_names,
+            role="background" if self.background is not None else "X",
+        )
+        if model.feature_names is not None and schema.container != "numpy":
+            if set(schema.feature_names) != set(model.feature_names):
+                missing = sorted(set(model.feature_names) - set(schema.feature_names))
+                extra = sorted(set(schema.feature_names) - set(model.feature_names))
+                raise FeatureMismatchError(
+                    f"the data's columns differ from those the model was fitted on: missing {missing}, "
+                    f"unexpected {extra}. Pass the columns the model was fitted on."
+                )
+            by_name = {c.name: c for c in schema.columns}
+            schema = Schema(tuple(by_name[n] for n in model.feature_names), schema.container)
+        elif (
+            model.feature_names is not None
+            and self.feature_names is None
+            and len(model.feature_names) == schema.n_features
+        ):
+            # numpy rows for a model fitted on a DataFrame: call it with its own column names
+            renamed = zip(model.feature_names, schema.columns, strict=True)
+            schema = Schema(tuple(Column(n, c.kind, c.dtype, c.categories) for n, c in renamed), "pandas")
+        if model.n_features is not None and schema.n_features != model.n_features:
+            raise FeatureMismatchError(
+                f"the data has {schema.n_features} columns but the model was fitted on {model.n_features}."
+            )
+        return schema
+
+    def _background(self, schema: Schema) -> tuple[Table | None, dict[str, Any]]:
+        if self.background is None:
+            return None, {}
+        table = read_table(self.background, schema, role="background")
+        n = table.n_rows
+        size = self.background_size
+        if size is not None and (not isinstance(size, (int, np.integer)) or size < 1):
+            raise InputError(f"background_size={size!r}; pass a positive integer or None.")
+        if size is None or n <= size:
+            return table, {"background_rows": n}
+        rows = np.sort(np.random.default_rng(self.random_state).choice(n, size=int(size), replace=False))
+        sampled = Table(schema, table.values[rows], table.encoded[rows])
+        return sampled, {"background_rows": int(size), "background_rows_given": n, "background_sampled": True}
+
+    def _requested_output(self, model: ModelAdapter) -> OutputSpace | None:
+        if self.output == "auto":
+            return None
+        model.check_output(self.output)
+        return self.output
+
+    def _method_params(self) -> dict[str, Any]:
+        params = dict(self.method_params or {})
+        if self.method != "auto":
+            spec = self._spec(self.method)
+            unknown = sorted(set(params) - set(spec.defaults))
+            if unknown:
+                raise MethodError(
+                    f"method_params {unknown} are not settings of {spec.name}; its settings are "
+                    f"{sorted(spec.defaults) or 'none'}."
+                )
+        return params
+
+    @staticmethod
+    def _spec(name: str) -> MethodSpec:
+        if name not in REGISTRY:
+            raise MethodError(f"unknown method {name!r}; choose one of {['auto', *REGISTRY]}.")
+        return REGISTRY[name]
+
+    def _choose(self, job: Job) -> tuple[MethodSpec, OutputSpace, dict[str, Any]]:
+        if not isinstance(self.method, str):
+            raise MethodError(f"method must be a string, not {type(self.method).__name__}.")
+        if self.method != "auto":
+            spec = self._spec(self.method)
+            try:
+                return spec, spec.support(job), {}
+            except Unsupported as exc:
+                raise MethodError(f"method {spec.name!r} cannot explain this model: {exc}.") from None
+        skipped: dict[str, str] = {}
+        order = (("glassbox",) if job.model.kind == "ebm" else ()) + AUTO_ORDER
+        d = job.n_features
+        for name in order:
+            spec = REGISTRY[name]
+            if name == "exact_shap" and (1 << d) > 2 * d + 2048:  # kernel_shap's default nsamples
+                skipped[name] = f"2^{d} coalitions cost more model calls than kernel_shap's {2 * d + 2048} samples"
+                continue
+            try:
+                space = spec.support(job)
+            except Unsupported as exc:
+                skipped[name] = str(exc)
+                continue
+            note = {"auto": {"chosen": name, "skipped": skipped}}
+            return spec, space, note
+        reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        raise MethodError(f"no method can explain this model as configured ({reasons}).")
+
+    def _check_missing(self, job: Job, table: Table, role: str) -> None:
+        counts = missing_by_column(table)
+        if not counts or job.model.allows_nan():
+            return
+        rows = np.flatnonzero(np.isnan(table.encoded).any(axis=1) | _object_missing(table))[:5]
+        try:
+            job.predict(table.encoded[rows], job.model.default_output())
+        except Exception as exc:  # the model cannot take missing values
+            raise InputError(
+                f"{role} has missing values (count by column: {counts}) and the model cannot "
+                f"take them ({type(exc).__name__}). Impute them, e.g. with a SimpleImputer inside "
+                "the Pipeline, or drop those rows."
+            ) from None
+
+    def _wrap(
+        self,
+        job: Job,
+        spec: MethodSpec,
+        space: OutputSpace,
+        result: Any,
+        predictions: np.ndarray,
+        notes: dict[str, Any],
+        start: float,
+    ) -> LocalExplanation:
+        values, base = result.values, result.base_values
+        k = values.shape[2]
+        names = job.model.output_names(k)
+        if k == 1:
+            values, base, predictions = values[:, :, 0], base[:, 0], predictions[:, 0]
+        schema = job.X.schema
+        kinds = tuple(c.kind for c in schema.columns)
+        bg = job.background
+        provenance = Provenance(
+            model_fingerprint=model_fingerprint(job.model.model),
+            data_fingerprint=data_fingerprint(job.X.values, schema.feature_names, kinds),
+            background_fingerprint=None if bg is None else data_fingerprint(bg.values, schema.feature_names, kinds),
+            random_state=self.random_state,
+            versions=library_versions(*_model_libraries(job.model)),
+            elapsed_seconds=round(time.perf_counter() - start, 6),
+            model_type=type_path(job.model.model),
+        )
+        params = {**dict(spec.defaults), **dict(job.params), **result.params, **notes}
+        params["output_requested"] = self.output
+        return LocalExplanation(
+            values=values,
+            base_values=base,
+            data=job.X.values,
+            predictions=predictions,
+            feature_names=schema.feature_names,
+            output_names=names,
+            output_space=space,
+            method=spec.name,
+            params=params,
+            provenance=provenance,
+            feature_kinds=kinds,
+        )
+
+
+def _object_missing(table: Table) -> np.ndarray:
+    if table.values.dtype != object:
+        return np.zeros(table.n_rows, dtype=bool)
+    import pandas as pd
+
+    return np.asarray(pd.isna(pd.DataFrame(table.values)).any(axis=1))
+
+
+def _model_libraries(model: ModelAdapter) -> tuple[str, ...]:
+    libraries = {
+        "lightgbm": ("lightgbm",),
+        "lightgbm_booster": ("lightgbm",),
+        "xgboost": ("xgboost",),
+        "ebm": ("interpret-core",),
+    }
+    return libraries.get(model.kind, ())

@@ -1,0 +1,423 @@
+"""Explanation objects: immutable values that slice, serialize and display.
+
+A :class:`LocalExplanation` holds per-row, per-feature attributions as parallel arrays that
+slice together (``values``, ``base_values``, ``data``, ``predictions``); a
+:class:`GlobalExplanation` holds one importance per feature. Both carry everything needed to
+reproduce and audit them: method, parameters, output space, names and :class:`Provenance`.
+
+Arrays are read-only copies; every transformation returns a new object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._provenance import Provenance, data_fingerprint
+from .errors import InputError
+
+__all__ = ["GlobalExplanation", "LocalExplanation"]
+
+SCHEMA_VERSION = 1
+
+
+def _frozen_array(a: Any, dtype: Any = float) -> np.ndarray:
+    out = np.array(a, dtype=dtype, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def freeze(obj: Any) -> Any:
+    """Deep read-only copy of JSON-like data (dicts become mappingproxies, lists tuples)."""
+    if isinstance(obj, Mapping):
+        return MappingProxyType({str(k): freeze(v) for k, v in obj.items()})
+    if isinstance(obj, (list, tuple)):
+        return tuple(freeze(v) for v in obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def thaw(obj: Any) -> Any:
+    """Inverse of :func:`freeze`: plain dicts and lists, ready for JSON."""
+    if isinstance(obj, Mapping):
+        return {k: thaw(v) for k, v in sorted(obj.items())}
+    if isinstance(obj, (list, tuple)):
+        return [thaw(v) for v in obj]
+    return obj
+
+
+def _index(n: int, rows: Any) -> np.ndarray:
+    """Row positions for an int, slice, sequence of ints or boolean mask."""
+    if isinstance(rows, (int, np.integer)):
+        if not -n <= rows < n:
+            raise IndexError(f"row {rows} is out of range for an explanation of {n} rows")
+        return np.array([int(rows) % n])
+    return np.arange(n)[rows]
+
+
+class _Base:
+    """Behaviour shared by local and global explanations (names, outputs, JSON)."""
+
+    feature_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    params: Mapping[str, Any]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.output_names)
+
+    def _output_index(self, output: str | int) -> int:
+        if isinstance(output, (int, np.integer)):
+            if not 0 <= output < self.n_outputs:
+                raise InputError(f"output index {output} is out of range; there are {self.n_outputs} outputs.")
+            return int(output)
+        names = list(self.output_names)
+        if str(output) not in names:
+            raise InputError(f"no output named {output!r}; the outputs are {names}.")
+        return names.index(str(output))
+
+    def _feature_index(self, feature: str | int) -> int:
+        if isinstance(feature, (int, np.integer)):
+            return int(feature)
+        if feature not in self.feature_names:
+            raise InputError(f"no feature named {feature!r}; the features are {list(self.feature_names)}.")
+        return self.feature_names.index(feature)
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """Serialize to canonical JSON (sorted keys, exact floats); write it to ``path`` if given."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON without the run time: equal for equal explanations."""
+        d = self.to_dict()
+        d["provenance"].pop("elapsed_seconds", None)
+        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class LocalExplanation(_Base):
+    """Per-row attributions of one or several model outputs.
+
+    Attributes
+    ----------
+    values : ndarray, shape (n_rows, n_features) or (n_rows, n_features, n_outputs)
+        Attribution of each feature to each row's prediction, in ``output_space`` units.
+    base_values : ndarray, shape (n_rows,) or (n_rows, n_outputs)
+        The prediction with no feature known (for Shapley methods: the mean prediction over the
+        background data).
+    data : ndarray, shape (n_rows, n_features)
+        The rows explained, in the user's own values (object dtype if any column is categorical).
+    predictions : ndarray, shape (n_rows,) or (n_rows, n_outputs)
+        The model's prediction for each row, in ``output_space`` units. For Shapley methods
+        ``base_values + values.sum(axis=1) == predictions`` (see :meth:`additivity_error`).
+    feature_names, output_names : tuple of str
+    output_space : {"probability", "log_odds", "raw"}
+    method : str
+        The registered method that computed the values (after ``"auto"`` was resolved).
+    params : mapping
+        Every parameter that shaped the values, including why ``auto`` chose the method.
+    provenance : Provenance
+        Fingerprints of the model and data, seed, library versions, time taken.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import LinearRegression
+    >>> import explain as ex
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> model = LinearRegression().fit(X, y)
+    >>> local = ex.Explainer(model, background=X).explain_local(X[:5])
+    >>> local.method, local.values.shape
+    ('linear_shap', (5, 10))
+    >>> bool(local.additivity_error() < 1e-8)
+    True
+    """
+
+    values: np.ndarray
+    base_values: np.ndarray
+    data: np.ndarray
+    predictions: np.ndarray
+    feature_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    output_space: str
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
+    feature_kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        values = _frozen_array(self.values)
+        n = values.shape[0] if values.ndim else 0
+        d = len(self.feature_names)
+        multi = values.ndim == 3
+        k = values.shape[2] if multi else 1
+        if values.ndim not in (2, 3) or values.shape[1] != d:
+            raise InputError(f"values of shape {values.shape} do not match {d} feature names.")
+        if len(self.output_names) != k:
+            raise InputError(f"{len(self.output_names)} output names for {k} outputs.")
+        out_shape = (n, k) if multi else (n,)
+        base = _frozen_array(np.broadcast_to(self.base_values, out_shape))
+        preds = _frozen_array(np.reshape(self.predictions, out_shape))
+        data = np.asarray(self.data)
+        data = _frozen_array(data, dtype=object if data.dtype == object else float)
+        if data.shape != (n, d):
+            raise InputError(f"data of shape {data.shape} does not match values of shape {values.shape}.")
+        kinds = tuple(self.feature_kinds) or tuple(
+            "categorical" if data.dtype == object else "numeric" for _ in self.feature_names
+        )
+        for name, value in (
+            ("values", values), ("base_values", base), ("predictions", preds), ("data", data),
+            ("feature_names", tuple(str(f) for f in self.feature_names)),
+            ("output_names", tuple(str(o) for o in self.output_names)),
+            ("params", freeze(self.params)), ("feature_kinds", kinds),
+        ):  # fmt: skip
+            object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------------ shape and slicing
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def is_multi_output(self) -> bool:
+        return self.values.ndim == 3
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def __getitem__(self, rows: int | slice | Sequence[int] | np.ndarray) -> LocalExplanation:
+        """Rows of the explanation; an integer gives a one-row explanation."""
+        idx = _index(self.n_rows, rows)
+        data = self.data[idx]
+        provenance = replace(
+            self.provenance,
+            data_fingerprint=data_fingerprint(data, self.feature_names, self.feature_kinds),
+        )
+        return replace(
+            self,
+            values=self.values[idx],
+            base_values=self.base_values[idx],
+            data=data,
+            predictions=self.predictions[idx],
+            provenance=provenance,
+        )
+
+    def for_output(self, output: str | int) -> LocalExplanation:
+        """The explanation of one output (a class name, or its position)."""
+        j = self._output_index(output)
+        if not self.is_multi_output:
+            return self
+        return replace(
+            self,
+            values=self.values[:, :, j],
+            base_values=self.base_values[:, j],
+            predictions=self.predictions[:, j],
+            output_names=(self.output_names[j],),
+        )
+
+    # ------------------------------------------------------------------ checks and summaries
+
+    def additivity_error(self) -> float:
+        """Largest ``|base_value + sum(values) - prediction|`` over rows and outputs."""
+        total = self.base_values + self.values.sum(axis=1)
+        return float(np.max(np.abs(total - self.predictions)))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Attributions as a DataFrame: rows by features (columns (output, feature) if several)."""
+        if not self.is_multi_output:
+            return pd.DataFrame(np.array(self.values), columns=list(self.feature_names))
+        columns = pd.MultiIndex.from_product([self.output_names, self.feature_names], names=["output", "feature"])
+        flat = np.transpose(self.values, (0, 2, 1)).reshape(self.n_rows, -1)
+        return pd.DataFrame(flat, columns=columns)
+
+    def top(self, k: int = 5) -> pd.DataFrame:
+        """The ``k`` largest attributions (by absolute value) of each row, as a long table.
+
+        Ties are broken by feature order, so the table is the same on every run.
+        """
+        if k < 1:
+            raise InputError(f"k={k}; pass k >= 1.")
+        records = []
+        for j, output in enumerate(self.output_names):
+            vals = self.values[:, :, j] if self.is_multi_output else self.values
+            order = np.argsort(-np.abs(vals), axis=1, kind="stable")[:, :k]
+            for row in range(self.n_rows):
+                for rank, f in enumerate(order[row], start=1):
+                    records.append((row, output, rank, self.feature_names[f], self.data[row, f], vals[row, f]))
+        return pd.DataFrame(records, columns=["row", "output", "rank", "feature", "feature_value", "attribution"])
+
+    def to_global(self) -> GlobalExplanation:
+        """Mean absolute attribution per feature, with its standard deviation across rows."""
+        absolute = np.abs(self.values)
+        return GlobalExplanation(
+            importances=absolute.mean(axis=0),
+            spread=absolute.std(axis=0),
+            feature_names=self.feature_names,
+            output_names=self.output_names,
+            output_space=self.output_space,
+            kind="mean_abs_attribution",
+            method=self.method,
+            params={**thaw(self.params), "aggregation": "mean_abs", "spread": "std_abs", "n_rows": self.n_rows},
+            provenance=self.provenance,
+        )
+
+    # ------------------------------------------------------------------ serialization
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data, with a schema name and version (see :func:`explain.load`)."""
+        from ._io import data_to_json, floats_to_json
+
+        return {
+            "schema": "explain.LocalExplanation",
+            "schema_version": SCHEMA_VERSION,
+            "values": floats_to_json(self.values),
+            "base_values": floats_to_json(self.base_values),
+            "predictions": floats_to_json(self.predictions),
+            "data": data_to_json(self.data, self.feature_kinds),
+            "feature_names": list(self.feature_names),
+            "feature_kinds": list(self.feature_kinds),
+            "output_names": list(self.output_names),
+            "output_space": self.output_space,
+            "method": self.method,
+            "params": thaw(self.params),
+            "provenance": self.provenance.to_dict(),
+        }
+
+    # ------------------------------------------------------------------ display
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(s) for s in self.values.shape)
+        return (
+            f"LocalExplanation(method={self.method!r}, rows={self.n_rows}, features={self.n_features}, "
+            f"outputs={list(self.output_names)}, output_space={self.output_space!r}, values={shape})"
+        )
+
+    def _repr_html_(self) -> str:
+        from ._html import local_summary_html
+
+        return local_summary_html(self)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class GlobalExplanation(_Base):
+    """One importance per feature (and per output), with an optional spread.
+
+    Attributes
+    ----------
+    importances : ndarray, shape (n_features,) or (n_features, n_outputs)
+    spread : ndarray of the same shape, or None
+        How much the importance varies (for ``mean_abs_attribution``: the standard deviation of
+        the absolute attributions across rows).
+    kind : str
+        What the importances are: ``"mean_abs_attribution"``, ``"permutation"``, ``"coefficient"``.
+    """
+
+    importances: np.ndarray
+    spread: np.ndarray | None
+    feature_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    output_space: str
+    kind: str
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
+
+    def __post_init__(self) -> None:
+        imp = _frozen_array(self.importances)
+        d = len(self.feature_names)
+        if imp.shape[0] != d or imp.ndim not in (1, 2):
+            raise InputError(f"importances of shape {imp.shape} do not match {d} feature names.")
+        spread = None if self.spread is None else _frozen_array(np.reshape(self.spread, imp.shape))
+        object.__setattr__(self, "importances", imp)
+        object.__setattr__(self, "spread", spread)
+        object.__setattr__(self, "feature_names", tuple(str(f) for f in self.feature_names))
+        object.__setattr__(self, "output_names", tuple(str(o) for o in self.output_names))
+        object.__setattr__(self, "params", freeze(self.params))
+
+    @property
+    def is_multi_output(self) -> bool:
+        return self.importances.ndim == 2
+
+    def for_output(self, output: str | int) -> GlobalExplanation:
+        """The importances of one output (a class name, or its position)."""
+        j = self._output_index(output)
+        if not self.is_multi_output:
+            return self
+        return replace(
+            self,
+            importances=self.importances[:, j],
+            spread=None if self.spread is None else self.spread[:, j],
+            output_names=(self.output_names[j],),
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Importances as a DataFrame indexed by feature (one column per output)."""
+        imp = self.importances if self.is_multi_output else self.importances[:, None]
+        frame = pd.DataFrame(imp, index=pd.Index(self.feature_names, name="feature"), columns=list(self.output_names))
+        if self.spread is not None:
+            spread = self.spread if self.is_multi_output else self.spread[:, None]
+            for j, name in enumerate(self.output_names):
+                frame[f"{name} spread"] = spread[:, j]
+        return frame
+
+    def top(self, k: int = 10) -> pd.DataFrame:
+        """The ``k`` most important features, largest first (ties by feature order)."""
+        if k < 1:
+            raise InputError(f"k={k}; pass k >= 1.")
+        imp = self.importances if self.is_multi_output else self.importances[:, None]
+        spread = None if self.spread is None else (self.spread if self.is_multi_output else self.spread[:, None])
+        records = []
+        for j, output in enumerate(self.output_names):
+            for rank, f in enumerate(np.argsort(-imp[:, j], kind="stable")[:k], start=1):
+                spread_f = None if spread is None else spread[f, j]
+                records.append((output, rank, self.feature_names[f], imp[f, j], spread_f))
+        return pd.DataFrame(records, columns=["output", "rank", "feature", "importance", "spread"])
+
+    def to_dict(self) -> dict[str, Any]:
+        from ._io import floats_to_json
+
+        return {
+            "schema": "explain.GlobalExplanation",
+            "schema_version": SCHEMA_VERSION,
+            "importances": floats_to_json(self.importances),
+            "spread": None if self.spread is None else floats_to_json(self.spread),
+            "feature_names": list(self.feature_names),
+            "output_names": list(self.output_names),
+            "output_space": self.output_space,
+            "kind": self.kind,
+            "method": self.method,
+            "params": thaw(self.params),
+            "provenance": self.provenance.to_dict(),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"GlobalExplanation(kind={self.kind!r}, method={self.method!r}, features={self.n_features}, "
+            f"outputs={list(self.output_names)}, output_space={self.output_space!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        from ._html import global_summary_html
+
+        return global_summary_html(self)

@@ -1,0 +1,142 @@
+"""What every method receives (a :class:`Job`) and returns (an :class:`Attribution`).
+
+A method is a :class:`MethodSpec`: a name, two functions and a few facts. ``support(job)``
+returns the output space the method will explain for this job, or raises :class:`Unsupported`
+with the reason; ``run(job, space)`` returns plain arrays. Methods know nothing about plots,
+reports or explanation objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .._data import Codebook, Table
+from .._model import ModelAdapter, OutputSpace
+from .._pipeline import ColumnMap, column_map
+
+__all__ = ["Attribution", "Job", "MethodSpec", "Unsupported", "legacy_numpy_seed"]
+
+
+class Unsupported(Exception):
+    """A method cannot explain this job; the message says why."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One explanation request, already validated.
+
+    ``X`` and ``background`` are :class:`~explain._data.Table` objects whose ``encoded`` float
+    matrices methods may mix freely; :meth:`predict` turns such a matrix back into the model's
+    own input and returns ``(n_rows, n_outputs)`` predictions.
+    """
+
+    model: ModelAdapter
+    codebook: Codebook
+    X: Table
+    background: Table | None
+    output: OutputSpace | None  # None: the user left output="auto"
+    random_state: int | None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_features(self) -> int:
+        return self.X.schema.n_features
+
+    def default_output(self) -> OutputSpace:
+        return self.output or self.model.default_output()
+
+    def predict(self, encoded: np.ndarray, space: OutputSpace) -> np.ndarray:
+        return self.model.predict(self.codebook.to_container(encoded), space)
+
+    def model_input(self, table: Table) -> Any:
+        return self.codebook.to_container(table.encoded)
+
+    @cached_property
+    def column_map(self) -> ColumnMap:
+        """How the model's own columns map to the user's columns (identity without a Pipeline)."""
+        pre = self.model.preprocessor
+        d = self.n_features
+        if pre is None:
+            return ColumnMap(np.arange(d), d, self.X.schema.feature_names)
+        found = column_map(pre, d)
+        if isinstance(found, str):
+            raise Unsupported(f"{found}; attributions cannot be summed back to the original columns")
+        return found
+
+    def model_space(self, table: Table) -> Any:
+        """Rows as the final estimator sees them (after the Pipeline's preprocessing)."""
+        pre = self.model.preprocessor
+        data = self.model_input(table)
+        if pre is None:
+            return data
+        out = pre.transform(data)
+        if hasattr(out, "toarray"):
+            out = out.toarray()
+        if hasattr(out, "to_numpy"):
+            out = out.to_numpy()
+        return np.asarray(out, dtype=float)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """What a method returns: values ``(n, d, k)`` and base values ``(n, k)``, plus params."""
+
+    values: np.ndarray
+    base_values: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A registered explanation method."""
+
+    name: str
+    summary: str
+    support: Callable[[Job], OutputSpace]
+    run: Callable[[Job, OutputSpace], Attribution]
+    exact: bool  # gives exact Shapley values for the background given (or the model's own decomposition)
+    additive: bool  # base_values + values.sum() == predictions
+    needs_background: bool
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    random: bool = False  # uses random_state
+
+
+def require_background(job: Job, method: str) -> Table:
+    if job.background is None:
+        raise Unsupported(
+            f"{method} needs background data; pass background=X_train (a sample of the "
+            "training data) to the Explainer"
+        )
+    return job.background
+
+
+def free_output(job: Job) -> OutputSpace:
+    """The space a model-agnostic method explains: the one asked for, or the default."""
+    space = job.default_output()
+    job.model.check_output(space)
+    return space
+
+
+def as_3d(values: np.ndarray, n: int, d: int) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return values.reshape(n, d, -1)
+
+
+@contextlib.contextmanager
+def legacy_numpy_seed(seed: int | None) -> Iterator[None]:
+    """Run code that draws from numpy's global RNG (shap's Kernel and Permutation explainers
+    do) with ``seed``, and put the global state back afterwards, so that the caller's own
+    random stream is left exactly as it was."""
+    # the legacy global RNG is what shap draws from, so it is the one to seed (and restore)
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(seed)  # noqa: NPY002
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002

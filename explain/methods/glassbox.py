@@ -1,0 +1,115 @@
+"""``glassbox``: the model's own exact decomposition of its prediction.
+
+- Linear models: ``coef_j * x_j`` in the margin space, base value the intercept (reference:
+  zero, not the background mean as in ``linear_shap``).
+- Decision trees: the change in the node value at each split along the row's decision path,
+  credited to the split's feature (Saabas); base value the root's value (the training mean).
+- Explainable Boosting Machines: each term's score; a pairwise term's score is split equally
+  between its two features; base value the intercept.
+
+Each decomposition adds up to the prediction exactly. Only the linear case with a centred
+background coincides with Shapley values; the params say which decomposition was used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._model import OutputSpace
+from ._base import Attribution, Job, MethodSpec, Unsupported
+from .linear_shap import coefficients, is_linear_model, linear_space
+
+_TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor")
+
+
+def _kind(job: Job) -> str:
+    if job.model.kind == "ebm":
+        return "ebm"
+    if is_linear_model(job):
+        return "linear"
+    if type(job.model.estimator).__name__ in _TREES:
+        return "tree"
+    raise Unsupported(
+        f"{type(job.model.estimator).__name__} has no built-in decomposition; glassbox explains "
+        "linear models, single decision trees and Explainable Boosting Machines"
+    )
+
+
+def support(job: Job) -> OutputSpace:
+    kind = _kind(job)
+    if kind == "linear":
+        return linear_space(job)
+    job.column_map  # noqa: B018 - raises Unsupported if a Pipeline step mixes columns
+    model = job.model
+    if kind == "tree":
+        natural: OutputSpace = "probability" if model.is_classifier else "raw"
+    else:
+        natural = "log_odds" if model.is_classifier and len(model.classes or ()) == 2 else "raw"
+    if job.output is not None and job.output != natural:
+        raise Unsupported(f"the {kind} model's own decomposition is in {natural!r}, not {job.output!r}")
+    return natural
+
+
+def run(job: Job, space: OutputSpace) -> Attribution:
+    kind = _kind(job)
+    cmap = job.column_map
+    X_model = job.model_space(job.X)
+    if kind == "linear":
+        coef, intercept = coefficients(job)
+        values = np.asarray(X_model, dtype=float)[:, :, None] * coef[None]
+        base = intercept
+        params = {"decomposition": "coefficient_times_value", "reference": "zero"}
+    elif kind == "tree":
+        values, base = _tree_paths(job.model.estimator, X_model)
+        params = {"decomposition": "decision_path", "reference": "root_node"}
+    else:
+        values, base = _ebm_terms(job.model.estimator, X_model, job.n_features)
+        params = {"decomposition": "additive_terms", "pair_terms": "split_equally"}
+    values = cmap.collapse(values)
+    params["summed_from_encoded_columns"] = not cmap.is_identity
+    n = job.X.n_rows
+    return Attribution(values, np.broadcast_to(base, (n, values.shape[2])), params)
+
+
+def _tree_paths(tree_model: object, X: object) -> tuple[np.ndarray, np.ndarray]:
+    """Saabas contributions: value change at each split, credited to the split feature."""
+    tree = tree_model.tree_  # type: ignore[attr-defined]
+    value = tree.value[:, :, :]  # (nodes, n_outputs, n_classes)
+    value = value[:, 0, :] if value.shape[1] == 1 else value[:, :, 0]
+    if hasattr(tree_model, "classes_"):
+        value = value / value.sum(axis=1, keepdims=True)  # fractions, whatever sklearn stored
+        if value.shape[1] == 2:
+            value = value[:, 1:]
+    parent = np.full(tree.node_count, -1)
+    for side in (tree.children_left, tree.children_right):
+        has = side >= 0
+        parent[side[has]] = np.flatnonzero(has)
+    n_model = tree_model.n_features_in_  # type: ignore[attr-defined]
+    delta = np.zeros((tree.node_count, n_model, value.shape[1]))
+    child = np.flatnonzero(parent >= 0)
+    delta[child, tree.feature[parent[child]]] = value[child] - value[parent[child]]
+    path = tree_model.decision_path(X)  # type: ignore[attr-defined]  # sparse (n, nodes)
+    values = np.asarray(path @ delta.reshape(tree.node_count, -1)).reshape(-1, n_model, value.shape[1])
+    return values, value[0]
+
+
+def _ebm_terms(ebm: object, X: object, d: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(ebm.eval_terms(X), dtype=float)  # type: ignore[attr-defined]
+    if scores.ndim == 2:
+        scores = scores[:, :, None]
+    values = np.zeros((scores.shape[0], d, scores.shape[2]))
+    for t, features in enumerate(ebm.term_features_):  # type: ignore[attr-defined]
+        for f in features:
+            values[:, f] += scores[:, t] / len(features)
+    return values, np.atleast_1d(np.asarray(ebm.intercept_, dtype=float))  # type: ignore[attr-defined]
+
+
+METHOD = MethodSpec(
+    name="glassbox",
+    summary="the model's own exact decomposition (linear terms, tree paths, additive terms)",
+    support=support,
+    run=run,
+    exact=True,
+    additive=True,
+    needs_background=False,
+)
