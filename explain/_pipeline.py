@@ -111,6 +111,8 @@ def _matrix(step: Any, n_in: int) -> np.ndarray:
         return np.eye(n_in, dtype=bool)[:, step.get_support()]
     if name in _ONE_TO_ONE:
         return np.eye(n_in, dtype=bool)
+    if name == "FunctionTransformer" and getattr(step, "func", None) is None:
+        return np.eye(n_in, dtype=bool)  # the identity (how ColumnTransformer passes columns through)
     if name == "SimpleImputer":
         return _imputer_matrix(step, n_in)
     if name == "OneHotEncoder":

@@ -1,13 +1,21 @@
-"""``tree_shap``: exact Shapley values of tree ensembles, through shap's TreeExplainer.
+"""``tree_shap``: exact Shapley values of tree ensembles.
 
 With background data the values are *interventional*: the value of a coalition is the mean
-prediction over the background with the coalition's features set to the row's values. This is
-the game every other Shapley method here plays, and it can explain probabilities. Without
-background data the values are *path-dependent* (the trees' own cover weights stand in for the
-background), and only the model's margin can be explained.
+prediction over the background with the coalition's features set to the row's values, the game
+every other Shapley method here plays. They are computed by our own compiled walk
+(:mod:`explain.methods._tree_engine`), exact for the margin (and for the probability of an
+averaging forest); for the probability of a boosted binary classifier, each background row's
+values are rescaled to the change in probability, as shap defines it. shap's own
+TreeExplainer stays available as ``method_params={"engine": "shap"}``; it disagrees with
+brute-force enumeration on HistGradientBoosting models and deep trees (see the engine module).
+
+Without background data the values are *path-dependent* (the trees' cover weights stand in for
+the background), computed by shap's TreeExplainer, and only the model's margin is explained.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -59,8 +67,11 @@ def support(job: Job) -> OutputSpace:
         return natural
     space = job.default_output()
     job.model.check_output(space)
-    if space == "probability" and name == "HistGradientBoostingClassifier" and _n_classes(job) > 2:
-        raise Unsupported("shap cannot explain probabilities of a multiclass HistGradientBoostingClassifier")
+    if space == "probability" and _n_classes(job) > 2 and name not in _AVERAGING:
+        raise Unsupported(
+            "the probabilities of a multiclass boosted model are a softmax of all trees, which tree "
+            "SHAP does not decompose; explain output='raw' (the margin) or use exact_shap / kernel_shap"
+        )
     if space == "log_odds" and not (_n_classes(job) == 2 and _natural_margin(job) == "log_odds"):
         raise Unsupported("tree SHAP explains log-odds only for binary boosted models (whose margin is the log-odds)")
     if space == "raw" and job.model.is_classifier and name in _AVERAGING:
@@ -69,10 +80,47 @@ def support(job: Job) -> OutputSpace:
 
 
 def run(job: Job, space: OutputSpace) -> Attribution:
+    n = job.X.n_rows
+    engine = job.params.get("engine", "explain")
+    if engine not in ("explain", "shap"):
+        raise Unsupported(f"engine={engine!r} is not known; use 'explain' or 'shap'")
+    if job.background is not None and engine == "explain":
+        values, base, params = _ours(job, space)
+    else:
+        values, base, params = _shap(job, space)
+    if job.model.is_classifier and _n_classes(job) == 2 and values.shape[2] == 2:
+        values, base = values[:, :, 1:], base[1:]  # the positive class
+    cmap = job.column_map
+    values = cmap.collapse(values)
+    params["summed_from_encoded_columns"] = not cmap.is_identity
+    params["engine"] = engine if job.background is not None else "shap"
+    return Attribution(values, np.broadcast_to(base, (n, values.shape[2])), params)
+
+
+def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    from ._tree_engine import interventional_shap, read_forest
+
+    assert job.background is not None
+    try:
+        forest = read_forest(job.model.estimator)
+    except Exception as exc:  # a model shap's parser cannot read: say so, do not guess
+        raise Unsupported(f"the tree structure could not be read ({exc})") from exc
+    logistic = space == "probability" and forest.tree_output == "log_odds"
+    X_model = np.asarray(job.model_space(job.X), dtype=float)
+    B_model = np.asarray(job.model_space(job.background), dtype=float)
+    values, base = interventional_shap(forest, X_model, B_model, logistic=logistic)
+    params = {
+        "feature_perturbation": "interventional",
+        "probability_rescaled_per_background_row": logistic,
+    }
+    return values, base, params
+
+
+def _shap(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     import shap
 
     X_model = job.model_space(job.X)
-    n, d = job.X.n_rows, job.n_features
+    n = job.X.n_rows
     if job.background is None:
         explainer = shap.TreeExplainer(job.model.estimator, feature_perturbation="tree_path_dependent")
         params = {"feature_perturbation": "tree_path_dependent", "model_output": "raw"}
@@ -86,23 +134,18 @@ def run(job: Job, space: OutputSpace) -> Attribution:
         )
         params = {"feature_perturbation": "interventional", "model_output": model_output}
     raw = np.asarray(explainer.shap_values(X_model, check_additivity=False), dtype=float)
-    cmap = job.column_map
-    values = as_3d(raw, n, len(cmap.source))
+    values = as_3d(raw, n, len(job.column_map.source))
     base = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float)).reshape(-1)
-    if job.model.is_classifier and _n_classes(job) == 2 and values.shape[2] == 2:
-        values, base = values[:, :, 1:], base[1:]  # the positive class
-    values = cmap.collapse(values)
-    assert values.shape[:2] == (n, d)
-    params["summed_from_encoded_columns"] = not cmap.is_identity
-    return Attribution(values, np.broadcast_to(base, (n, values.shape[2])), params)
+    return values, base, params
 
 
 METHOD = MethodSpec(
     name="tree_shap",
-    summary="exact Shapley values of tree ensembles (shap's TreeExplainer)",
+    summary="exact interventional Shapley values of tree ensembles (compiled tree walk)",
     support=support,
     run=run,
     exact=True,
     additive=True,
     needs_background=False,
+    defaults={"engine": "explain"},
 )
