@@ -1,18 +1,23 @@
 """explain: explanations and audits of machine-learning models.
 
+One :class:`Explainer` over every model and method returns :class:`LocalExplanation` and
+:class:`GlobalExplanation` objects that serialize to JSON (:func:`load` reads them back) and
+carry their provenance. :func:`compare` measures how far two explanations agree.
+
 >>> import explain as ex
->>> sorted(ex.__all__)[:3]
-['Explainer', 'GlobalExplanation', 'LocalExplanation']
+>>> sorted(ex.__all__)
+['Explainer', 'GlobalExplanation', 'LocalExplanation', 'compare', 'errors', 'load', 'metrics']
 """
 
 from __future__ import annotations
 
-from . import errors
+from . import errors, metrics
 from ._io import load
 from .explainer import Explainer
 from .explanation import GlobalExplanation, LocalExplanation
+from .metrics import compare
 
-__all__ = ["Explainer", "GlobalExplanation", "LocalExplanation", "errors", "load", "methods"]
+__all__ = ["Explainer", "GlobalExplanation", "LocalExplanation", "compare", "errors", "load", "metrics"]
 
 try:
     from importlib.metadata import version as _version
@@ -20,14 +25,3 @@ try:
     __version__ = _version("explain")
 except Exception:  # pragma: no cover - running from a source tree that is not installed
     __version__ = "0.0.0"
-
-
-def methods() -> list[str]:
-    """Names of the registered explanation methods (``"auto"`` picks among them).
-
-    >>> "tree_shap" in methods()
-    True
-    """
-    from .methods import REGISTRY
-
-    return sorted(REGISTRY)

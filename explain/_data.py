@@ -44,6 +44,7 @@ class Column:
     kind: FeatureKind
     dtype: str
     categories: tuple[Any, ...] | None = None  # declared categories of a pandas Categorical
+    label: Any = None  # the DataFrame's own column label when it is not the string ``name`` (e.g. 0)
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,16 @@ def _as_frame_or_array(data: Any, role: str) -> pd.DataFrame | np.ndarray:
 
 def _column_kind(values: np.ndarray | pd.Series) -> FeatureKind:
     dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    # pandas calls every object dtype a string dtype; object columns are read value by value below
+    if dtype != np.dtype(object) and pd.api.types.is_string_dtype(dtype):
         return "categorical"
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
         return "numeric"
     # object columns: numeric only if every non-missing value is a real number
     for value in values:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
             continue
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
             return "categorical"
@@ -158,12 +162,15 @@ def infer_schema(data: Any, *, feature_names: Sequence[str] | None = None, role:
     if isinstance(frame, pd.DataFrame):
         container = "polars" if container == "polars" else "pandas"
         names = _frame_names(frame, role)
+        labels = list(frame.columns)
+        frame.columns = list(names)  # our copy only: labels such as 0, 1 of pd.DataFrame(array)
         if feature_names is not None and tuple(feature_names) != names:
             raise FeatureMismatchError(
                 f"feature_names {list(feature_names)} differ from the columns of {role} "
                 f"{list(names)}. Leave feature_names=None to use the DataFrame's columns."
             )
-        columns = tuple(_column_from_series(name, frame[name]) for name in names)
+        pairs = zip(names, labels, strict=True)
+        columns = tuple(_column_from_series(name, frame[name], label) for name, label in pairs)
         return Schema(columns, container)
     if feature_names is None:
         names = tuple(f"x{j}" for j in range(frame.shape[1]))
@@ -171,7 +178,8 @@ def infer_schema(data: Any, *, feature_names: Sequence[str] | None = None, role:
         names = tuple(str(n) for n in feature_names)
         if len(names) != frame.shape[1]:
             raise FeatureMismatchError(
-                f"{len(names)} feature_names were given but {role} has {frame.shape[1]} columns."
+                f"{len(names)} feature_names were given but {role} has {frame.shape[1]} columns. "
+                "Pass one name per column, in column order."
             )
         _check_unique(names, role)
     columns = tuple(
@@ -180,12 +188,12 @@ def infer_schema(data: Any, *, feature_names: Sequence[str] | None = None, role:
     return Schema(columns, "numpy")
 
 
-def _column_from_series(name: str, series: pd.Series) -> Column:
+def _column_from_series(name: str, series: pd.Series, label: Any = None) -> Column:
     kind = _column_kind(series)
     categories = None
     if isinstance(series.dtype, pd.CategoricalDtype):
         categories = tuple(series.dtype.categories)
-    return Column(name, kind, str(series.dtype), categories)
+    return Column(name, kind, str(series.dtype), categories, None if label == name else label)
 
 
 def _frame_names(frame: pd.DataFrame, role: str) -> tuple[str, ...]:
@@ -339,23 +347,33 @@ class Codebook:
 
     schema: Schema
     categories: tuple[tuple[Any, ...] | None, ...]
+    # what a missing value of each column is given back as: None if the user's data marked
+    # every missing value of that column with None, else NaN (pandas' marker, and the one
+    # scikit-learn's imputers look for by default); the model then sees what the user passed
+    missing: tuple[Any, ...] = ()
 
     @classmethod
     def fit(cls, schema: Schema, tables: Sequence[Table]) -> Codebook:
         """Collect the categories seen in ``tables`` (declared pandas categories first)."""
         cats: list[tuple[Any, ...] | None] = []
+        markers: list[Any] = []
         for j, column in enumerate(schema.columns):
+            markers.append(np.nan)
             if column.kind == "numeric":
                 cats.append(None)
                 continue
             known = list(column.categories or ())
             seen = set(known)
+            missing_seen = []
             for table in tables:
                 new = {v for v in table.values[:, j] if not pd.isna(v) and v not in seen}
                 known.extend(sorted(new, key=_sort_key))
                 seen.update(new)
+                missing_seen.extend(v for v in table.values[:, j] if pd.isna(v))
+            if missing_seen and all(v is None for v in missing_seen):
+                markers[j] = None
             cats.append(tuple(known))
-        return cls(schema, tuple(cats))
+        return cls(schema, tuple(cats), tuple(markers))
 
     def encode(self, table: Table) -> Table:
         encoded = table.encoded.copy()
@@ -376,7 +394,8 @@ class Codebook:
                 continue
             codes = encoded[:, j]
             missing = np.isnan(codes)
-            lookup = np.asarray((*cats, None), dtype=object)
+            marker = self.missing[j] if self.missing else np.nan
+            lookup = np.asarray((*cats, marker), dtype=object)
             out[:, j] = lookup[np.where(missing, len(cats), codes).astype(np.intp)]
         return out
 
@@ -386,10 +405,12 @@ class Codebook:
         schema = self.schema
         if schema.container == "numpy":
             if values.dtype != object:
-                return values.astype(np.result_type(*[np.dtype(c.dtype) for c in schema.columns]))
+                return values.astype(np.result_type(*[_numpy_dtype(c.dtype) for c in schema.columns]))
             return values
-        data = {c.name: _restore_dtype(values[:, j], c) for j, c in enumerate(schema.columns)}
+        data = {c.name: _restore_dtype(values[:, j], c, self.categories[j]) for j, c in enumerate(schema.columns)}
         frame = pd.DataFrame(data, columns=list(schema.feature_names))
+        if any(c.label is not None for c in schema.columns):  # the model gets the user's own labels
+            frame.columns = [c.name if c.label is None else c.label for c in schema.columns]
         if schema.container == "polars":
             import polars as pl
 
@@ -397,12 +418,23 @@ class Codebook:
         return frame
 
 
-def _restore_dtype(column_values: np.ndarray, column: Column) -> Any:
+def _numpy_dtype(dtype: str) -> np.dtype:
+    """The numpy dtype of a numeric column; float for pandas extension dtypes ("Int64", "boolean")."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(float)
+
+
+def _restore_dtype(column_values: np.ndarray, column: Column, categories: tuple[Any, ...] | None) -> Any:
     if column.categories is not None:
-        return pd.Categorical(column_values, categories=list(column.categories))
+        # every category of the call, declared ones first (their codes unchanged): a value of X
+        # that the background's dtype did not declare must reach the model, not become NaN
+        return pd.Categorical(column_values, categories=list(categories or column.categories))
     if column.kind == "categorical":
         if column.dtype == "object":
-            return column_values
+            # a Series keeps the object dtype: pandas >= 3 would infer "str" from a bare array
+            return pd.Series(column_values, dtype=object)
         try:
             return pd.array(column_values, dtype=column.dtype)
         except (TypeError, ValueError):

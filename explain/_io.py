@@ -28,7 +28,14 @@ def floats_to_json(array: np.ndarray) -> Any:
     return obj.tolist()
 
 
-def floats_from_json(obj: Any) -> np.ndarray:
+def floats_from_json(obj: Any, name: str = "array") -> np.ndarray:
+    """Nested lists of numbers (None for NaN) back to floats; anything else is refused, since
+    numpy would otherwise read a string such as ``"0.5"`` as a number."""
+    raw = np.array(obj, dtype=object)
+    ok = all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in raw.flat)
+    if not ok:
+        bad = next((v for v in raw.flat if not isinstance(v, (int, float, type(None))) or isinstance(v, bool)), obj)
+        raise ValueError(f"{name} should hold numbers but holds {bad!r}")
     return np.array(obj, dtype=float)  # None -> nan
 
 
@@ -83,6 +90,11 @@ def load(path: str | Path) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise SchemaError(f"no file at {str(path)!r}; pass the path a to_json() call wrote.") from exc
+    except (OSError, UnicodeDecodeError) as exc:  # a directory, no permission, a binary file
+        raise SchemaError(
+            f"{str(path)!r} cannot be read as a saved explanation ({exc}); pass the path a "
+            "to_json() call wrote."
+        ) from exc
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -95,7 +107,10 @@ def from_dict(obj: Any) -> Any:
     from .explanation import GlobalExplanation, LocalExplanation
 
     if not isinstance(obj, dict) or "schema" not in obj:
-        raise SchemaError("this JSON has no 'schema' field, so it is not a saved explanation.")
+        raise SchemaError(
+            "this JSON has no 'schema' field, so it is not a saved explanation; load() reads the "
+            "files that LocalExplanation.to_json() and GlobalExplanation.to_json() write."
+        )
     version = obj.get("schema_version")
     if version not in _SUPPORTED_VERSIONS:
         raise SchemaError(
@@ -105,10 +120,10 @@ def from_dict(obj: Any) -> Any:
     try:
         if obj["schema"] == "explain.LocalExplanation":
             return LocalExplanation(
-                values=floats_from_json(obj["values"]),
-                base_values=floats_from_json(obj["base_values"]),
+                values=floats_from_json(obj["values"], "values"),
+                base_values=floats_from_json(obj["base_values"], "base_values"),
                 data=data_from_json(obj["data"], obj["feature_kinds"]),
-                predictions=floats_from_json(obj["predictions"]),
+                predictions=floats_from_json(obj["predictions"], "predictions"),
                 feature_names=tuple(obj["feature_names"]),
                 output_names=tuple(obj["output_names"]),
                 output_space=obj["output_space"],
@@ -116,11 +131,12 @@ def from_dict(obj: Any) -> Any:
                 params=obj["params"],
                 provenance=Provenance.from_dict(obj["provenance"]),
                 feature_kinds=tuple(obj["feature_kinds"]),
+                diagnostics={k: floats_from_json(v, k) for k, v in obj.get("diagnostics", {}).items()},
             )
         if obj["schema"] == "explain.GlobalExplanation":
             return GlobalExplanation(
-                importances=floats_from_json(obj["importances"]),
-                spread=None if obj["spread"] is None else floats_from_json(obj["spread"]),
+                importances=floats_from_json(obj["importances"], "importances"),
+                spread=None if obj["spread"] is None else floats_from_json(obj["spread"], "spread"),
                 feature_names=tuple(obj["feature_names"]),
                 output_names=tuple(obj["output_names"]),
                 output_space=obj["output_space"],
@@ -129,6 +145,9 @@ def from_dict(obj: Any) -> Any:
                 params=obj["params"],
                 provenance=Provenance.from_dict(obj["provenance"]),
             )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SchemaError(f"the saved explanation is incomplete or damaged: {exc!r}") from exc
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise SchemaError(
+            f"the saved explanation is incomplete or damaged: {exc!r}. Write it again with to_json(); "
+            "do not edit the file by hand."
+        ) from exc
     raise SchemaError(f"unknown schema {obj['schema']!r}; expected an explain explanation.")

@@ -164,7 +164,10 @@ class ModelAdapter:
             _check_fitted(model)
         found_task = _task_of(estimator, kind)
         if task is not None and found_task is not None and task != found_task:
-            raise ModelError(f"task={task!r} was declared but the model is a {found_task} model.")
+            raise ModelError(
+                f"task={task!r} was declared but the model is a {found_task} model. Leave task=None "
+                "(it is only needed for plain functions) or pass the matching task."
+            )
         task = task or found_task
         if task is None:
             raise ModelError(
@@ -302,6 +305,16 @@ class ModelAdapter:
 
     # ------------------------------------------------------------------ input
 
+    def name_key(self, name: str) -> str:
+        """The form in which this model stores the column ``name`` (to match data to the model).
+
+        LightGBM replaces spaces in feature names with underscores when it stores them, so a
+        model fitted on a column ``"mean area"`` reports ``"mean_area"`` in ``feature_names_in_``.
+        """
+        if self.kind in ("lightgbm", "lightgbm_booster"):
+            return name.replace(" ", "_")
+        return name
+
     def allows_nan(self) -> bool:
         """Whether the model is documented to accept missing values (sklearn tags)."""
         if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "ebm"):
@@ -344,7 +357,8 @@ def _classes_of(
     if class_names is not None:
         if classes is not None and len(class_names) != len(classes):
             raise ModelError(
-                f"{len(class_names)} class_names were given but the model has {len(classes)} classes."
+                f"{len(class_names)} class_names were given but the model has {len(classes)} classes "
+                f"{list(classes)}. Pass one name per class, in the order of the model's classes_."
             )
         return tuple(class_names)
     return tuple(c.item() if hasattr(c, "item") else c for c in classes) if classes is not None else None

@@ -24,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import platform
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -61,9 +62,13 @@ class Provenance:
     data_fingerprint: str
     background_fingerprint: str | None
     random_state: int | None
-    versions: dict[str, str] = field(default_factory=dict)
+    versions: Mapping[str, str] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
     model_type: str = ""
+
+    def __post_init__(self) -> None:
+        # read-only like the rest of an explanation: a caller cannot edit the recorded versions
+        object.__setattr__(self, "versions", MappingProxyType(dict(self.versions)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -143,22 +143,21 @@ class Explainer:
     # ------------------------------------------------------------------ steps
 
     def _schema(self, model: ModelAdapter, X: Any) -> Schema:
+        role = "background" if self.background is not None else "X"
         reference = self.background if self.background is not None else X
-        schema = infer_schema(
-            reference,
-            feature_names=self.feature_names,
-            role="background" if self.background is not None else "X",
-        )
+        schema = infer_schema(reference, feature_names=self.feature_names, role=role)
         if model.feature_names is not None and schema.container != "numpy":
-            if set(schema.feature_names) != set(model.feature_names):
-                missing = sorted(set(model.feature_names) - set(schema.feature_names))
-                extra = sorted(set(schema.feature_names) - set(model.feature_names))
+            # match by name, in the form the model stores names (LightGBM: spaces -> "_")
+            by_key = {model.name_key(c.name): c for c in schema.columns}
+            missing = [n for n in model.feature_names if n not in by_key]
+            extra = [c.name for c in schema.columns if model.name_key(c.name) not in set(model.feature_names)]
+            if missing or extra:
                 raise FeatureMismatchError(
-                    f"the data's columns differ from those the model was fitted on: missing {missing}, "
-                    f"unexpected {extra}. Pass the columns the model was fitted on."
+                    f"the columns of {role} differ from those the model was fitted on: missing "
+                    f"{missing}, unexpected {extra}. Pass {role} with the columns the model was "
+                    f"fitted on ({list(model.feature_names)[:8]}{'...' if len(model.feature_names) > 8 else ''})."
                 )
-            by_name = {c.name: c for c in schema.columns}
-            schema = Schema(tuple(by_name[n] for n in model.feature_names), schema.container)
+            schema = Schema(tuple(by_key[n] for n in model.feature_names), schema.container)
         elif (
             model.feature_names is not None
             and self.feature_names is None
@@ -167,9 +166,14 @@ class Explainer:
             # numpy rows for a model fitted on a DataFrame: call it with its own column names
             renamed = zip(model.feature_names, schema.columns, strict=True)
             schema = Schema(tuple(Column(n, c.kind, c.dtype, c.categories) for n, c in renamed), "pandas")
+        elif model.kind == "sklearn" and model.feature_names is None and model.n_features is not None:
+            # a DataFrame for an estimator fitted on an array: call it with an array, as it was
+            # fitted (scikit-learn warns on every call otherwise); columns keep their names here
+            schema = Schema(schema.columns, "numpy")
         if model.n_features is not None and schema.n_features != model.n_features:
             raise FeatureMismatchError(
-                f"the data has {schema.n_features} columns but the model was fitted on {model.n_features}."
+                f"{role} has {schema.n_features} columns but the model was fitted on {model.n_features}. "
+                f"Pass {role} with the {model.n_features} columns the model was fitted on, in the same order."
             )
         return schema
 
@@ -219,7 +223,10 @@ class Explainer:
             try:
                 return spec, spec.support(job), {}
             except Unsupported as exc:
-                raise MethodError(f"method {spec.name!r} cannot explain this model: {exc}.") from None
+                raise MethodError(
+                    f"method {spec.name!r} cannot explain this model: {exc}. Pass method='auto' to "
+                    "use the best method that can."
+                ) from None
         skipped: dict[str, str] = {}
         order = (("glassbox",) if job.model.kind == "ebm" else ()) + AUTO_ORDER
         d = job.n_features
@@ -293,6 +300,10 @@ class Explainer:
             params=params,
             provenance=provenance,
             feature_kinds=kinds,
+            diagnostics={
+                key: (value[:, 0] if k == 1 and value.ndim == 2 else value)
+                for key, value in result.diagnostics.items()
+            },
         )
 
 

@@ -16,13 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ._provenance import Provenance, data_fingerprint
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from ._reasons import Reasons
 
 __all__ = ["GlobalExplanation", "LocalExplanation"]
 
@@ -32,6 +35,26 @@ SCHEMA_VERSION = 1
 def _frozen_array(a: Any, dtype: Any = float) -> np.ndarray:
     out = np.array(a, dtype=dtype, copy=True)
     out.setflags(write=False)
+    # hand out a view of the read-only copy: numpy lets the owner of an array switch
+    # ``writeable`` back on, but refuses it for a view whose base is read-only
+    view = out.view()
+    view.setflags(write=False)
+    return view
+
+
+def _canonical_missing(data: np.ndarray, kinds: tuple[str, ...]) -> np.ndarray:
+    """Mark missing categorical values with ``None`` (NaN, pd.NA, NaT alike).
+
+    One marker keeps a JSON round trip exact (JSON has one ``null``) and lets ``==``
+    compare two explanations' data (NaN is not equal to itself).
+    """
+    if data.dtype != object or not data.size:
+        return data
+    out = data.copy()
+    for j, kind in enumerate(kinds):
+        if kind != "numeric":
+            column = out[:, j]
+            column[np.asarray(pd.isna(column), dtype=bool)] = None
     return out
 
 
@@ -62,6 +85,17 @@ def _index(n: int, rows: Any) -> np.ndarray:
             raise IndexError(f"row {rows} is out of range for an explanation of {n} rows")
         return np.array([int(rows) % n])
     return np.arange(n)[rows]
+
+
+def _frozen_diagnostics(diagnostics: Mapping[str, Any], n: int) -> Mapping[str, np.ndarray]:
+    """Per-row diagnostics (e.g. LIME's local fidelity): read-only float arrays of n rows."""
+    out = {}
+    for key, value in diagnostics.items():
+        array = _frozen_array(value)
+        if array.ndim == 0 or array.shape[0] != n:
+            raise InputError(f"diagnostic {key!r} of shape {array.shape} does not have one entry per row ({n}).")
+        out[str(key)] = array
+    return MappingProxyType(out)
 
 
 class _Base:
@@ -164,6 +198,7 @@ class LocalExplanation(_Base):
     params: Mapping[str, Any] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
     feature_kinds: tuple[str, ...] = ()
+    diagnostics: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         values = _frozen_array(self.values)
@@ -179,17 +214,19 @@ class LocalExplanation(_Base):
         base = _frozen_array(np.broadcast_to(self.base_values, out_shape))
         preds = _frozen_array(np.reshape(self.predictions, out_shape))
         data = np.asarray(self.data)
-        data = _frozen_array(data, dtype=object if data.dtype == object else float)
+        data = np.array(data, dtype=object if data.dtype == object else float)
         if data.shape != (n, d):
             raise InputError(f"data of shape {data.shape} does not match values of shape {values.shape}.")
         kinds = tuple(self.feature_kinds) or tuple(
             "categorical" if data.dtype == object else "numeric" for _ in self.feature_names
         )
+        data = _frozen_array(_canonical_missing(data, kinds), dtype=data.dtype)
         for name, value in (
             ("values", values), ("base_values", base), ("predictions", preds), ("data", data),
             ("feature_names", tuple(str(f) for f in self.feature_names)),
             ("output_names", tuple(str(o) for o in self.output_names)),
             ("params", freeze(self.params)), ("feature_kinds", kinds),
+            ("diagnostics", _frozen_diagnostics(self.diagnostics, n)),
         ):  # fmt: skip
             object.__setattr__(self, name, value)
 
@@ -221,6 +258,7 @@ class LocalExplanation(_Base):
             data=data,
             predictions=self.predictions[idx],
             provenance=provenance,
+            diagnostics={k: v[idx] for k, v in self.diagnostics.items()},
         )
 
     def for_output(self, output: str | int) -> LocalExplanation:
@@ -234,6 +272,7 @@ class LocalExplanation(_Base):
             base_values=self.base_values[:, j],
             predictions=self.predictions[:, j],
             output_names=(self.output_names[j],),
+            diagnostics={k: v[:, j] if v.ndim == 2 else v for k, v in self.diagnostics.items()},
         )
 
     # ------------------------------------------------------------------ checks and summaries
@@ -282,6 +321,68 @@ class LocalExplanation(_Base):
             provenance=self.provenance,
         )
 
+    def reasons(
+        self,
+        k: int = 4,
+        *,
+        adverse: Literal["increase", "decrease"] = "increase",
+        codes: Mapping[str, Any] | None = None,
+        groups: Mapping[str, str] | None = None,
+        threshold: float | None = None,
+        min_contribution: float = 1e-9,
+        output: str | int | None = None,
+    ) -> Reasons:
+        """Principal reasons for an adverse decision, per row (reason codes).
+
+        The features pushing each prediction furthest toward the adverse side, relative to the
+        explanation's background (the reference population: record which), at most ``k``.
+
+        Parameters
+        ----------
+        k : int, default 4
+            Most reasons per row (US Regulation B: more than four is rarely helpful).
+        adverse : {"increase", "decrease"}
+            Whether a higher prediction is adverse (probability of default) or a lower one
+            (probability of approval).
+        codes : mapping, optional
+            Feature (or group) name to a :class:`~explain._reasons.ReasonCode`, a
+            ``(code, statement)`` pair or a statement.
+        groups : mapping, optional
+            Feature name to group name; a group's attributions are summed and it counts once
+            (e.g. one-hot columns of one variable).
+        threshold : float, optional
+            The decision cut-off; rows whose decision is not adverse get no reasons.
+        min_contribution : float, default 1e-9
+            A feature must push toward the adverse side by more than this to be a reason.
+        output : str or int, optional
+            The output the decision is made on (required for multi-output explanations).
+
+        Returns
+        -------
+        Reasons
+            ``.to_frame()`` (row, rank, feature, value, contribution, code, statement) and
+            ``.text()``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> import explain as ex
+        >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+        >>> X = X[["mean radius", "mean texture", "worst smoothness"]]
+        >>> model = LogisticRegression(max_iter=1000).fit(X, y)
+        >>> local = ex.Explainer(model, background=X).explain_local(X[:2])
+        >>> reasons = local.reasons(k=2, adverse="decrease")
+        >>> int(reasons.to_frame().groupby("row").size().max()) <= 2
+        True
+        """
+        from ._reasons import principal_reasons
+
+        return principal_reasons(
+            self, k=k, adverse=adverse, codes=codes, groups=groups, threshold=threshold,
+            min_contribution=min_contribution, output=output,
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ serialization
 
     def to_dict(self) -> dict[str, Any]:
@@ -302,6 +403,7 @@ class LocalExplanation(_Base):
             "method": self.method,
             "params": thaw(self.params),
             "provenance": self.provenance.to_dict(),
+            "diagnostics": {k: floats_to_json(v) for k, v in sorted(self.diagnostics.items())},
         }
 
     # ------------------------------------------------------------------ display

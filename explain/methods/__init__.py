@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from . import exact_shap, glassbox, kernel_shap, linear_shap, permutation_shap, tree_shap
+from . import exact_shap, glassbox, kernel_shap, lime, linear_shap, permutation_shap, tree_shap
 from ._base import Attribution, Job, MethodSpec, Unsupported
 
 __all__ = ["AUTO_ORDER", "REGISTRY", "Attribution", "Job", "MethodSpec", "Unsupported"]
@@ -22,6 +22,7 @@ _ALL = (
     kernel_shap.METHOD,
     permutation_shap.METHOD,
     glassbox.METHOD,
+    lime.METHOD,
 )
 REGISTRY = MappingProxyType({m.name: m for m in _ALL})
 AUTO_ORDER = ("tree_shap", "linear_shap", "exact_shap", "kernel_shap")

@@ -85,11 +85,16 @@ class Job:
 
 @dataclass(frozen=True)
 class Attribution:
-    """What a method returns: values ``(n, d, k)`` and base values ``(n, k)``, plus params."""
+    """What a method returns: values ``(n, d, k)`` and base values ``(n, k)``, plus params.
+
+    ``diagnostics`` holds per-row arrays ``(n,)`` or ``(n, k)`` that describe the quality of each
+    row's explanation (e.g. LIME's local fidelity); they travel with the explanation.
+    """
 
     values: np.ndarray
     base_values: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

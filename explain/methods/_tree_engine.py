@@ -124,7 +124,8 @@ def _predict_row(x: np.ndarray, left: np.ndarray, right: np.ndarray, default: np
         node = 0
         while left[t, node] >= 0:
             node = _child(t, node, x[feature[t, node]], left, right, default, threshold)
-        out += value[t, node]
+        for c in range(out.shape[0]):
+            out[c] += value[t, node, c]
 
 
 @numba.njit(cache=True)
@@ -147,10 +148,12 @@ def _pair(x: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.ndarray, def
             if left[t, node] < 0:
                 if nx + nb > 0:
                     wp, wn = pos[nx, nb], neg[nx, nb]
-                    for i in range(nx):
-                        phi[xs[i]] += wp * value[t, node]
-                    for i in range(nb):
-                        phi[bs[i]] -= wn * value[t, node]
+                    for c in range(value.shape[2]):
+                        v = value[t, node, c]
+                        for i in range(nx):
+                            phi[xs[i], c] += wp * v
+                        for i in range(nb):
+                            phi[bs[i], c] -= wn * v
                 continue
             f = feature[t, node]
             cx = _child(t, node, x[f], left, right, default, threshold)
@@ -190,7 +193,8 @@ def _interventional(X: np.ndarray, B: np.ndarray, left: np.ndarray, right: np.nd
     fb = np.zeros((m, k))
     for j in range(m):
         _predict_row(B[j], left, right, default, feature, threshold, value, fb[j])
-        fb[j] += base_offset
+        for c in range(k):
+            fb[j, c] += base_offset[c]
     for j in range(m):
         for c in range(k):
             base[c] += (1.0 / (1.0 + np.exp(-fb[j, c])) if logistic else fb[j, c]) / m
@@ -202,12 +206,15 @@ def _interventional(X: np.ndarray, B: np.ndarray, left: np.ndarray, right: np.nd
         stack = np.empty((2 * depth + 4, 5), dtype=np.int64)
         fx = np.zeros(k)
         _predict_row(X[i], left, right, default, feature, threshold, value, fx)
-        fx += base_offset
+        for c in range(k):
+            fx[c] += base_offset[c]
         for j in range(m):
             if not logistic:
                 _pair(X[i], B[j], left, right, default, feature, threshold, value, pos, neg, phi, xs, bs, stack)
                 continue
-            pair[:, :] = 0.0
+            for f in range(d):
+                for c in range(k):
+                    pair[f, c] = 0.0
             _pair(X[i], B[j], left, right, default, feature, threshold, value, pos, neg, pair, xs, bs, stack)
             for c in range(k):
                 px = 1.0 / (1.0 + np.exp(-fx[c]))

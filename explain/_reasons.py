@@ -1,0 +1,168 @@
+"""Principal reasons for an adverse decision (reason codes), from a local explanation.
+
+US Regulation B (12 CFR 1002.9(b)(2)) asks a creditor to state the *specific principal reasons*
+for an adverse action; its commentary says more than four is not likely to be helpful and that
+the reasons must relate to factors actually scored. With Shapley values the natural reasons are
+the features whose attributions push the prediction furthest toward the adverse side, relative
+to the explanation's reference (its background data: record which population that is, e.g.
+all applicants or applicants at the cut-off).
+
+Rules applied here, so that the list is reproducible and defensible:
+
+- only features pushing *toward* the adverse side, by more than ``min_contribution``;
+- features of one group (e.g. the one-hot columns of one variable) are summed and counted once;
+- ranked by contribution, ties broken by the order of the features (never by chance);
+- at most ``k`` reasons per row (default 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .explanation import LocalExplanation
+
+__all__ = ["ReasonCode", "Reasons", "principal_reasons"]
+
+Adverse = Literal["increase", "decrease"]
+
+
+@dataclass(frozen=True)
+class ReasonCode:
+    """A code and the statement shown to the person, e.g. ``ReasonCode("R03", "Too many recent inquiries")``."""
+
+    code: str
+    statement: str
+
+
+@dataclass(frozen=True, eq=False)
+class Reasons:
+    """Principal reasons per row: a table (``frame``) and readable text (:meth:`text`)."""
+
+    frame: pd.DataFrame
+    adverse: Adverse
+    output_name: str
+    output_space: str
+    predictions: np.ndarray
+    decisions: np.ndarray | None  # per row: whether the decision is adverse (None: not judged)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the table: row, rank, feature, value, contribution, code, statement."""
+        return self.frame.copy()
+
+    def text(self, row: int | None = None) -> str:
+        """The reasons of one row (or of every row), as sentences a person can read."""
+        rows = range(len(self.predictions)) if row is None else [row]
+        direction = "higher" if self.adverse == "increase" else "lower"
+        blocks = []
+        for r in rows:
+            head = (
+                f"Row {r}: prediction {self.predictions[r]:.4g} ({self.output_space} of "
+                f"{self.output_name!r}; {direction} is adverse)"
+            )
+            if self.decisions is not None and not self.decisions[r]:
+                blocks.append(head + " - not an adverse decision; no reasons given.")
+                continue
+            part = self.frame[self.frame["row"] == r]
+            if part.empty:
+                blocks.append(head + " - no feature pushes toward the adverse side.")
+                continue
+            lines = [
+                f"  {int(rec.rank)}. [{rec.code}] {rec.statement} ({rec.feature} = {rec.value}; "
+                f"contribution {rec.contribution:+.4g})"
+                for rec in part.itertuples()
+            ]
+            blocks.append("\n".join([head + ":", *lines]))
+        return "\n".join(blocks)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _code_for(name: str, value: Any, codes: Mapping[str, Any] | None) -> tuple[str, str]:
+    entry = None if codes is None else codes.get(name)
+    if entry is None:
+        return name, f"{name} = {value}"
+    if isinstance(entry, ReasonCode):
+        return entry.code, entry.statement
+    if isinstance(entry, str):
+        return name, entry
+    if isinstance(entry, (tuple, list)) and len(entry) == 2:
+        return str(entry[0]), str(entry[1])
+    raise InputError(
+        f"reason code for {name!r} is {entry!r}; give a ReasonCode, a (code, statement) pair or a statement string."
+    )
+
+
+def _grouped(exp: LocalExplanation, groups: Mapping[str, str] | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Feature (or group) names, contributions (n, g) and display values (n, g)."""
+    names = list(exp.feature_names)
+    if not groups:
+        return names, np.asarray(exp.values), np.asarray(exp.data, dtype=object)
+    unknown = sorted(set(groups) - set(names))
+    if unknown:
+        raise InputError(f"groups names features {unknown} that the explanation does not have.")
+    labels: list[str] = []
+    for name in names:  # first appearance fixes a group's position (deterministic order)
+        label = groups.get(name, name)
+        if label not in labels:
+            labels.append(label)
+    members = {label: [j for j, n in enumerate(names) if groups.get(n, n) == label] for label in labels}
+    values = np.stack([exp.values[:, members[lab]].sum(axis=1) for lab in labels], axis=1)
+    shown = np.empty((exp.n_rows, len(labels)), dtype=object)
+    for g, label in enumerate(labels):
+        cols = members[label]
+        for r in range(exp.n_rows):
+            shown[r, g] = exp.data[r, cols[0]] if len(cols) == 1 else ", ".join(
+                f"{names[j]}={exp.data[r, j]}" for j in cols
+            )
+    return labels, values, shown
+
+
+def principal_reasons(
+    exp: LocalExplanation,
+    *,
+    k: int = 4,
+    adverse: Adverse = "increase",
+    codes: Mapping[str, Any] | None = None,
+    groups: Mapping[str, str] | None = None,
+    threshold: float | None = None,
+    min_contribution: float = 1e-9,
+    output: str | int | None = None,
+) -> Reasons:
+    """See :meth:`LocalExplanation.reasons`."""
+    if adverse not in ("increase", "decrease"):
+        raise InputError(f"adverse={adverse!r}; use 'increase' (a higher prediction is adverse) or 'decrease'.")
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise InputError(f"k={k!r}; pass a whole number of reasons >= 1 (Regulation B suggests at most 4).")
+    if exp.is_multi_output:
+        if output is None:
+            raise InputError(
+                f"this explanation has several outputs {list(exp.output_names)}; pass output= to say "
+                "which one the decision is made on."
+            )
+        exp = exp.for_output(output)
+    sign = 1.0 if adverse == "increase" else -1.0
+    labels, values, shown = _grouped(exp, groups)
+    toward = values * sign
+    decisions = None
+    if threshold is not None:
+        decisions = exp.predictions > threshold if adverse == "increase" else exp.predictions < threshold
+    records = []
+    for r in range(exp.n_rows):
+        if decisions is not None and not decisions[r]:
+            continue
+        order = np.argsort(-toward[r], kind="stable")
+        kept = [g for g in order if toward[r, g] > min_contribution][:k]
+        for rank, g in enumerate(kept, start=1):
+            code, statement = _code_for(labels[g], shown[r, g], codes)
+            records.append((r, rank, labels[g], shown[r, g], float(values[r, g]), code, statement))
+    frame = pd.DataFrame(records, columns=["row", "rank", "feature", "value", "contribution", "code", "statement"])
+    return Reasons(frame, adverse, exp.output_names[0], exp.output_space, np.array(exp.predictions), decisions)

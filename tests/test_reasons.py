@@ -1,0 +1,99 @@
+"""Reason codes: at most k, toward the adverse side only, groups once, deterministic ties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+import explain as ex
+from explain._reasons import ReasonCode
+from explain.errors import InputError
+
+
+def _local(values, data=None, predictions=None, names=("a", "b", "c", "d")):
+    values = np.asarray(values, dtype=float)
+    n, d = values.shape
+    return ex.LocalExplanation(
+        values=values,
+        base_values=np.full(n, 0.5),
+        data=np.arange(n * d, dtype=float).reshape(n, d) if data is None else data,
+        predictions=0.5 + values.sum(axis=1) if predictions is None else predictions,
+        feature_names=names,
+        output_names=("default",),
+        output_space="probability",
+        method="exact_shap",
+    )
+
+
+def test_only_adverse_side_at_most_k_sorted():
+    local = _local([[0.3, -0.2, 0.1, 0.05], [-0.1, -0.3, 0.0, 0.2]])
+    frame = local.reasons(k=2).to_frame()
+    assert frame.groupby("row").size().tolist() == [2, 1]
+    assert (frame["contribution"] > 0).all()
+    assert frame[frame.row == 0]["feature"].tolist() == ["a", "c"]
+    down = local.reasons(k=4, adverse="decrease").to_frame()
+    assert (down["contribution"] < 0).all()
+    assert down[down.row == 1]["feature"].tolist() == ["b", "a"]
+
+
+def test_ties_are_broken_by_feature_order():
+    local = _local([[0.1, 0.2, 0.2, 0.2]])
+    assert local.reasons(k=2).to_frame()["feature"].tolist() == ["b", "c"]
+
+
+def test_tiny_contributions_are_not_reasons():
+    local = _local([[1e-12, 0.0, -0.4, 0.3]])
+    assert local.reasons().to_frame()["feature"].tolist() == ["d"]
+    assert local.reasons(min_contribution=0.5).to_frame().empty
+
+
+def test_groups_count_once_with_summed_contribution():
+    local = _local([[0.1, 0.15, 0.2, -0.05]], names=("region_n", "region_s", "income", "age"))
+    groups = {"region_n": "region", "region_s": "region"}
+    frame = local.reasons(k=4, groups=groups).to_frame()
+    assert frame["feature"].tolist() == ["region", "income"]
+    assert frame["contribution"].iloc[0] == pytest.approx(0.25)
+    assert "region_n=0.0" in frame["value"].iloc[0]
+
+
+def test_codes_and_text():
+    local = _local([[0.3, 0.2, 0.0, 0.0]])
+    codes = {"a": ReasonCode("R01", "Debt too high"), "b": ("R02", "Too many inquiries")}
+    frame = local.reasons(codes=codes).to_frame()
+    assert frame["code"].tolist() == ["R01", "R02"]
+    text = local.reasons(codes=codes).text()
+    assert "[R01] Debt too high" in text and "[R02] Too many inquiries" in text
+    with pytest.raises(InputError, match="ReasonCode"):
+        local.reasons(codes={"a": 3})
+
+
+def test_threshold_gives_reasons_to_adverse_decisions_only():
+    local = _local([[0.3, 0.1, 0.0, 0.0], [0.01, 0.02, 0.0, 0.0]])
+    reasons = local.reasons(threshold=0.6)
+    assert set(reasons.to_frame()["row"]) == {0}
+    assert "not an adverse decision" in reasons.text(1)
+
+
+def test_bad_arguments():
+    local = _local([[0.3, 0.1, 0.0, 0.0]])
+    with pytest.raises(InputError, match="adverse"):
+        local.reasons(adverse="up")
+    with pytest.raises(InputError, match="k=0"):
+        local.reasons(k=0)
+    with pytest.raises(InputError, match="features"):
+        local.reasons(groups={"zzz": "g"})
+
+
+def test_on_a_real_model_reasons_push_toward_the_adverse_class():
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
+    local = ex.Explainer(model, background=X[:100]).explain_local(X[:50])
+    frame = local.reasons(k=4, adverse="decrease", threshold=0.5).to_frame()
+    assert frame.groupby("row").size().max() <= 4
+    assert (frame["contribution"] < 0).all()
+    for row, group in frame.groupby("row"):
+        assert local.predictions[row] < 0.5
+        expected = np.sort(local.values[row][local.values[row] < -1e-9])[: len(group)]
+        np.testing.assert_allclose(group["contribution"], expected)
