@@ -1,0 +1,97 @@
+"""``partial_dependence``: scikit-learn's partial dependence and ICE curves, as feature effects.
+
+For each feature, :func:`sklearn.inspection.partial_dependence` (``kind="both"``) gives the
+average prediction with the feature set to each grid value (partial dependence) and each row's
+own curve (ICE). The effect keeps the average and the 10th-90th percentile band of the ICE
+curves. The importance of a feature is the standard deviation of its partial-dependence curve
+over the grid (Greenwell, Boehmke and McCarthy, 2018): flat curves matter little.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._effects import FeatureEffect
+from .._model import OutputSpace
+from ..errors import MethodError
+from ._base import free_output
+from ._global import GlobalJob, GlobalMethodSpec, GlobalResult
+
+_RESPONSE = {"probability": "predict_proba", "log_odds": "decision_function", "raw": "decision_function"}
+
+
+def _response_method(gjob: GlobalJob, space: OutputSpace) -> str:
+    model = gjob.job.model
+    if not model.is_classifier:
+        return "predict"
+    if space == "log_odds" and not model._binary_margin_is_log_odds():
+        raise MethodError(
+            "partial_dependence explains log-odds only where the model's margin is the log-odds "
+            "(binary logistic models); use output='probability' or 'raw'."
+        )
+    return _RESPONSE[space]
+
+
+def run(gjob: GlobalJob) -> GlobalResult:
+    from sklearn.inspection import partial_dependence
+
+    job = gjob.job
+    if job.model.kind == "callable":
+        raise MethodError("partial_dependence needs a fitted estimator; a plain function cannot be passed to sklearn.")
+    space = free_output(job)
+    params: dict[str, Any] = {**dict(SPEC.defaults), **dict(job.params)}
+    X_model = job.model_input(job.X)
+    schema = job.X.schema
+    categorical = [c.name for c in schema.columns if c.kind == "categorical"]
+    use_names = schema.container != "numpy"
+    effects, importances = [], []
+    for name in gjob.features:
+        j = schema.feature_names.index(name)
+        result = partial_dependence(
+            job.model.model,
+            X_model,
+            [name if use_names else j],
+            kind="both",
+            grid_resolution=int(params["grid_resolution"]),
+            percentiles=tuple(params["percentiles"]),
+            response_method=_response_method(gjob, space),
+            categorical_features=(categorical or None) if use_names else None,
+        )
+        average = np.asarray(result["average"], dtype=float).T  # (grid, k)
+        ice = np.asarray(result["individual"], dtype=float)  # (k, n, grid)
+        lower = np.percentile(ice, 10, axis=1).T
+        upper = np.percentile(ice, 90, axis=1).T
+        squeeze = average.shape[1] == 1
+        effects.append(
+            FeatureEffect(
+                feature=name,
+                kind="partial_dependence",
+                grid=tuple(result["grid_values"][0]),
+                average=average[:, 0] if squeeze else average,
+                lower=lower[:, 0] if squeeze else lower,
+                upper=upper[:, 0] if squeeze else upper,
+            )
+        )
+        importances.append(average.std(axis=0))
+    imp = np.array(importances)
+    k = imp.shape[1]
+    return GlobalResult(
+        importances=imp[:, 0] if k == 1 else imp,
+        spread=None,
+        kind="partial_dependence_std",
+        output_space=space,
+        output_names=job.model.output_names(k),
+        effects=tuple(effects),
+        params={**params, "response_method": _response_method(gjob, space), "ice_band": [10, 90]},
+    )
+
+
+SPEC = GlobalMethodSpec(
+    name="partial_dependence",
+    summary="partial dependence with ICE bands (sklearn.inspection.partial_dependence)",
+    run=run,
+    needs_y=False,
+    defaults={"grid_resolution": 50, "percentiles": (0.05, 0.95)},
+)
