@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._effects import FeatureEffect
 from ._provenance import Provenance
 from .errors import SchemaError
 
@@ -144,6 +145,7 @@ def from_dict(obj: Any) -> Any:
                 method=obj["method"],
                 params=obj["params"],
                 provenance=Provenance.from_dict(obj["provenance"]),
+                effects=tuple(FeatureEffect.from_dict(e) for e in obj.get("effects", [])),
             )
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise SchemaError(

@@ -13,7 +13,8 @@ from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
 from .errors import FeatureMismatchError, InputError, MethodError
 from .explanation import GlobalExplanation, LocalExplanation
-from .methods import AUTO_ORDER, REGISTRY, Job, MethodSpec, Unsupported
+from .methods import AUTO_ORDER, GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported
+from .methods._global import GlobalJob, GlobalMethodSpec
 
 __all__ = ["Explainer"]
 
@@ -115,10 +116,78 @@ class Explainer:
         LocalExplanation
         """
         start = time.perf_counter()
+        if self.method in GLOBAL_REGISTRY:
+            raise MethodError(
+                f"{self.method!r} is a global method: it explains the model as a whole, not rows. "
+                "Call explain_global(X, y), or choose a local method for explain_local."
+            )
+        job, bg_note = self._prepare(X)
+        spec, space, auto_note = self._choose(job)
+        result = spec.run(job, space)
+        predictions = job.predict(job.X.encoded, space)
+        return self._wrap(job, spec, space, result, predictions, {**bg_note, **auto_note}, start)
+
+    def explain_global(self, X: Any, y: Any = None, *, features: Sequence[str] | None = None) -> GlobalExplanation:
+        """Explain the model as a whole: one importance per feature, and feature effects.
+
+        With a global method (``"permutation_importance"``, ``"partial_dependence"``) that method
+        runs on ``X`` (and ``y``); with any local method, ``X`` is explained row by row and the
+        mean absolute attribution of each feature is returned (spread: its standard deviation).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            Rows the importance is measured on (a held-out set for permutation importance).
+        y : array-like, optional
+            The target, needed by ``permutation_importance``.
+        features : sequence of str, optional
+            Features to compute effects for (``partial_dependence``); all by default.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from sklearn.ensemble import RandomForestRegressor
+        >>> import explain as ex
+        >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+        >>> model = RandomForestRegressor(n_estimators=20, random_state=0).fit(X, y)
+        >>> glob = ex.Explainer(model, method="permutation_importance").explain_global(X, y)
+        >>> glob.kind, glob.top(1)["feature"].item()
+        ('permutation', 'bmi')
+        """
+        if self.method not in GLOBAL_REGISTRY:
+            return self.explain_local(X).to_global()
+        start = time.perf_counter()
+        spec = GLOBAL_REGISTRY[self.method]
+        job, _ = self._prepare(X, need_background=False)
+        names = job.X.schema.feature_names
+        chosen = tuple(names) if features is None else tuple(str(f) for f in features)
+        unknown = [f for f in chosen if f not in names]
+        if unknown:
+            raise FeatureMismatchError(f"features {unknown} are not columns of X; choose among {list(names)}.")
+        target = _read_target(y, job.X.n_rows) if (spec.needs_y or y is not None) else None
+        if spec.needs_y and target is None:
+            raise InputError(f"{spec.name} measures the drop in score, so it needs the target: explain_global(X, y).")
+        result = spec.run(GlobalJob(job, target, chosen))
+        provenance = self._provenance(job, start)
+        return GlobalExplanation(
+            importances=result.importances,
+            spread=result.spread,
+            feature_names=chosen,
+            output_names=result.output_names,
+            output_space=result.output_space,
+            kind=result.kind,
+            method=spec.name,
+            params={**result.params, "output_requested": self.output},
+            provenance=provenance,
+            effects=result.effects,
+        )
+
+    def _prepare(self, X: Any, *, need_background: bool = True) -> tuple[Job, dict[str, Any]]:
+        """Validate the model and data and encode them into a :class:`Job`."""
         model = ModelAdapter.from_model(self.model, task=self.task, class_names=self.class_names)
         schema = self._schema(model, X)
         x_table = read_table(X, schema, role="X")
-        bg_table, bg_note = self._background(schema)
+        bg_table, bg_note = self._background(schema) if need_background else (None, {})
         codebook = Codebook.fit(schema, [t for t in (bg_table, x_table) if t is not None])
         x_table = codebook.encode(x_table)
         bg_table = codebook.encode(bg_table) if bg_table is not None else None
@@ -127,18 +196,7 @@ class Explainer:
         self._check_missing(job, x_table, "X")
         if bg_table is not None:
             self._check_missing(job, bg_table, "background")
-        spec, space, auto_note = self._choose(job)
-        result = spec.run(job, space)
-        predictions = job.predict(x_table.encoded, space)
-        return self._wrap(job, spec, space, result, predictions, {**bg_note, **auto_note}, start)
-
-    def explain_global(self, X: Any, y: Any = None) -> GlobalExplanation:
-        """Global importance: the mean absolute attribution of each feature over ``X``.
-
-        ``y`` is accepted for methods that need it (permutation importance); the attribution
-        methods ignore it.
-        """
-        return self.explain_local(X).to_global()
+        return job, bg_note
 
     # ------------------------------------------------------------------ steps
 
@@ -210,9 +268,11 @@ class Explainer:
         return params
 
     @staticmethod
-    def _spec(name: str) -> MethodSpec:
+    def _spec(name: str) -> MethodSpec | GlobalMethodSpec:
+        if name in GLOBAL_REGISTRY:
+            return GLOBAL_REGISTRY[name]
         if name not in REGISTRY:
-            raise MethodError(f"unknown method {name!r}; choose one of {['auto', *REGISTRY]}.")
+            raise MethodError(f"unknown method {name!r}; choose one of {['auto', *REGISTRY, *GLOBAL_REGISTRY]}.")
         return REGISTRY[name]
 
     def _choose(self, job: Job) -> tuple[MethodSpec, OutputSpace, dict[str, Any]]:
@@ -220,6 +280,7 @@ class Explainer:
             raise MethodError(f"method must be a string, not {type(self.method).__name__}.")
         if self.method != "auto":
             spec = self._spec(self.method)
+            assert isinstance(spec, MethodSpec)  # global methods never reach here
             try:
                 return spec, spec.support(job), {}
             except Unsupported as exc:
@@ -259,6 +320,20 @@ class Explainer:
                 "the Pipeline, or drop those rows."
             ) from None
 
+    def _provenance(self, job: Job, start: float) -> Provenance:
+        schema = job.X.schema
+        kinds = tuple(c.kind for c in schema.columns)
+        bg = job.background
+        return Provenance(
+            model_fingerprint=model_fingerprint(job.model.model),
+            data_fingerprint=data_fingerprint(job.X.values, schema.feature_names, kinds),
+            background_fingerprint=None if bg is None else data_fingerprint(bg.values, schema.feature_names, kinds),
+            random_state=self.random_state,
+            versions=library_versions(*_model_libraries(job.model)),
+            elapsed_seconds=round(time.perf_counter() - start, 6),
+            model_type=type_path(job.model.model),
+        )
+
     def _wrap(
         self,
         job: Job,
@@ -276,16 +351,7 @@ class Explainer:
             values, base, predictions = values[:, :, 0], base[:, 0], predictions[:, 0]
         schema = job.X.schema
         kinds = tuple(c.kind for c in schema.columns)
-        bg = job.background
-        provenance = Provenance(
-            model_fingerprint=model_fingerprint(job.model.model),
-            data_fingerprint=data_fingerprint(job.X.values, schema.feature_names, kinds),
-            background_fingerprint=None if bg is None else data_fingerprint(bg.values, schema.feature_names, kinds),
-            random_state=self.random_state,
-            versions=library_versions(*_model_libraries(job.model)),
-            elapsed_seconds=round(time.perf_counter() - start, 6),
-            model_type=type_path(job.model.model),
-        )
+        provenance = self._provenance(job, start)
         params = {**dict(spec.defaults), **dict(job.params), **result.params, **notes}
         params["output_requested"] = self.output
         return LocalExplanation(
@@ -305,6 +371,20 @@ class Explainer:
                 for key, value in result.diagnostics.items()
             },
         )
+
+
+def _read_target(y: Any, n_rows: int) -> np.ndarray | None:
+    """The target as a 1-D array with one finite entry per row of X."""
+    if y is None:
+        return None
+    target = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+    if target.ndim != 1:
+        raise InputError(f"y has shape {target.shape}; pass a 1-D target with one value per row of X.")
+    if len(target) != n_rows:
+        raise InputError(f"y has {len(target)} values but X has {n_rows} rows; pass the target of these rows.")
+    if target.dtype.kind == "f" and not np.isfinite(target).all():
+        raise InputError("y holds NaN or infinite values; drop those rows from X and y.")
+    return target
 
 
 def _object_missing(table: Table) -> np.ndarray:

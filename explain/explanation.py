@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._effects import FeatureEffect
 from ._provenance import Provenance, data_fingerprint
 from .errors import InputError
 
@@ -444,6 +445,7 @@ class GlobalExplanation(_Base):
     method: str
     params: Mapping[str, Any] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
+    effects: tuple[FeatureEffect, ...] = ()
 
     def __post_init__(self) -> None:
         imp = _frozen_array(self.importances)
@@ -456,10 +458,19 @@ class GlobalExplanation(_Base):
         object.__setattr__(self, "feature_names", tuple(str(f) for f in self.feature_names))
         object.__setattr__(self, "output_names", tuple(str(o) for o in self.output_names))
         object.__setattr__(self, "params", freeze(self.params))
+        object.__setattr__(self, "effects", tuple(self.effects or ()))
 
     @property
     def is_multi_output(self) -> bool:
         return self.importances.ndim == 2
+
+    def effect(self, feature: str) -> FeatureEffect:
+        """The effect (partial dependence or shape function) of one feature."""
+        for e in self.effects:
+            if e.feature == feature:
+                return e
+        known = [e.feature for e in self.effects]
+        raise InputError(f"no effect was computed for {feature!r}; effects exist for {known}.")
 
     def for_output(self, output: str | int) -> GlobalExplanation:
         """The importances of one output (a class name, or its position)."""
@@ -511,6 +522,7 @@ class GlobalExplanation(_Base):
             "method": self.method,
             "params": thaw(self.params),
             "provenance": self.provenance.to_dict(),
+            "effects": [e.to_dict() for e in self.effects],
         }
 
     def __repr__(self) -> str:

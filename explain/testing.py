@@ -22,7 +22,7 @@ from ._data import Codebook, infer_schema, read_table
 from ._io import load
 from ._model import ModelAdapter, OutputSpace, Task
 from .errors import MethodError
-from .explainer import Explainer
+from .explainer import Explainer, Output
 from .explanation import LocalExplanation
 from .methods import REGISTRY, Job, MethodSpec, Unsupported
 
@@ -42,7 +42,7 @@ class _Case:
     model: Any
     X: pd.DataFrame
     background: pd.DataFrame | None
-    output: str  # "auto" or an output space
+    output: Output  # "auto" or an output space
 
 
 def check_method(name: str, *, random_state: int = 0) -> None:
@@ -121,7 +121,7 @@ def _check_case(spec: MethodSpec, case: _Case, random_state: int) -> bool:
     bg_before = None if case.background is None else case.background.copy(deep=True)
     explainer = Explainer(
         case.model, background=case.background, method=spec.name, output=case.output, random_state=random_state
-    )  # type: ignore[arg-type]
+    )
     try:
         spec.support(_job(case, random_state))
     except Unsupported:
@@ -130,7 +130,7 @@ def _check_case(spec: MethodSpec, case: _Case, random_state: int) -> bool:
         except MethodError:
             return False
         raise AssertionError("support() refused the model but the Explainer ran the method anyway") from None
-    global_rng = np.random.get_state()  # noqa: NPY002 - checking that the method leaves it alone
+    global_rng: Any = np.random.get_state()  # noqa: NPY002 - checking that the method leaves it alone
     local = explainer.explain_local(case.X)
     _check_rng_untouched(global_rng)
     _check_unmodified(case, X_before, bg_before)
@@ -146,8 +146,8 @@ def _check_case(spec: MethodSpec, case: _Case, random_state: int) -> bool:
     return True
 
 
-def _check_rng_untouched(before: tuple[Any, ...]) -> None:
-    after = np.random.get_state()  # noqa: NPY002
+def _check_rng_untouched(before: Any) -> None:
+    after: Any = np.random.get_state()  # noqa: NPY002
     same = before[0] == after[0] and np.array_equal(before[1], after[1]) and tuple(before[2:]) == tuple(after[2:])
     assert same, "the method changed the state of numpy's global random number generator"
 
@@ -160,7 +160,7 @@ def _job(case: _Case, random_state: int, task: Task | None = None) -> Job:
     x_table = read_table(case.X, schema, role="X")
     bg_table = None if case.background is None else read_table(case.background, schema, role="background")
     codebook = Codebook.fit(schema, [t for t in (bg_table, x_table) if t is not None])
-    output: OutputSpace | None = None if case.output == "auto" else case.output  # type: ignore[assignment]
+    output: OutputSpace | None = None if case.output == "auto" else case.output
     return Job(
         model,
         codebook,
@@ -355,7 +355,7 @@ def _problems(seed: int) -> dict[str, tuple[pd.DataFrame, np.ndarray, int]]:
     }
 
 
-def _models(seed: int) -> list[tuple[str, str, Any, str]]:
+def _models(seed: int) -> list[tuple[str, str, Any, Output]]:
     """(problem, label, unfitted model, output): a linear model first, then trees."""
     from sklearn.compose import make_column_transformer
     from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from . import exact_shap, glassbox, kernel_shap, lime, linear_shap, permutation_shap, tree_shap
+from . import (
+    exact_shap,
+    glassbox,
+    kernel_shap,
+    lime,
+    linear_shap,
+    partial_dependence,
+    permutation_importance,
+    permutation_shap,
+    tree_shap,
+)
 from ._base import Attribution, Job, MethodSpec, Unsupported
 
-__all__ = ["AUTO_ORDER", "REGISTRY", "Attribution", "Job", "MethodSpec", "Unsupported"]
+__all__ = ["AUTO_ORDER", "GLOBAL_REGISTRY", "REGISTRY", "Attribution", "Job", "MethodSpec", "Unsupported"]
 
 _ALL = (
     tree_shap.METHOD,
@@ -25,4 +35,6 @@ _ALL = (
     lime.METHOD,
 )
 REGISTRY = MappingProxyType({m.name: m for m in _ALL})
+# global-only methods: they explain the model as a whole (Explainer.explain_global)
+GLOBAL_REGISTRY = MappingProxyType({m.name: m for m in (permutation_importance.SPEC, partial_dependence.SPEC)})
 AUTO_ORDER = ("tree_shap", "linear_shap", "exact_shap", "kernel_shap")
