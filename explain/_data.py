@@ -81,6 +81,13 @@ class Table:
     values: np.ndarray
     encoded: np.ndarray
 
+    def __post_init__(self) -> None:
+        # read-only, so that no method can change the rows it reports in an explanation
+        for name in ("values", "encoded"):
+            array = np.array(getattr(self, name), copy=True)
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
+
     @property
     def n_rows(self) -> int:
         return int(self.values.shape[0])

@@ -286,3 +286,44 @@ def test_auto_picks_tree_shap(cancer, model):
     local = ex.Explainer(model, background=X[:20]).explain_local(X[:2])
     assert local.method == "tree_shap"
     assert local.params["auto"]["chosen"] == "tree_shap"
+
+
+@pytest.mark.parametrize("name", sorted(CLASSIFIERS))
+def test_mask_algorithm_equals_the_walk(name):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.copy()
+    X[::9, 2] = np.nan  # missing values follow each split's default branch
+    model = (CLASSIFIERS[name]() if name != "gb" else GradientBoostingClassifier(n_estimators=20)).fit(
+        np.nan_to_num(X) if name == "gb" else X, y
+    )
+    X = np.nan_to_num(X) if name == "gb" else X
+    walk = ex.Explainer(model, background=X[:40], output="log_odds").explain_local(X[100:160])
+    masks = ex.Explainer(model, background=X[:40], output="log_odds", method_params={"algorithm": "masks"})
+    fast = masks.explain_local(X[100:160])
+    assert fast.params["algorithm"] == "masks"
+    np.testing.assert_allclose(fast.values, walk.values, atol=1e-10)
+    np.testing.assert_allclose(fast.base_values, walk.base_values, atol=1e-12)
+
+
+def test_mask_algorithm_on_deep_forest_and_regression():
+    X, y = load_diabetes(return_X_y=True)
+    model = RandomForestRegressor(n_estimators=20, random_state=0).fit(X, y)
+    walk = ex.Explainer(model, background=X[:30]).explain_local(X[200:230])
+    fast = ex.Explainer(model, background=X[:30], method_params={"algorithm": "masks"}).explain_local(X[200:230])
+    np.testing.assert_allclose(fast.values, walk.values, atol=1e-9)
+    assert fast.additivity_error() < 1e-8
+
+
+def test_native_categorical_splits_fall_back_with_a_reason():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"city": pd.Categorical(rng.choice(["paris", "lyon", "nice"], 200)), "x": rng.normal(size=200)}
+    )
+    y = ((frame["city"] == "lyon") ^ (frame["x"] > 0)).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=10, categorical_features="from_dtype").fit(frame, y)
+    with pytest.raises(MethodError, match="city"):
+        ex.Explainer(model, background=frame[:20], method="tree_shap").explain_local(frame[:3])
+    local = ex.Explainer(model, background=frame[:20]).explain_local(frame[:3])
+    assert local.method == "exact_shap"
+    assert "city" in local.params["auto"]["skipped"]["tree_shap"]
+    assert local.additivity_error() < 1e-10
