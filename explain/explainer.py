@@ -265,6 +265,15 @@ class Explainer:
                     f"method_params {unknown} are not settings of {spec.name}; its settings are "
                     f"{sorted(spec.defaults) or 'none'}."
                 )
+            return params
+        # "auto" picks the method later; a key that no method knows is still a typo
+        known = {key for spec in (*REGISTRY.values(), *GLOBAL_REGISTRY.values()) for key in spec.defaults}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise MethodError(
+                f"method_params {unknown} are not settings of any method that method='auto' can "
+                f"choose; the settings are {sorted(known)}. Name a method to check its own settings."
+            )
         return params
 
     @staticmethod
@@ -289,7 +298,7 @@ class Explainer:
                     "use the best method that can."
                 ) from None
         skipped: dict[str, str] = {}
-        order = (("glassbox",) if job.model.kind == "ebm" else ()) + AUTO_ORDER
+        order = (("glassbox",) if hasattr(job.model.estimator, "term_features_") else ()) + AUTO_ORDER  # EBM, GAM
         d = job.n_features
         for name in order:
             spec = REGISTRY[name]

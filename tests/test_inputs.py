@@ -352,6 +352,13 @@ CASES = [
         ["'nsamples'"],
     ),
     (
+        "bad_method_params_key_with_auto",
+        lambda f, tmp: _local(f.lr, f.bg, f.rows, method_params={"n_samples": 10}),
+        MethodError,
+        ["['n_samples']", "method='auto'"],
+        ["'nsamples'", "'max_evals'"],
+    ),
+    (
         "background_size_zero",
         lambda f, tmp: _local(f.lr, f.bg, f.rows, background_size=0),
         InputError,

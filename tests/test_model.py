@@ -178,12 +178,10 @@ def test_errors_from_the_model_are_wrapped_with_context(cancer_data):
 
 def test_a_model_returning_three_dimensional_predictions_is_refused(cancer_data):
     with pytest.raises(ModelError, match=r"shape \(5, 1, 1\)"):
-        ModelAdapter.from_model(lambda X: np.zeros((len(X), 1, 1)), task="regression").predict(
-            cancer_data.rows, "raw"
-        )
+        ModelAdapter.from_model(lambda X: np.zeros((len(X), 1, 1)), task="regression").predict(cancer_data.rows, "raw")
 
 
-def test_nan_support_is_read_from_the_model(cancer_lr, cancer_hgb, mixed_pipeline):
+def test_nan_support_is_read_from_the_model(cancer_lr, cancer_hgb):
     assert not ModelAdapter.from_model(cancer_lr).allows_nan()
     assert ModelAdapter.from_model(cancer_hgb).allows_nan()
 

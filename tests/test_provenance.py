@@ -18,8 +18,6 @@ from sklearn.preprocessing import StandardScaler
 import explain as ex
 from explain._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint
 
-PYTHON = "/tmp/venv/bin/python"
-
 
 def _cancer():
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
@@ -104,8 +102,9 @@ def test_model_fingerprint_is_stable_across_processes():
 
     kinds = ["forest", "boosting", "pipeline", "lightgbm", "xgboost"]
     code = _SUBPROCESS.format(tests=os.path.dirname(__file__), kinds=kinds)
-    env = {**os.environ, "PYTHONHASHSEED": "12345", "OMP_NUM_THREADS": "1"}  # another hash seed: no set/dict order
-    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, env=env, timeout=120)
+    # another interpreter with another string-hash seed: nothing may depend on set or id order
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, timeout=120)
     theirs = dict(line.split() for line in out.stdout.strip().splitlines())
     assert set(theirs) == set(kinds)
     for kind in kinds:
