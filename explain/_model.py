@@ -104,7 +104,10 @@ def _margin_is_log_odds(estimator: Any, kind: ModelKind) -> bool:
     if kind == "ebm":
         return True
     name = type(estimator).__name__
-    if name in ("LogisticRegression", "LogisticRegressionCV", "HistGradientBoostingClassifier"):
+    log_odds_margins = (
+        "LogisticRegression", "LogisticRegressionCV", "HistGradientBoostingClassifier", "AdditiveBoostingClassifier",
+    )  # fmt: skip
+    if name in log_odds_margins:
         return True
     if name == "GradientBoostingClassifier":
         return getattr(estimator, "loss", "log_loss") == "log_loss"

@@ -4,8 +4,10 @@
   zero, not the background mean as in ``linear_shap``).
 - Decision trees: the change in the node value at each split along the row's decision path,
   credited to the split's feature (Saabas); base value the root's value (the training mean).
-- Explainable Boosting Machines: each term's score; a pairwise term's score is split equally
-  between its two features; base value the intercept.
+- Additive models (InterpretML's Explainable Boosting Machines, and the additive boosted
+  models of :mod:`explain.glassbox`): each term's score, one table lookup per term; a pairwise
+  term's score is split equally between its two features; base value the intercept. Binary
+  classifiers are explained in log-odds, regressors and multiclass margins in raw space.
 
 Each decomposition adds up to the prediction exactly. Only the linear case with a centred
 background coincides with Shapley values; the params say which decomposition was used.
@@ -22,16 +24,24 @@ from .linear_shap import coefficients, is_linear_model, linear_space
 _TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor")
 
 
+def is_additive_model(estimator: object) -> bool:
+    """Whether ``estimator`` is an additive model that evaluates its own terms: InterpretML's
+    EBM and :mod:`explain.glassbox`'s models share ``eval_terms(X)``, ``term_features_`` and
+    ``intercept_``."""
+    return all(hasattr(estimator, name) for name in ("eval_terms", "term_features_", "intercept_"))
+
+
 def _kind(job: Job) -> str:
-    if job.model.kind == "ebm":
-        return "ebm"
+    if job.model.kind == "ebm" or is_additive_model(job.model.estimator):
+        return "additive"
     if is_linear_model(job):
         return "linear"
     if type(job.model.estimator).__name__ in _TREES:
         return "tree"
     raise Unsupported(
         f"{type(job.model.estimator).__name__} has no built-in decomposition; glassbox explains "
-        "linear models, single decision trees and Explainable Boosting Machines"
+        "linear models, single decision trees, Explainable Boosting Machines and explain.glassbox's "
+        "additive models"
     )
 
 
@@ -58,12 +68,12 @@ def run(job: Job, space: OutputSpace) -> Attribution:
         coef, intercept = coefficients(job)
         values = np.asarray(X_model, dtype=float)[:, :, None] * coef[None]
         base = intercept
-        params = {"decomposition": "coefficient_times_value", "reference": "zero"}
+        params: dict[str, object] = {"decomposition": "coefficient_times_value", "reference": "zero"}
     elif kind == "tree":
         values, base = _tree_paths(job.model.estimator, X_model)
         params = {"decomposition": "decision_path", "reference": "root_node"}
     else:
-        values, base = _ebm_terms(job.model.estimator, X_model, job.n_features)
+        values, base = _additive_terms(job.model.estimator, X_model, job.n_features)
         params = {"decomposition": "additive_terms", "pair_terms": "split_equally"}
     values = cmap.collapse(values)
     params["summed_from_encoded_columns"] = not cmap.is_identity
@@ -93,15 +103,15 @@ def _tree_paths(tree_model: object, X: object) -> tuple[np.ndarray, np.ndarray]:
     return values, value[0]
 
 
-def _ebm_terms(ebm: object, X: object, d: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = np.asarray(ebm.eval_terms(X), dtype=float)  # type: ignore[attr-defined]
+def _additive_terms(model: object, X: object, d: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(model.eval_terms(X), dtype=np.float64)  # type: ignore[attr-defined]
     if scores.ndim == 2:
         scores = scores[:, :, None]
     values = np.zeros((scores.shape[0], d, scores.shape[2]))
-    for t, features in enumerate(ebm.term_features_):  # type: ignore[attr-defined]
+    for t, features in enumerate(model.term_features_):  # type: ignore[attr-defined]
         for f in features:
             values[:, f] += scores[:, t] / len(features)
-    return values, np.atleast_1d(np.asarray(ebm.intercept_, dtype=float))  # type: ignore[attr-defined]
+    return values, np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))  # type: ignore[attr-defined]
 
 
 METHOD = MethodSpec(
