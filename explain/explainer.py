@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -15,6 +16,7 @@ from .errors import FeatureMismatchError, InputError, MethodError
 from .explanation import GlobalExplanation, LocalExplanation
 from .methods import AUTO_ORDER, GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported
 from .methods._global import GlobalJob, GlobalMethodSpec
+from .methods.glassbox import effects as glassbox_effects
 
 __all__ = ["Explainer"]
 
@@ -155,7 +157,13 @@ class Explainer:
         ('permutation', 'bmi')
         """
         if self.method not in GLOBAL_REGISTRY:
-            return self.explain_local(X).to_global()
+            local = self.explain_local(X)
+            glob = local.to_global()
+            if local.method != "glassbox":
+                return glob
+            job, _ = self._prepare(X, need_background=False)
+            effects = glassbox_effects(job, local.output_space)  # type: ignore[arg-type]
+            return replace(glob, effects=effects)
         start = time.perf_counter()
         spec = GLOBAL_REGISTRY[self.method]
         job, _ = self._prepare(X, need_background=False)

@@ -15,8 +15,12 @@ background coincides with Shapley values; the params say which decomposition was
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from .._data import Table
+from .._effects import FeatureEffect
 from .._model import OutputSpace
 from ._base import Attribution, Job, MethodSpec, Unsupported
 from .linear_shap import coefficients, is_linear_model, linear_space
@@ -123,3 +127,51 @@ METHOD = MethodSpec(
     additive=True,
     needs_background=False,
 )
+
+
+GRID_POINTS = 50
+
+
+def _grid_codes(column: np.ndarray, categorical: bool) -> np.ndarray:
+    """Grid of one encoded column: every category, or up to GRID_POINTS quantiles."""
+    present = np.unique(column[~np.isnan(column)])
+    if categorical or len(present) <= GRID_POINTS:
+        return present
+    return np.unique(np.quantile(present, np.linspace(0.0, 1.0, GRID_POINTS)))
+
+
+def effects(job: Job, space: OutputSpace) -> tuple[FeatureEffect, ...]:
+    """Each feature's own term on a grid of its values (shape functions; coefficient lines).
+
+    For a linear or additive model, a feature's attribution depends on that feature's value
+    alone, so the effect is exact: the attribution of rows that differ only in that feature.
+    Features in a pairwise term depend on their partner too and get no effect here.
+    """
+    kind = _kind(job)
+    if kind == "tree":
+        return ()
+    paired: set[int] = set()
+    if kind == "additive":
+        for features in job.model.estimator.term_features_:  # type: ignore[attr-defined]
+            if len(features) > 1:
+                paired.update(int(f) for f in features)
+    schema, base_row = job.X.schema, job.X.encoded[0]
+    out = []
+    for j, column in enumerate(schema.columns):
+        if j in paired:
+            continue
+        grid = _grid_codes(job.X.encoded[:, j], column.kind == "categorical")
+        rows = np.repeat(base_row[None, :], len(grid), axis=0)
+        rows[:, j] = grid
+        table = Table(schema, job.codebook.decode(rows), rows)
+        values = run(replace(job, X=table), space).values[:, j, :]
+        labels = table.values[:, j]
+        out.append(
+            FeatureEffect(
+                feature=column.name,
+                kind="coefficient" if kind == "linear" else "shape_function",
+                grid=tuple(labels),
+                average=values[:, 0] if values.shape[1] == 1 else values,
+            )
+        )
+    return tuple(out)

@@ -185,3 +185,22 @@ def test_multiclass_ebm_is_additive_per_class():
     total = local.base_values + local.values.sum(axis=1)
     proba = np.exp(total) / np.exp(total).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(proba, ebm.predict_proba(X.iloc[::10]), rtol=0, atol=1e-8)
+
+
+def test_global_effects_of_glass_box_models_are_their_own_terms():
+    from explain.glassbox import AdditiveBoostingRegressor
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    linear = LinearRegression().fit(X, y)
+    glob = ex.Explainer(linear, method="glassbox").explain_global(X)
+    line = glob.effect("bmi")
+    assert line.kind == "coefficient"
+    np.testing.assert_allclose(line.average, linear.coef_[2] * np.asarray(line.grid), atol=1e-10)
+    gam = AdditiveBoostingRegressor(random_state=0).fit(X, y)
+    glob = ex.Explainer(gam).explain_global(X)
+    assert glob.method == "glassbox" and len(glob.effects) == X.shape[1]
+    shape = glob.effect("bmi")
+    assert shape.kind == "shape_function"
+    np.testing.assert_allclose(
+        gam.shape_functions()["bmi"].evaluate(np.asarray(shape.grid, dtype=float)), shape.average, atol=1e-10
+    )
