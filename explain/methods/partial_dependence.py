@@ -25,13 +25,30 @@ _RESPONSE = {"probability": "predict_proba", "log_odds": "decision_function", "r
 def _response_method(gjob: GlobalJob, space: OutputSpace) -> str:
     model = gjob.job.model
     if not model.is_classifier:
-        return "predict"
+        return "auto"  # sklearn's name for a regressor's predict
     if space == "log_odds" and not model._binary_margin_is_log_odds():
         raise MethodError(
             "partial_dependence explains log-odds only where the model's margin is the log-odds "
             "(binary logistic models); use output='probability' or 'raw'."
         )
     return _RESPONSE[space]
+
+
+def _np_dtype(dtype: str) -> np.dtype:
+    try:
+        return np.dtype(dtype)
+    except TypeError:  # pandas extension dtypes such as "Int64"
+        return np.dtype("int64") if dtype.lower().startswith(("int", "uint", "bool")) else np.dtype(float)
+
+
+def _with_float_columns(X: Any, names: list[str]) -> Any:
+    if isinstance(X, np.ndarray):
+        return X.astype(float) if X.dtype != object else X
+    if hasattr(X, "with_columns"):  # polars
+        import polars as pl
+
+        return X.with_columns([pl.col(n).cast(pl.Float64) for n in names])
+    return X.astype(dict.fromkeys(names, "float64"))
 
 
 def run(gjob: GlobalJob) -> GlobalResult:
@@ -44,6 +61,12 @@ def run(gjob: GlobalJob) -> GlobalResult:
     params: dict[str, Any] = {**dict(SPEC.defaults), **dict(job.params)}
     X_model = job.model_input(job.X)
     schema = job.X.schema
+    # scikit-learn refuses integer columns (its grid would be rounded); on our copy of the
+    # rows they become float64, which is the conversion its error message asks for
+    as_float = [c.name for c in schema.columns if c.kind == "numeric" and _np_dtype(c.dtype).kind in "iub"]
+    if as_float:
+        X_model = _with_float_columns(X_model, as_float)
+    params["integer_columns_as_float"] = as_float
     categorical = [c.name for c in schema.columns if c.kind == "categorical"]
     use_names = schema.container != "numpy"
     effects, importances = [], []

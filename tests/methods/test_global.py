@@ -129,3 +129,14 @@ def test_local_methods_give_mean_abs_attribution(cancer):
     local = ex.Explainer(model, background=X[:50]).explain_local(X[:40])
     np.testing.assert_allclose(glob.importances, np.abs(local.values).mean(axis=0))
     assert glob.kind == "mean_abs_attribution"
+
+
+def test_partial_dependence_of_a_regressor_with_an_integer_column():
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X = X.assign(age_years=(X["age"] * 100 + 50).round().astype(int))
+    model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y)
+    glob = ex.Explainer(model, method="partial_dependence").explain_global(X, features=["age_years", "bmi"])
+    assert list(glob.params["integer_columns_as_float"]) == ["age_years"]
+    ref = partial_dependence(model, X.astype({"age_years": float}), ["age_years"], kind="average", grid_resolution=50)
+    np.testing.assert_allclose(glob.effect("age_years").average, ref["average"][0], atol=1e-12)
+    assert X["age_years"].dtype.kind == "i"  # the user's frame is untouched
