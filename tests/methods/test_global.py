@@ -137,6 +137,6 @@ def test_partial_dependence_of_a_regressor_with_an_integer_column():
     model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y)
     glob = ex.Explainer(model, method="partial_dependence").explain_global(X, features=["age_years", "bmi"])
     assert list(glob.params["integer_columns_as_float"]) == ["age_years"]
-    ref = partial_dependence(model, X.astype({"age_years": float}), ["age_years"], kind="average", grid_resolution=50)
+    ref = partial_dependence(model, X.astype({"age_years": float}), ["age_years"], kind="both", grid_resolution=50)
     np.testing.assert_allclose(glob.effect("age_years").average, ref["average"][0], atol=1e-12)
     assert X["age_years"].dtype.kind == "i"  # the user's frame is untouched
