@@ -421,6 +421,34 @@ class LocalExplanation(_Base):
 
         return local_summary_html(self)
 
+    def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
+        """Draw the explanation with :mod:`explain.plots`; returns the matplotlib Axes.
+
+        Parameters
+        ----------
+        kind : {"waterfall", "bar", "beeswarm", "dependence", "reasons"}, optional
+            By default a waterfall for one row and a beeswarm for several. ``"dependence"``
+            draws ``feature=`` (by default the most important one).
+        **kwargs
+            Passed to the plot function, e.g. ``row=``, ``max_display=``, ``output=``, ``ax=``,
+            ``style=``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from sklearn.linear_model import LinearRegression
+        >>> import explain as ex
+        >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+        >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:20])
+        >>> local[0].plot().get_xlabel()
+        'Model output (raw prediction)'
+        >>> local.plot("bar", max_display=5).get_xlabel()
+        'mean |SHAP value| (raw prediction)'
+        """
+        from .plots._dispatch import plot_local
+
+        return plot_local(self, kind, **kwargs)
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class GlobalExplanation(_Base):
@@ -535,3 +563,19 @@ class GlobalExplanation(_Base):
         from ._html import global_summary_html
 
         return global_summary_html(self)
+
+    def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
+        """Draw the explanation with :mod:`explain.plots`.
+
+        Parameters
+        ----------
+        kind : {"bar", "effects"}, optional
+            ``"bar"`` (default): importances with their spread, returns the Axes. ``"effects"``:
+            the effect of ``feature=`` (returns the Axes), or without ``feature`` a grid of the
+            most important features' effects (returns the Figure).
+        **kwargs
+            Passed to the plot function, e.g. ``max_display=``, ``output=``, ``ax=``, ``style=``.
+        """
+        from .plots._dispatch import plot_global
+
+        return plot_global(self, kind, **kwargs)

@@ -1,0 +1,45 @@
+"""Plots of explanations: each a function of explanation objects that returns matplotlib Axes.
+
+Every function draws on the ``ax`` it is given, or makes its own
+:class:`matplotlib.figure.Figure` (never through pyplot, so nothing is shown or kept open
+globally), and returns the Axes (:func:`effects_grid`: the Figure). Looks come from a frozen
+:class:`Style` passed as ``style=``; no global style is changed. Axis labels carry the output
+space (probability, log-odds, raw) and the class explained.
+
+========================  ==========================================================
+:func:`waterfall`         one row: from the base value to the prediction
+:func:`bar`               one row's contributions, or global importances with spread
+:func:`beeswarm`          many rows: attributions coloured by feature value
+:func:`dependence`        a feature's value against its attribution
+:func:`effects`           partial dependence with ICE band, or a shape function
+:func:`effects_grid`      several effects in one figure
+:func:`compare`           two explanations of the same rows, with their agreement
+:func:`reasons`           the principal reasons of one decision
+========================  ==========================================================
+
+``LocalExplanation.plot()`` and ``GlobalExplanation.plot()`` call these with sensible defaults.
+"""
+
+from __future__ import annotations
+
+from ._style import OKABE_ITO, Style
+from .bar import bar
+from .beeswarm import beeswarm
+from .compare import compare
+from .dependence import dependence
+from .effects import effects, effects_grid
+from .reasons import reasons
+from .waterfall import waterfall
+
+__all__ = [
+    "OKABE_ITO",
+    "Style",
+    "bar",
+    "beeswarm",
+    "compare",
+    "dependence",
+    "effects",
+    "effects_grid",
+    "reasons",
+    "waterfall",
+]

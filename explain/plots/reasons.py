@@ -1,0 +1,123 @@
+"""Reasons: the principal reasons of one decision, as a plain bar chart anyone can read."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from ._common import (
+    check_row,
+    decorate,
+    format_value,
+    label_bars,
+    new_axes,
+    output_quantity,
+    resolve_style,
+    select_output,
+)
+from ._style import Style
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..explanation import LocalExplanation
+
+__all__ = ["reasons"]
+
+_WRAP = 38
+
+
+def reasons(
+    exp: LocalExplanation,
+    row: int = 0,
+    *,
+    k: int = 4,
+    adverse: Literal["increase", "decrease"] = "increase",
+    codes: Mapping[str, Any] | None = None,
+    output: str | int | None = None,
+    ax: Axes | None = None,
+    style: Style | None = None,
+) -> Axes:
+    """Draw the principal reasons of one decision: one bar per reason, the strongest on top.
+
+    The reasons are those of :meth:`~explain.LocalExplanation.reasons`: the features that pushed
+    this prediction furthest toward the adverse outcome. Each bar is labelled with the reason's
+    statement (and code, when ``codes`` gives one) and its length is how far that reason moved
+    the prediction toward the adverse side (``|contribution|``). The title states the prediction
+    and which direction is adverse.
+
+    Parameters
+    ----------
+    exp : LocalExplanation
+    row : int, default 0
+        The decision (row) to draw.
+    k : int, default 4
+        Most reasons shown.
+    adverse : {"increase", "decrease"}
+        Whether a higher prediction is adverse (e.g. probability of default) or a lower one.
+    codes : mapping, optional
+        Feature name to a reason code and statement (see :meth:`~explain.LocalExplanation.reasons`).
+    output : str or int, optional
+        The output the decision is made on; needed when the explanation has several.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new Figure (not registered with pyplot) is made.
+    style : Style, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> import explain as ex
+    >>> from explain.plots import reasons
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> X = X[["mean radius", "mean texture", "worst smoothness"]]
+    >>> model = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> local = ex.Explainer(model, background=X).explain_local(X[:2])
+    >>> ax = reasons(local, row=0, k=2, adverse="decrease", codes={"mean radius": ("R1", "Tumour is large")})
+    >>> ax.get_yticklabels()[-1].get_text()
+    '[R1] Tumour is large'
+    """
+    style = resolve_style(style)
+    exp = select_output(exp, output)
+    r = check_row(exp, row)
+    table = exp[r].reasons(k=k, adverse=adverse, codes=codes).to_frame()
+    labels = [_label(rec.code, rec.statement, rec.feature, rec.value) for rec in table.itertuples()]
+    widths = np.abs(table["contribution"].to_numpy(dtype=float))
+    ax = new_axes(ax, style, max(len(labels), 2) * 1.5, labels)
+    y = np.arange(len(labels))[::-1]  # the first reason on top
+    ax.barh(y, widths, height=0.6, color=style.positive)
+    label_bars(ax, y, np.zeros(len(widths)), widths, [f"{w:.3g}" for w in widths], style)
+    ax.set_yticks(y[::-1], labels=labels[::-1], fontsize=style.font_size)
+    ax.set_ylim(-0.6, max(len(labels), 1) - 0.4)
+    ax.margins(x=0.15)
+    if not labels:
+        ax.text(0.5, 0.5, "No feature pushed this prediction toward the adverse outcome.", ha="center",
+                va="center", transform=ax.transAxes, fontsize=style.font_size)  # fmt: skip
+        ax.set_yticks([])
+    return decorate(ax, style, xlabel=_xlabel(exp, adverse), title=_title(exp, r, adverse))
+
+
+def _label(code: str, statement: str, feature: str, value: Any) -> str:
+    """The statement, wrapped to a few short lines; the code in brackets when it is a real code."""
+    if statement == f"{feature} = {value}":  # no statement given: "feature = value", the value as elsewhere
+        statement = f"{feature} = {format_value(value, 'categorical' if isinstance(value, str) else 'numeric')}"
+    text = statement if code == feature else f"[{code}] {statement}"
+    return "\n".join(textwrap.wrap(text, _WRAP)) or text
+
+
+def _xlabel(exp: LocalExplanation, adverse: str) -> str:
+    verb = "raised" if adverse == "increase" else "lowered"
+    return f"How much each reason {verb} the {output_quantity(exp)}"
+
+
+def _title(exp: LocalExplanation, r: int, adverse: str) -> str:
+    direction = "higher" if adverse == "increase" else "lower"
+    prediction = float(exp.predictions[r])
+    return f"Main reasons for this decision\nprediction {prediction:.3g}; a {direction} value is adverse"

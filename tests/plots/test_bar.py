@@ -1,0 +1,86 @@
+"""Bar: one row's signed contributions, or global importances with their spread as error bars."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import explain as ex
+from explain.errors import InputError
+from explain.plots import bar
+
+from ._helpers import bars_by_row, check_renders, row_texts
+
+
+def test_one_row_signed_contributions_in_order(mixed_local):
+    one = mixed_local[7]
+    ax = bar(one)
+    values = one.values[0]
+    order = np.argsort(-np.abs(values), kind="stable")
+    labels = row_texts(ax)
+    assert [label.split(" = ")[0] for label in labels] == [one.feature_names[j] for j in order]
+    drawn = bars_by_row(ax)
+    for j, label in zip(order, labels, strict=True):
+        (patch,) = drawn[label]
+        assert patch.get_width() == pytest.approx(values[j])
+        assert patch.get_x() == 0.0
+    assert ax.get_xlabel() == "SHAP value (probability of class '1')"
+
+
+def test_global_importances_with_spread_as_error_bars(wide_local):
+    glob = wide_local.to_global()
+    ax = bar(glob, max_display=10)
+    order = np.argsort(-glob.importances, kind="stable")
+    labels = row_texts(ax)
+    assert labels[-1] == "other 51 features" and len(labels) == 10
+    drawn = bars_by_row(ax)
+    for j, label in zip(order[:9], labels[:9], strict=True):
+        (patch,) = drawn[label]
+        assert patch.get_width() == pytest.approx(glob.importances[j])
+    (other,) = drawn["other 51 features"]
+    assert other.get_width() == pytest.approx(glob.importances[order[9:]].sum())
+    (container,) = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
+    segments = container.errorbar.lines[2][0].get_segments()
+    half_widths = [(seg[1][0] - seg[0][0]) / 2 for seg in segments]
+    assert half_widths == pytest.approx(list(glob.spread[order[:9]]))
+    centres = [(seg[1][0] + seg[0][0]) / 2 for seg in segments]
+    assert centres == pytest.approx(list(glob.importances[order[:9]]))
+    assert ax.get_xlabel() == "mean |SHAP value| (probability of class '1')"
+
+
+def test_many_rows_are_summarized_as_mean_absolute_values(diabetes_local):
+    ax = bar(diabetes_local, max_display=20)
+    drawn = bars_by_row(ax)
+    means = np.abs(diabetes_local.values).mean(axis=0)
+    for j, name in enumerate(diabetes_local.feature_names):
+        (patch,) = drawn[name]
+        assert patch.get_width() == pytest.approx(means[j])
+    assert "raw prediction" in ax.get_xlabel()
+
+
+def test_permutation_importance_label_names_the_score(mixed_X, mixed_model, mixed_data):
+    glob = ex.Explainer(mixed_model, method="permutation_importance", method_params={"n_repeats": 2}).explain_global(
+        mixed_X[:60], mixed_data.y[:60]
+    )
+    ax = bar(glob)
+    assert ax.get_xlabel() == "Drop in accuracy when the feature is shuffled"
+    drawn = bars_by_row(ax)
+    for j, name in enumerate(glob.feature_names):
+        assert drawn[name][0].get_width() == pytest.approx(glob.importances[j])
+
+
+def test_several_outputs(iris_local):
+    with pytest.raises(InputError, match="pass output="):
+        bar(iris_local.to_global())
+    ax = bar(iris_local.to_global(), output=1)
+    assert "'versicolor'" in ax.get_xlabel()
+
+
+def test_rejects_other_objects():
+    with pytest.raises(InputError, match="LocalExplanation or a GlobalExplanation"):
+        bar([1, 2, 3])
+
+
+def test_renders_to_png_and_the_same_svg_bytes(wide_local):
+    check_renders(lambda: bar(wide_local.to_global()))
+    check_renders(lambda: bar(wide_local[2]))
