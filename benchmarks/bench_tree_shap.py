@@ -43,9 +43,12 @@ def main() -> None:
     X_train, y_train, rows = X[:2000], y[:2000], X[2000:]
     bg = X_train[: args.background]
     # compile once, as any long-running process would
-    ex.Explainer(RandomForestClassifier(n_estimators=2).fit(X_train, y_train), background=bg[:5]).explain_local(rows[:5])
+    tiny = RandomForestClassifier(n_estimators=2).fit(X_train, y_train)
+    ex.Explainer(tiny, background=bg[:5]).explain_local(rows[:5])
     print(f"{len(rows)} rows x {args.features} features, {len(bg)} background rows, probability output, 2 cores")
-    print(f"{'model':28s} {'ours s':>8s} {'shap s':>8s} {'ratio':>7s} {'max|diff|':>10s} {'our add.err':>12s} {'shap add.err':>12s}")
+    columns = ("ours s", "shap s", "ratio", "max|diff|", "our add.err", "shap add.err")
+    widths = (8, 8, 7, 10, 12, 12)
+    print(f"{'model':28s} " + " ".join(f"{c:>{w}s}" for c, w in zip(columns, widths, strict=True)))
     for name, model in _models(0).items():
         model.fit(X_train, y_train)
         start = time.perf_counter()
@@ -54,7 +57,9 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.perf_counter()
-            explainer = shap.TreeExplainer(model, data=bg, feature_perturbation="interventional", model_output="probability")
+            explainer = shap.TreeExplainer(
+                model, data=bg, feature_perturbation="interventional", model_output="probability"
+            )
             values = np.asarray(explainer.shap_values(rows, check_additivity=False))
             theirs = time.perf_counter() - start
         values = values[:, :, 1] if values.ndim == 3 else values

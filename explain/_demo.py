@@ -1,10 +1,8 @@
 """The ``explain demo`` job: train a small model, explain it, and write what a reviewer reads.
 
 Everything here is deterministic: the split, the model and the explanation take
-``random_state=0``, so two runs write the same explanations and the same ``summary.md``. The one
-field that differs between runs is ``provenance.elapsed_seconds`` inside the two JSON files (the
-wall-clock time the method took); :meth:`LocalExplanation.content_hash`, which the summary
-records, leaves it out, so the summary is byte-identical across runs.
+``random_state=0``, and the JSON files are written without the run time
+(``to_json(..., timing=False)``), so two runs write the same bytes.
 """
 
 from __future__ import annotations
@@ -163,8 +161,9 @@ def run_demo(
     log(f"[4/5] Writing explanations to {out}")
     out.mkdir(parents=True, exist_ok=True)
     local_path, global_path, summary_path = out / LOCAL_FILE, out / GLOBAL_FILE, out / SUMMARY_FILE
-    local.to_json(local_path)
-    global_.to_json(global_path)
+    # without the run time, so that two runs write the same bytes
+    local.to_json(local_path, timing=False)
+    global_.to_json(global_path, timing=False)
     log(f"[5/5] Writing {summary_path}")
     result = DemoResult(data, model, accuracy, local, global_, local_path, global_path, summary_path)
     summary_path.write_text(render_summary(result), encoding="utf-8")
@@ -261,37 +260,38 @@ def _importance_section(global_: GlobalExplanation) -> str:
 def _example_rows(predictions: np.ndarray) -> list[tuple[int, str]]:
     """Three rows worth reading: the most confident of each class, and the least certain."""
     picks = [
-        (int(np.argmax(predictions)), "the model's most confident 'benign'"),
         (int(np.argmin(predictions)), "the model's most confident 'malignant'"),
         (int(np.argmin(np.abs(predictions - 0.5))), "the model's least certain row"),
+        (int(np.argmax(predictions)), "the model's most confident 'benign'"),
     ]
     return picks[:N_EXAMPLES]
 
 
 def _reasons_section(result: DemoResult) -> str:
     local, data = result.local, result.data
-    names = data.target_names
     parts = [
-        f"## Top {N_REASONS} reasons for {N_EXAMPLES} example rows",
+        f"## Principal reasons for {N_EXAMPLES} example rows",
         "",
-        "Attributions are in probability of class 1 (benign): positive values push towards "
-        "benign, negative towards malignant.",
+        f"The features that push a prediction furthest toward malignant (the adverse outcome: a lower "
+        f"probability of benign), at most {N_REASONS} per row, relative to the background rows: "
+        f'`local[row].reasons(k={N_REASONS}, adverse="decrease")`. Contributions are in probability.',
     ]
     for row, why in _example_rows(np.asarray(local.predictions)):
-        label = data.X_test.index[row]
-        actual = names[int(data.y_test.iloc[row])]
-        top = local[row].top(N_REASONS)
+        actual = data.target_names[int(data.y_test.iloc[row])]
+        reasons = local[row].reasons(k=N_REASONS, adverse="decrease").to_frame()
         rows = [
-            (int(r.rank), r.feature, f"{float(r.feature_value):.4g}", f"{r.attribution:+.4f}") for r in top.itertuples()
+            (int(r.rank), r.feature, f"{float(r.value):.4g}", f"{r.contribution:+.4g}") for r in reasons.itertuples()
         ]
+        header = ("rank", "feature", "value", "contribution")
+        table = _table(header, rows) if rows else "No feature pushes this row toward malignant."
         parts += [
             "",
-            f"### Test row {row} (dataset index {label}): {why}",
+            f"### Test row {row} (dataset index {data.X_test.index[row]}): {why}",
             "",
             f"Predicted probability of benign {local.predictions[row]:.4f} "
             f"(base value {local.base_values[row]:.4f}); actual class: {actual}.",
             "",
-            _table(("rank", "feature", "value", "attribution"), rows),
+            table,
         ]
     return "\n".join(parts)
 

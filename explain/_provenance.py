@@ -6,13 +6,15 @@ Both fingerprints are SHA-256 hex digests of a canonical byte stream, independen
 of the process and of the machine, so the same model or data gives the same digest tomorrow.
 
 *Model fingerprint* (``model_fingerprint``): the model's class path, then its attributes walked
-in sorted order: numpy arrays as dtype, shape and little-endian bytes; numbers and strings as
-their canonical text; lists, tuples and dicts element by element; nested objects (estimators,
-trees) by the same rule through their ``__getstate__`` or ``__dict__``. LightGBM models are
-hashed through their model text, XGBoost models through their JSON, plain functions through
-their qualified name and byte code (which cannot see data they close over; say so in a report).
-Two fits of the same estimator on the same data with the same ``random_state`` give the same
-fingerprint; a different fit gives a different one.
+in sorted order, leaving out what describes the machine or the run rather than the model
+(``n_jobs``, ``n_threads``, ``verbose``, the scikit-learn version it was fitted with): numpy
+arrays as dtype, shape and little-endian bytes; numbers and strings as their canonical text;
+lists, tuples and dicts element by element; nested objects (estimators, trees) by the same rule
+through their ``__getstate__`` or ``__dict__``. LightGBM models are hashed through their model
+text, XGBoost models through their JSON, plain functions through their qualified name and byte
+code (which cannot see data they close over; say so in a report). Two fits of the same
+estimator on the same data with the same ``random_state`` give the same fingerprint; a
+different fit gives a different one.
 
 *Data fingerprint* (``data_fingerprint``): the column names and kinds, then each column: numeric
 columns as float64 little-endian bytes (NaN as one fixed pattern), categorical columns as the
@@ -35,6 +37,7 @@ import numpy as np
 __all__ = ["Provenance", "data_fingerprint", "library_versions", "model_fingerprint"]
 
 _MISSING = b"\x00<missing>\x00"
+_NOT_THE_MODEL = frozenset({"_sklearn_version", "n_jobs", "n_threads", "verbose"})
 _MAX_DEPTH = 64
 
 
@@ -179,8 +182,9 @@ def _state_of(obj: Any) -> Any:
     except (TypeError, AttributeError):
         state = getattr(obj, "__dict__", None)
     if isinstance(state, dict):
-        # scikit-learn records the version it was fitted with; that is provenance, not the model
-        return {k: v for k, v in state.items() if k != "_sklearn_version"}
+        # settings of the machine or the run, not of the model: the scikit-learn version it was
+        # fitted with, and thread counts (HistGradientBoosting stores the core count it used)
+        return {k: v for k, v in state.items() if k not in _NOT_THE_MODEL}
     return state
 
 

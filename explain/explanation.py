@@ -134,9 +134,16 @@ class _Base:
     def to_dict(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def to_json(self, path: str | Path | None = None) -> str:
-        """Serialize to canonical JSON (sorted keys, exact floats); write it to ``path`` if given."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    def to_json(self, path: str | Path | None = None, *, timing: bool = True) -> str:
+        """Serialize to canonical JSON (sorted keys, exact floats); write it to ``path`` if given.
+
+        ``timing=False`` leaves out ``provenance.elapsed_seconds``, the one field that differs
+        between two runs, so that the same inputs give the same bytes (it reloads as 0.0).
+        """
+        d = self.to_dict()
+        if not timing:
+            d["provenance"].pop("elapsed_seconds", None)
+        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text

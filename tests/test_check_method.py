@@ -74,7 +74,8 @@ def test_catches_a_method_that_uses_the_global_rng(monkeypatch):
         check_method("global_noise")
 
 
-def test_catches_a_method_that_alters_the_rows_it_explains(monkeypatch):
+def test_a_method_cannot_alter_the_rows_it_explains(monkeypatch):
+    """The rows a method receives are read-only, so the explanation's data is the user's."""
     base_run = REGISTRY["linear_shap"].run
 
     def meddling(job, space):
@@ -82,7 +83,7 @@ def test_catches_a_method_that_alters_the_rows_it_explains(monkeypatch):
         return base_run(job, space)
 
     _variant(monkeypatch, "meddling", meddling)
-    with pytest.raises(AssertionError, match=r"data\[:, 0\] does not hold the values of column 'f0'"):
+    with pytest.raises(AssertionError, match="read-only"):
         check_method("meddling")
 
 

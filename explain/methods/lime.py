@@ -25,13 +25,15 @@ and standard deviation and enter the regression standardized, as in lime.
 
 The sample is drawn from the background distribution whatever the row: only the design and the
 weights depend on it. The default ``"batched"`` engine uses this. With ``sample="shared"`` one
-sample of ``num_samples - 1`` rows is drawn and scored once per call and serves every row;
+sample of ``num_samples - 1`` rows is drawn and scored once per call and serves every row:
 each row's neighbourhood still has exactly lime's distribution, but **rows share their
-randomness**: their sampling errors are correlated, and the cost per row is one ridge solve.
-``sample="independent"`` draws a fresh sample for every row (scored in large chunks). All
-ridge problems are solved in batch with numpy. ``engine="lime"`` calls the ``lime`` package
-row by row, as a reference. Both engines draw from ``random_state`` (one generator per call),
-so two calls with the same seed give identical values.
+randomness**. Their sampling errors are correlated, so an average over rows (a global
+importance) keeps the noise of one sample; ``sample="independent"`` draws a fresh sample for
+every row, scored in large chunks. Either way the ridge problems of many rows are solved
+together in closed form with numpy, in blocks of bounded memory. ``engine="lime"`` calls the
+``lime`` package row by row, as a reference. Both engines draw from ``random_state`` (one
+generator per call), so two calls with the same seed give identical values. Every feature gets
+a coefficient (lime's ``num_features`` is the number of columns).
 
 One deliberate difference from the ``lime`` package: where a quartile bin holds a single value
 (a quarter or more of the background at its minimum, e.g. a binary column), lime 0.2.0.1
@@ -70,7 +72,8 @@ from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, requi
 ENGINES = ("batched", "lime")
 SAMPLES = ("shared", "independent")
 ALPHA = 1.0  # lime's Ridge(alpha=1)
-CHUNK_ELEMENTS = 1 << 22  # floats in one chunk's design (32 MB): bounds memory whatever n, d, num_samples
+CHUNK_ELEMENTS = 1 << 20  # perturbed values drawn and scored at once (8 MB a copy): bounds memory
+FIT_ELEMENTS = 1 << 17  # design entries of the ridge problems solved together (1 MB): stays in cache
 _STD_FLOOR = 1e-11  # lime adds this to every bin's standard deviation
 _QUARTILES = (25, 50, 75)
 
@@ -153,35 +156,53 @@ class _Column:
     labels: np.ndarray  # the labels seen in the background, sorted
     cumulative: np.ndarray  # their cumulative frequencies
     edges: np.ndarray  # quartile edges (binned)
-    bounds: np.ndarray  # (n_bins, 2) lower and upper bound of each bin (binned)
-    moments: np.ndarray  # (n_bins, 2) mean and std of each bin (binned); (1, 2) center, scale (continuous)
+    bins: np.ndarray  # (4, len(labels)), binned: each bin's bounds in standard units, and its values' mean and std
+    center: float = 0.0  # continuous: mean and scale of the background values
+    scale: float = 1.0
 
 
-def _fit_column(values: np.ndarray, categorical: bool, discretize: bool) -> _Column:
-    empty = np.empty((0, 2))
-    if categorical or discretize:
-        edges = np.empty(0)
-        bounds = moments = empty
-        if not categorical:
-            edges = np.unique(np.percentile(values, _QUARTILES))
-            bins = np.searchsorted(edges, values)
-            picked = [values[bins == b] for b in range(len(edges) + 1)]
-            moments = np.array([[v.mean(), v.std()] if len(v) else [0.0, 0.0] for v in picked])
-            moments[:, 1] += _STD_FLOOR
-            bounds = np.column_stack([np.r_[values.min(), edges], np.r_[edges, values.max()]])
-            values = bins.astype(float)
-        labels, counts = np.unique(values, return_counts=True)
-        cumulative = np.cumsum(counts) / counts.sum()
-        return _Column("category" if categorical else "binned", labels, cumulative, edges, bounds, moments)
-    std = values.std()
-    scale = std if std > 10 * np.finfo(float).eps * max(1.0, abs(values.mean())) else 1.0  # as StandardScaler
-    return _Column("continuous", np.empty(0), np.empty(0), np.empty(0), empty, np.array([[values.mean(), scale]]))
+def _fit_column(values: np.ndarray, categorical: bool, discretize: bool, edges: np.ndarray | None = None) -> _Column:
+    """Fit one column's sampler to its background ``values`` (``edges``: its quartiles, if known)."""
+    if not (categorical or discretize):
+        std = values.std()
+        tiny = 10 * np.finfo(float).eps * max(1.0, abs(values.mean()))
+        empty = np.empty(0)
+        return _Column("continuous", empty, empty, empty, np.empty((4, 0)), values.mean(), std if std > tiny else 1.0)
+    if categorical:
+        counts = np.bincount(values.astype(np.intp))
+        labels = np.flatnonzero(counts)
+        return _Column("category", labels.astype(float), _cumulative(counts[labels]), np.empty(0), np.empty((4, 0)))
+    edges = np.unique(np.percentile(values, _QUARTILES)) if edges is None else np.unique(edges)
+    index = np.searchsorted(edges, values)
+    n_bins = len(edges) + 1
+    counts = np.bincount(index, minlength=n_bins)
+    size = np.maximum(counts, 1)
+    mu = np.bincount(index, values, n_bins) / size
+    sd = np.sqrt(np.bincount(index, (values - mu[index]) ** 2, n_bins) / size) + _STD_FLOOR
+    labels = np.flatnonzero(counts)  # the bins that hold background values
+    mu, sd = mu[labels], sd[labels]
+    lo, hi = np.r_[values.min(), edges][labels], np.r_[edges, values.max()][labels]
+    # a bin holding a single value gives that value (lime 0.2.0.1: its z-score, 0): any z, no spread
+    single = lo == hi
+    mu, sd = np.where(single, lo, mu), np.where(single, 0.0, sd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a, b = np.where(single, -np.inf, (lo - mu) / sd), np.where(single, np.inf, (hi - mu) / sd)
+    bins = np.vstack([a, b, mu, sd])
+    return _Column("binned", labels.astype(float), _cumulative(counts[labels]), edges, bins)
+
+
+def _cumulative(counts: np.ndarray) -> np.ndarray:
+    return np.cumsum(counts) / counts.sum()
 
 
 def _fit_columns(job: Job, discretize: bool) -> list[_Column]:
     background = require_background(job, "lime").encoded
-    kinds = [c.kind for c in job.X.schema.columns]
-    return [_fit_column(background[:, j], kinds[j] == "categorical", discretize) for j in range(job.n_features)]
+    categorical = [c.kind == "categorical" for c in job.X.schema.columns]
+    edges = np.percentile(background, _QUARTILES, axis=0) if discretize else None  # every column at once
+    return [
+        _fit_column(background[:, j], categorical[j], discretize, None if edges is None else edges[:, j])
+        for j in range(job.n_features)
+    ]
 
 
 def _row_labels(columns: list[_Column], X: np.ndarray) -> np.ndarray:
@@ -191,45 +212,62 @@ def _row_labels(columns: list[_Column], X: np.ndarray) -> np.ndarray:
         if col.kind == "binned":
             out[:, j] = np.searchsorted(col.edges, X[:, j])
         elif col.kind == "continuous":
-            out[:, j] = (X[:, j] - col.moments[0, 0]) / col.moments[0, 1]
+            out[:, j] = (X[:, j] - col.center) / col.scale
     return out
 
 
 def _draw(columns: list[_Column], rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """``m`` perturbed rows from the background distribution: (labels, model input), both (m, d)."""
+    """``m`` perturbed rows from the background distribution.
+
+    Returns their labels ``(d, m)`` (column-major: the design is built column by column) and
+    the model's encoded input ``(m, d)``.
+    """
     d = len(columns)
-    u = rng.random((m, d))
-    v = rng.random((m, d))
-    normal = rng.standard_normal((m, d)) if any(c.kind == "continuous" for c in columns) else None
-    labels = np.empty((m, d))
-    values = np.empty((m, d))
+    u = rng.random((d, m))
+    labels, values = np.empty((d, m)), np.empty((d, m))
     for j, col in enumerate(columns):
         if col.kind == "continuous":
-            assert normal is not None
-            labels[:, j] = normal[:, j]
-            values[:, j] = col.moments[0, 0] + normal[:, j] * col.moments[0, 1]
+            labels[j] = rng.standard_normal(m)
+            values[j] = col.center + labels[j] * col.scale
             continue
-        picked = col.labels[np.searchsorted(col.cumulative[:-1], u[:, j], side="right")]
-        labels[:, j] = picked
-        if col.kind == "category":
-            values[:, j] = picked
+        if len(col.labels) <= 8:  # a few comparisons beat a binary search
+            picked = sum((u[j] >= c for c in col.cumulative[:-1]), np.zeros(m, dtype=np.intp))
         else:
-            b = picked.astype(np.intp)
-            values[:, j] = _truncated_normal(v[:, j], *col.bounds[b].T, *col.moments[b].T)
-    return labels, values
+            picked = np.searchsorted(col.cumulative[:-1], u[j], side="right")
+        labels[j] = col.labels[picked]
+        if col.kind == "category":
+            values[j] = labels[j]
+            continue
+        a, b, mu, sd = np.take(col.bins, picked, axis=1)  # faster than fancy indexing
+        values[j] = mu + sd * _truncated_standard_normal(rng, a, b)
+    return labels, values.T.copy()
 
 
-def _truncated_normal(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Normal(mu, sd) truncated to [lo, hi], by inverting its CDF at the uniforms ``u``."""
-    a, b = (lo - mu) / sd, (hi - mu) / sd
-    flip = a > 0  # invert in the lower tail, where the CDF keeps its precision
-    a, b = np.where(flip, -b, a), np.where(flip, -a, b)
-    pa, pb = ndtr(a), ndtr(b)
-    with np.errstate(divide="ignore"):
-        z = ndtri(pa + u * (pb - pa))
-    z = np.where(flip, -z, z)
-    # a bin with a single value (lo == hi) gives that value; lime 0.2.0.1 gives its z-score instead
-    return np.clip(mu + sd * z, lo, hi)
+def _truncated_standard_normal(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, rounds: int = 8) -> np.ndarray:
+    """Standard normal draws truncated to ``[a, b]``, elementwise.
+
+    By rejection: a bin's mean lies inside its bounds and its standard deviation is at most half
+    their width (up to lime's 1e-11 floor), so a draw lands inside with probability > 0.47. What
+    is left after ``rounds`` is drawn by inverting the truncated CDF (exact too, only slower).
+    """
+    z = rng.standard_normal(a.shape)
+    todo = np.flatnonzero((z < a) | (z > b))
+    for _ in range(rounds - 1):
+        if not todo.size:
+            return z
+        draw = rng.standard_normal(todo.size)
+        inside = (draw >= a[todo]) & (draw <= b[todo])
+        z[todo[inside]] = draw[inside]
+        todo = todo[~inside]
+    if todo.size:
+        ta, tb = a[todo], b[todo]
+        flip = ta > 0  # invert in the lower tail, where the CDF keeps its precision
+        ta, tb = np.where(flip, -tb, ta), np.where(flip, -ta, tb)
+        pa, pb = ndtr(ta), ndtr(tb)
+        with np.errstate(divide="ignore"):
+            back = ndtri(pa + rng.random(todo.size) * (pb - pa))
+        z[todo] = np.clip(np.where(flip, -back, back), a[todo], b[todo])
+    return z
 
 
 # --------------------------------------------------------------------------- the batched engine
@@ -247,25 +285,37 @@ def _run_batched(job: Job, space: OutputSpace, s: _Settings) -> tuple[np.ndarray
     columns = _fit_columns(job, s.discretize)
     discrete = np.array([c.kind != "continuous" for c in columns])
     x = job.X.encoded
-    rows = _row_labels(columns, x)
-    y_rows = job.predict(x, space)
+    rows, y_rows = _row_labels(columns, x), job.predict(x, space)
     n, d, m = x.shape[0], x.shape[1], s.num_samples - 1
-    step = max(1, CHUNK_ELEMENTS // (s.num_samples * d))  # rows whose ridge problems are solved together
-    shared = None
+    per_fit = max(1, FIT_ELEMENTS // (s.num_samples * d))  # rows whose ridge problems are solved together
+
+    def fit(labels: np.ndarray, y: np.ndarray, start: int, stop: int) -> list[tuple[np.ndarray, ...]]:
+        """Fit rows ``start:stop`` on their samples (``labels (1 or r, d, m)``, ``y (1 or r, m, k)``)."""
+        shared = labels.shape[0] == 1
+        return [
+            _fit_rows(
+                labels if shared else labels[i - start : i - start + per_fit],
+                y if shared else y[i - start : i - start + per_fit],
+                rows[i : min(i + per_fit, stop)],
+                y_rows[i : min(i + per_fit, stop)],
+                discrete,
+                s.kernel_width,
+            )
+            for i in range(start, stop, per_fit)
+        ]
+
     if s.sample == "shared":
         labels, values = _draw(columns, rng, m)
-        shared = labels[None], _score(job, values, space)[None]
-    parts = []
-    for start in range(0, n, step):
-        idx = slice(start, min(n, start + step))
-        if shared is None:
-            r = idx.stop - idx.start
+        fits = fit(labels[None], _score(job, values, space)[None], 0, n)
+    else:
+        fits = []
+        per_draw = max(1, CHUNK_ELEMENTS // (s.num_samples * d))  # rows whose samples are drawn and scored together
+        for start in range(0, n, per_draw):
+            r = min(n, start + per_draw) - start
             labels, values = _draw(columns, rng, r * m)
-            sample = labels.reshape(r, m, d), _score(job, values, space).reshape(r, m, -1)
-        else:
-            sample = shared
-        parts.append(_fit_rows(*sample, rows[idx], y_rows[idx], discrete, s.kernel_width))
-    return tuple(np.concatenate(p, axis=0) for p in zip(*parts, strict=True))
+            y = _score(job, values, space)
+            fits += fit(labels.reshape(d, r, m).transpose(1, 0, 2), y.reshape(r, m, -1), start, start + r)
+    return tuple(np.concatenate(part) for part in zip(*fits, strict=True))
 
 
 def _fit_rows(
@@ -273,47 +323,55 @@ def _fit_rows(
 ) -> tuple[np.ndarray, ...]:
     """LIME's design, weights and ridge fit for ``r`` rows at once.
 
-    ``labels (r or 1, m, d)`` and ``y (r or 1, m, k)`` are the perturbed sample (one per row, or
-    one shared), ``rows (r, d)`` the rows' labels and ``y_rows (r, k)`` their predictions.
+    ``labels (r or 1, d, m)`` and ``y (r or 1, m, k)`` are the perturbed samples (one per row,
+    or one for all) and their model outputs, ``rows (r, d)`` the rows' labels and
+    ``y_rows (r, k)`` their predictions. The caller keeps ``r * m * d`` small, so that the
+    working set stays in cache.
     """
-    r = rows.shape[0]
-    first = np.where(discrete, 1.0, rows)  # the row's own design: inside its own bins
-    design = np.where(discrete, labels == rows[:, None, :], labels)
-    Z = np.concatenate([first[:, None, :], design], axis=1)  # (r, N, d), row itself first
-    Y = np.concatenate([y_rows[:, None, :], np.broadcast_to(y, (r, *y.shape[1:]))], axis=1)
-    distance2 = ((Z - first[:, None, :]) ** 2).sum(axis=2)
+    r, (d, m) = rows.shape[0], labels.shape[1:]
+    first = np.where(discrete, 1.0, rows)  # each row's own design: inside each of its own bins
+    Zt = np.empty((r, d, m + 1))  # the designs, transposed: (row, feature, sample)
+    Zt[:, :, 0] = first
+    np.equal(labels, rows[:, :, None], out=Zt[:, :, 1:])
+    if not discrete.all():
+        Zt[:, ~discrete, 1:] = labels[:, ~discrete]
+    if discrete.all():  # the row is all ones: the squared distance counts the zeros
+        distance2 = d - Zt.sum(axis=1)
+    else:
+        gap = Zt - first[:, :, None]
+        distance2 = np.einsum("rjn,rjn->rn", gap, gap)
     weights = np.sqrt(np.exp(-distance2 / width**2))
-    return _weighted_ridge(Z, Y, weights, ALPHA, first)
+    Y = np.concatenate([y_rows[:, None, :], np.broadcast_to(y, (r, m, y.shape[2]))], axis=1)
+    return _weighted_ridge(Zt, Y, weights, ALPHA, first)
 
 
 def _weighted_ridge(
-    Z: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float, at: np.ndarray
+    Zt: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float, at: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """Batched ``Ridge(alpha).fit(Z[i], Y[i], sample_weight=w[i])`` for every problem ``i``.
+    """``Ridge(alpha).fit(Zt[i].T, Y[i], sample_weight=w[i])`` for each problem ``i``, and its R^2.
 
-    As scikit-learn does with sample weights: centre ``Z`` and ``Y`` on their weighted means,
-    solve ``(Zc' W Zc + alpha I) coef = Zc' W Yc``, and take the intercept from the means (the
-    penalty does not reach it). Returns coefficients ``(r, d, k)``, intercepts, weighted R^2 and
-    predictions at ``at (r, d)``, each ``(r, k)``.
+    As scikit-learn does: centre the design ``Zt (r, d, N)`` and ``Y (r, N, k)`` on their
+    weighted means and solve ``(Zc' W Zc + alpha I) coef = Zc' W Yc``; the intercept follows
+    from the means (the penalty does not reach it). Returns coefficients ``(r, d, k)``, and
+    intercepts, weighted R^2 and predictions at ``at (r, d)``, each ``(r, k)``. Overwrites ``Zt``.
     """
-    d = Z.shape[2]
-    total = w.sum(axis=1)
-    Zw = Z * w[:, :, None]
-    z_mean = Zw.sum(axis=1) / total[:, None]
-    y_mean = np.einsum("rn,rnk->rk", w, Y) / total[:, None]
-    # Zc' W Zc = Z' W Z - total * z_mean z_mean' (and likewise for Y): no centred copy of Z needed
-    A = np.matmul(Zw.transpose(0, 2, 1), Z) - total[:, None, None] * z_mean[:, :, None] * z_mean[:, None, :]
-    A += alpha * np.eye(d)
-    B = np.matmul(Zw.transpose(0, 2, 1), Y) - total[:, None, None] * z_mean[:, :, None] * y_mean[:, None, :]
-    coef = np.linalg.solve(A, B)
-    intercept = y_mean - np.einsum("rd,rdk->rk", z_mean, coef)
-    residual = np.einsum("rn,rnk->rk", w, (Y - np.matmul(Z, coef) - intercept[:, None, :]) ** 2)
-    spread = np.einsum("rn,rnk->rk", w, (Y - y_mean[:, None, :]) ** 2)
+    total = w.sum(axis=1)[:, None]
+    z_mean = np.matmul(Zt, w[:, :, None])[:, :, 0] / total
+    y_mean = np.matmul(w[:, None, :], Y)[:, 0, :] / total
+    root = np.sqrt(w)
+    Zt -= z_mean[:, :, None]
+    Zt *= root[:, None, :]
+    Yc = (Y - y_mean[:, None, :]) * root[:, :, None]
+    A = np.matmul(Zt, Zt.transpose(0, 2, 1))
+    A += alpha * np.eye(Zt.shape[1])
+    coef = np.linalg.solve(A, np.matmul(Zt, Yc))
+    residual = ((Yc - np.matmul(Zt.transpose(0, 2, 1), coef)) ** 2).sum(axis=1)
+    spread = (Yc**2).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # scikit-learn's r2_score: 1 for a perfect fit of a constant target, else 0 when it is constant
+        # as scikit-learn's r2_score: 1 for a perfect fit of a constant target, else 0 when it is constant
         r2 = np.where(spread > 0, 1.0 - residual / spread, np.where(residual > 0, 0.0, 1.0))
-    local = intercept + np.einsum("rd,rdk->rk", at, coef)
-    return coef, intercept, r2, local
+    intercept = y_mean - np.einsum("rj,rjk->rk", z_mean, coef)
+    return coef, intercept, r2, intercept + np.einsum("rj,rjk->rk", at, coef)
 
 
 # --------------------------------------------------------------------------- the lime package
