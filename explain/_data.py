@@ -371,7 +371,7 @@ class Codebook:
                 continue
             known = list(column.categories or ())
             seen = set(known)
-            missing_seen = []
+            missing_seen: list[Any] = []
             for table in tables:
                 new = {v for v in table.values[:, j] if not pd.isna(v) and v not in seen}
                 known.extend(sorted(new, key=_sort_key))
@@ -451,7 +451,7 @@ def _restore_dtype(column_values: np.ndarray, column: Column, categories: tuple[
         dtype = np.dtype(column.dtype) if column.dtype != "object" else np.dtype(float)
     except TypeError:  # a pandas extension dtype such as "Int64" or "boolean"
         missing = np.isnan(numbers)
-        return pd.array(np.where(missing, None, numbers).tolist(), dtype=column.dtype)
+        return pd.array([None if m else v for m, v in zip(missing, numbers, strict=True)], dtype=column.dtype)
     if dtype.kind in "biu" and np.isnan(numbers).any():
         return numbers  # integers with a missing value stay float, as pandas would
     return numbers.astype(dtype)

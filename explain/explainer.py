@@ -275,7 +275,8 @@ class Explainer:
                 )
             return params
         # "auto" picks the method later; a key that no method knows is still a typo
-        known = {key for spec in (*REGISTRY.values(), *GLOBAL_REGISTRY.values()) for key in spec.defaults}
+        specs: list[MethodSpec | GlobalMethodSpec] = [*REGISTRY.values(), *GLOBAL_REGISTRY.values()]
+        known = {key for spec in specs for key in spec.defaults}
         unknown = sorted(set(params) - known)
         if unknown:
             raise MethodError(
