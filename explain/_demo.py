@@ -141,11 +141,12 @@ def run_demo(
 
     Examples
     --------
-    The full run takes a few seconds; ``tests/test_cli.py`` runs it.
+    The full run takes a few seconds.
 
-    >>> result = run_demo("explain-demo", log=lambda line: None)  # doctest: +SKIP
-    >>> result.local.method  # doctest: +SKIP
-    'tree_shap'
+    >>> import tempfile
+    >>> result = run_demo(tempfile.mkdtemp(), log=lambda line: None)
+    >>> result.local.method, result.local.output_space
+    ('tree_shap', 'probability')
     """
     out = Path(out_dir)
     log(f"[1/5] Loading scikit-learn's breast-cancer data ({N_TEST} test rows, stratified split)")
