@@ -10,150 +10,32 @@ Arrays are read-only copies; every transformation returns a new object.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from ._effects import FeatureEffect
+from ._global_explanation import GlobalExplanation
 from ._provenance import Provenance, data_fingerprint
+from ._values import (
+    SCHEMA_VERSION,
+    _Base,
+    _canonical_missing,
+    _frozen_array,
+    _frozen_diagnostics,
+    _index,
+    freeze,
+    thaw,
+)
 from .errors import InputError
 
 if TYPE_CHECKING:
+
     from ._reasons import Reasons
 
-__all__ = ["GlobalExplanation", "LocalExplanation"]
-
-SCHEMA_VERSION = 1
-
-
-def _frozen_array(a: Any, dtype: Any = float) -> np.ndarray:
-    out = np.array(a, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    # hand out a view of the read-only copy: numpy lets the owner of an array switch
-    # ``writeable`` back on, but refuses it for a view whose base is read-only
-    view = out.view()
-    view.setflags(write=False)
-    return view
-
-
-def _canonical_missing(data: np.ndarray, kinds: tuple[str, ...]) -> np.ndarray:
-    """Mark missing categorical values with ``None`` (NaN, pd.NA, NaT alike).
-
-    One marker keeps a JSON round trip exact (JSON has one ``null``) and lets ``==``
-    compare two explanations' data (NaN is not equal to itself).
-    """
-    if data.dtype != object or not data.size:
-        return data
-    out = data.copy()
-    for j, kind in enumerate(kinds):
-        if kind != "numeric":
-            column = out[:, j]
-            column[np.asarray(pd.isna(column), dtype=bool)] = None
-    return out
-
-
-def freeze(obj: Any) -> Any:
-    """Deep read-only copy of JSON-like data (dicts become mappingproxies, lists tuples)."""
-    if isinstance(obj, Mapping):
-        return MappingProxyType({str(k): freeze(v) for k, v in obj.items()})
-    if isinstance(obj, (list, tuple)):
-        return tuple(freeze(v) for v in obj)
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def thaw(obj: Any) -> Any:
-    """Inverse of :func:`freeze`: plain dicts and lists, ready for JSON."""
-    if isinstance(obj, Mapping):
-        return {k: thaw(v) for k, v in sorted(obj.items())}
-    if isinstance(obj, (list, tuple)):
-        return [thaw(v) for v in obj]
-    return obj
-
-
-def _index(n: int, rows: Any) -> np.ndarray:
-    """Row positions for an int, slice, sequence of ints or boolean mask."""
-    if isinstance(rows, (int, np.integer)):
-        if not -n <= rows < n:
-            raise IndexError(f"row {rows} is out of range for an explanation of {n} rows")
-        return np.array([int(rows) % n])
-    return np.arange(n)[rows]
-
-
-def _frozen_diagnostics(diagnostics: Mapping[str, Any], n: int) -> Mapping[str, np.ndarray]:
-    """Per-row diagnostics (e.g. LIME's local fidelity): read-only float arrays of n rows."""
-    out = {}
-    for key, value in diagnostics.items():
-        array = _frozen_array(value)
-        if array.ndim == 0 or array.shape[0] != n:
-            raise InputError(f"diagnostic {key!r} of shape {array.shape} does not have one entry per row ({n}).")
-        out[str(key)] = array
-    return MappingProxyType(out)
-
-
-class _Base:
-    """Behaviour shared by local and global explanations (names, outputs, JSON)."""
-
-    feature_names: tuple[str, ...]
-    output_names: tuple[str, ...]
-    params: Mapping[str, Any]
-
-    @property
-    def n_features(self) -> int:
-        return len(self.feature_names)
-
-    @property
-    def n_outputs(self) -> int:
-        return len(self.output_names)
-
-    def _output_index(self, output: str | int) -> int:
-        if isinstance(output, (int, np.integer)):
-            if not 0 <= output < self.n_outputs:
-                raise InputError(f"output index {output} is out of range; there are {self.n_outputs} outputs.")
-            return int(output)
-        names = list(self.output_names)
-        if str(output) not in names:
-            raise InputError(f"no output named {output!r}; the outputs are {names}.")
-        return names.index(str(output))
-
-    def _feature_index(self, feature: str | int) -> int:
-        if isinstance(feature, (int, np.integer)):
-            return int(feature)
-        if feature not in self.feature_names:
-            raise InputError(f"no feature named {feature!r}; the features are {list(self.feature_names)}.")
-        return self.feature_names.index(feature)
-
-    def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def to_json(self, path: str | Path | None = None, *, timing: bool = True) -> str:
-        """Serialize to canonical JSON (sorted keys, exact floats); write it to ``path`` if given.
-
-        ``timing=False`` leaves out ``provenance.elapsed_seconds``, the one field that differs
-        between two runs, so that the same inputs give the same bytes (it reloads as 0.0).
-        """
-        d = self.to_dict()
-        if not timing:
-            d["provenance"].pop("elapsed_seconds", None)
-        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
-
-    def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON without the run time: equal for equal explanations."""
-        d = self.to_dict()
-        d["provenance"].pop("elapsed_seconds", None)
-        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(text.encode()).hexdigest()
+__all__ = ["GlobalExplanation", "LocalExplanation", "freeze", "thaw"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -455,134 +337,3 @@ class LocalExplanation(_Base):
         from .plots._dispatch import plot_local
 
         return plot_local(self, kind, **kwargs)
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class GlobalExplanation(_Base):
-    """One importance per feature (and per output), with an optional spread.
-
-    Attributes
-    ----------
-    importances : ndarray, shape (n_features,) or (n_features, n_outputs)
-    spread : ndarray of the same shape, or None
-        How much the importance varies (for ``mean_abs_attribution``: the standard deviation of
-        the absolute attributions across rows).
-    kind : str
-        What the importances are: ``"mean_abs_attribution"``, ``"permutation"``, ``"coefficient"``.
-    """
-
-    importances: np.ndarray
-    spread: np.ndarray | None
-    feature_names: tuple[str, ...]
-    output_names: tuple[str, ...]
-    output_space: str
-    kind: str
-    method: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
-    effects: tuple[FeatureEffect, ...] = ()
-
-    def __post_init__(self) -> None:
-        imp = _frozen_array(self.importances)
-        d = len(self.feature_names)
-        if imp.shape[0] != d or imp.ndim not in (1, 2):
-            raise InputError(f"importances of shape {imp.shape} do not match {d} feature names.")
-        spread = None if self.spread is None else _frozen_array(np.reshape(self.spread, imp.shape))
-        object.__setattr__(self, "importances", imp)
-        object.__setattr__(self, "spread", spread)
-        object.__setattr__(self, "feature_names", tuple(str(f) for f in self.feature_names))
-        object.__setattr__(self, "output_names", tuple(str(o) for o in self.output_names))
-        object.__setattr__(self, "params", freeze(self.params))
-        object.__setattr__(self, "effects", tuple(self.effects or ()))
-
-    @property
-    def is_multi_output(self) -> bool:
-        return self.importances.ndim == 2
-
-    def effect(self, feature: str) -> FeatureEffect:
-        """The effect (partial dependence or shape function) of one feature."""
-        for e in self.effects:
-            if e.feature == feature:
-                return e
-        known = [e.feature for e in self.effects]
-        raise InputError(f"no effect was computed for {feature!r}; effects exist for {known}.")
-
-    def for_output(self, output: str | int) -> GlobalExplanation:
-        """The importances of one output (a class name, or its position)."""
-        j = self._output_index(output)
-        if not self.is_multi_output:
-            return self
-        return replace(
-            self,
-            importances=self.importances[:, j],
-            spread=None if self.spread is None else self.spread[:, j],
-            output_names=(self.output_names[j],),
-        )
-
-    def to_frame(self) -> pd.DataFrame:
-        """Importances as a DataFrame indexed by feature (one column per output)."""
-        imp = self.importances if self.is_multi_output else self.importances[:, None]
-        frame = pd.DataFrame(imp, index=pd.Index(self.feature_names, name="feature"), columns=list(self.output_names))
-        if self.spread is not None:
-            spread = self.spread if self.is_multi_output else self.spread[:, None]
-            for j, name in enumerate(self.output_names):
-                frame[f"{name} spread"] = spread[:, j]
-        return frame
-
-    def top(self, k: int = 10) -> pd.DataFrame:
-        """The ``k`` most important features, largest first (ties by feature order)."""
-        if k < 1:
-            raise InputError(f"k={k}; pass k >= 1.")
-        imp = self.importances if self.is_multi_output else self.importances[:, None]
-        spread = None if self.spread is None else (self.spread if self.is_multi_output else self.spread[:, None])
-        records = []
-        for j, output in enumerate(self.output_names):
-            for rank, f in enumerate(np.argsort(-imp[:, j], kind="stable")[:k], start=1):
-                spread_f = None if spread is None else spread[f, j]
-                records.append((output, rank, self.feature_names[f], imp[f, j], spread_f))
-        return pd.DataFrame(records, columns=["output", "rank", "feature", "importance", "spread"])
-
-    def to_dict(self) -> dict[str, Any]:
-        from ._io import floats_to_json
-
-        return {
-            "schema": "explain.GlobalExplanation",
-            "schema_version": SCHEMA_VERSION,
-            "importances": floats_to_json(self.importances),
-            "spread": None if self.spread is None else floats_to_json(self.spread),
-            "feature_names": list(self.feature_names),
-            "output_names": list(self.output_names),
-            "output_space": self.output_space,
-            "kind": self.kind,
-            "method": self.method,
-            "params": thaw(self.params),
-            "provenance": self.provenance.to_dict(),
-            "effects": [e.to_dict() for e in self.effects],
-        }
-
-    def __repr__(self) -> str:
-        return (
-            f"GlobalExplanation(kind={self.kind!r}, method={self.method!r}, features={self.n_features}, "
-            f"outputs={list(self.output_names)}, output_space={self.output_space!r})"
-        )
-
-    def _repr_html_(self) -> str:
-        from ._html import global_summary_html
-
-        return global_summary_html(self)
-
-    def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
-        """Draw the explanation with :mod:`explain.plots`.
-
-        Parameters
-        ----------
-        kind : {"bar", "effects"}, optional
-            ``"bar"`` (default): importances with their spread, returns the Axes. ``"effects"``:
-            the effect of ``feature=`` (returns the Axes), or without ``feature`` a grid of the
-            most important features' effects (returns the Figure).
-        **kwargs
-            Passed to the plot function, e.g. ``max_display=``, ``output=``, ``ax=``, ``style=``.
-        """
-        from .plots._dispatch import plot_global
-
-        return plot_global(self, kind, **kwargs)
