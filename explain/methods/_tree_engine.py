@@ -230,6 +230,22 @@ def _interventional(X: np.ndarray, B: np.ndarray, left: np.ndarray, right: np.nd
                 out[i, f, c] = phi[f, c] / m
 
 
+@numba.njit(parallel=True, cache=True)
+def _margins(X, left, right, default, feature, threshold, value, base_offset):  # type: ignore[no-untyped-def]
+    out = np.zeros((X.shape[0], value.shape[2]))
+    for i in numba.prange(X.shape[0]):
+        _predict_row(X[i], left, right, default, feature, threshold, value, out[i])
+        for c in range(value.shape[2]):
+            out[i, c] += base_offset[c]
+    return out
+
+
+def _predict_margins(forest: Forest, X: np.ndarray) -> np.ndarray:
+    """The summed trees plus the base offset, ``(n, k)``, for rows already in the input dtype."""
+    return _margins(X, forest.left, forest.right, forest.default, forest.feature, forest.threshold,
+                    forest.value, forest.base_offset)  # fmt: skip
+
+
 def interventional_shap(
     forest: Forest, X: np.ndarray, background: np.ndarray, *, logistic: bool
 ) -> tuple[np.ndarray, np.ndarray]:

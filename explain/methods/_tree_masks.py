@@ -234,6 +234,106 @@ def _accumulate(A, B, leaf_tree, leaf_node, feat_start, feat, value, pos, neg, n
     return phi, base
 
 
+@numba.njit(cache=True)
+def _groups(B):  # type: ignore[no-untyped-def]
+    """Per leaf, the background's distinct masks and which rows hold each (CSR layout)."""
+    m, L = B.shape
+    group_start = np.zeros(L + 1, dtype=np.int64)
+    masks = np.empty(m * L, dtype=np.uint64)
+    member_start = np.zeros(m * L + 1, dtype=np.int64)
+    members = np.empty(m * L, dtype=np.int64)
+    g = 0
+    p = 0
+    for leaf in range(L):
+        order = np.argsort(B[:, leaf])
+        for r in range(m):
+            j = order[r]
+            if r == 0 or B[j, leaf] != masks[g - 1]:
+                masks[g] = B[j, leaf]
+                member_start[g] = p
+                g += 1
+            members[p] = j
+            p += 1
+        group_start[leaf + 1] = g
+    member_start[g] = p
+    return group_start, masks[:g].copy(), member_start[: g + 1].copy(), members
+
+
+@numba.njit(parallel=True, cache=True)
+def _accumulate_rescaled(A, scale, group_start, gmask, member_start, members, leaf_tree, leaf_node,
+                         feat_start, feat, value, pos, neg, n_features):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Like _accumulate, with each (row, background row) pair weighted by ``scale[i, j]``.
+
+    A reachable group's contribution is the same for all its background rows, so their scales
+    are summed and the contribution applied once; only reachable groups are visited.
+    """
+    n, L = A.shape
+    m = scale.shape[1]
+    phi = np.zeros((n, n_features))
+    for i in numba.prange(n):
+        for leaf in range(L):
+            t, node = leaf_tree[leaf], leaf_node[leaf]
+            nbits = feat_start[leaf + 1] - feat_start[leaf]
+            full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
+            a = A[i, leaf] & full
+            v = value[t, node, 0]
+            for g in range(group_start[leaf], group_start[leaf + 1]):
+                b = gmask[g] & full
+                if (a | b) != full:
+                    continue
+                only_a = a & ~b
+                only_b = b & ~a
+                s = _popcount(only_a)
+                tt = _popcount(only_b)
+                if s + tt == 0:
+                    continue
+                total = 0.0
+                for p in range(member_start[g], member_start[g + 1]):
+                    total += scale[i, members[p]]
+                wp = pos[s, tt] * total / m * v
+                wn = neg[s, tt] * total / m * v
+                start = feat_start[leaf]
+                for q in range(nbits):
+                    bit = np.uint64(1) << np.uint64(q)
+                    if only_a & bit:
+                        phi[i, feat[start + q]] += wp
+                    elif only_b & bit:
+                        phi[i, feat[start + q]] -= wn
+    return phi
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def mask_shap_logistic(
+    forest: Forest, paths: LeafPaths, X: np.ndarray, background: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``sigmoid(sum of trees)`` for a binary boosted model, rescaled per background row.
+
+    Each pair's margin values are scaled by ``(sigmoid(F(x)) - sigmoid(F(b))) / (F(x) - F(b))``
+    (the logistic's slope where the margins coincide), as in :mod:`._tree_engine`.
+    """
+    from ._tree_engine import _predict_margins
+
+    X = np.ascontiguousarray(np.asarray(X, dtype=forest.input_dtype), dtype=np.float64)
+    B = np.ascontiguousarray(np.asarray(background, dtype=forest.input_dtype), dtype=np.float64)
+    fx = _predict_margins(forest, X)[:, 0]
+    fb = _predict_margins(forest, B)[:, 0]
+    gap = fx[:, None] - fb[None, :]
+    px, pb = _sigmoid(fx), _sigmoid(fb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(np.abs(gap) > 1e-12, (px[:, None] - pb[None, :]) / gap, (px * (1 - px))[:, None])
+    args = (paths.leaf_tree, paths.path_start, paths.path_node, paths.path_right, paths.path_bit,
+            forest.left, forest.right, forest.default, forest.feature, forest.threshold)  # fmt: skip
+    A = _masks(X, *args)
+    groups = _groups(_masks(B, *args))
+    pos, neg = _weights(max(paths.max_bits, 1))
+    phi = _accumulate_rescaled(A, np.ascontiguousarray(scale), *groups, paths.leaf_tree, paths.leaf_node,
+                               paths.feat_start, paths.feat, forest.value, pos, neg, X.shape[1])  # fmt: skip
+    return phi[:, :, None], np.array([pb.mean()])
+
+
 def mask_shap(forest: Forest, paths: LeafPaths, X: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Interventional Shapley values ``(n, d, k)`` of the summed trees, and the base ``(k,)``."""
     X = np.ascontiguousarray(np.asarray(X, dtype=forest.input_dtype), dtype=np.float64)

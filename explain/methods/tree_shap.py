@@ -105,7 +105,7 @@ def run(job: Job, space: OutputSpace) -> Attribution:
 
 def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     from ._tree_engine import interventional_shap, read_forest
-    from ._tree_masks import leaf_paths, mask_shap
+    from ._tree_masks import leaf_paths, mask_shap, mask_shap_logistic
 
     assert job.background is not None
     try:
@@ -115,12 +115,18 @@ def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[st
     logistic = space == "probability" and forest.tree_output == "log_odds"
     X_model = np.asarray(job.model_space(job.X), dtype=float)
     B_model = np.asarray(job.model_space(job.background), dtype=float)
-    algorithm = job.params.get("algorithm", "walk")
-    if algorithm not in ("walk", "masks"):
-        raise Unsupported(f"algorithm={algorithm!r} is not known; use 'walk' or 'masks'")
-    paths = leaf_paths(forest) if algorithm == "masks" and not logistic else None
-    if paths is not None:  # the per-leaf mask aggregation: exact for sums of trees
-        values, base = mask_shap(forest, paths, X_model, B_model)
+    algorithm = job.params.get("algorithm", "auto")
+    if algorithm not in ("auto", "walk", "masks"):
+        raise Unsupported(f"algorithm={algorithm!r} is not known; use 'auto', 'walk' or 'masks'")
+    # masks: per-leaf aggregation, exact, and faster than the per-pair walk on every model
+    # measured (benchmarks/README.md); the walk remains for trees whose paths test > 62 features
+    paths = leaf_paths(forest) if algorithm in ("auto", "masks") else None
+    if paths is not None:
+        algorithm = "masks"
+        if logistic:
+            values, base = mask_shap_logistic(forest, paths, X_model, B_model)
+        else:
+            values, base = mask_shap(forest, paths, X_model, B_model)
     else:
         algorithm = "walk"
         values, base = interventional_shap(forest, X_model, B_model, logistic=logistic)
@@ -163,7 +169,7 @@ METHOD = MethodSpec(
     exact=True,
     additive=True,
     needs_background=False,
-    # algorithm "masks" (per-leaf mask aggregation) is exact like "walk"; which is faster depends
-    # on tree depth, so the default stays "walk" until the benchmarks of issue 6 decide
-    defaults={"engine": "explain", "algorithm": "walk"},
+    # algorithm: "masks" (per-leaf mask aggregation) or "walk" (per pair); "auto" uses masks
+    # wherever they apply. Both are exact; tests hold them equal.
+    defaults={"engine": "explain", "algorithm": "auto"},
 )

@@ -297,8 +297,10 @@ def test_mask_algorithm_equals_the_walk(name):
         np.nan_to_num(X) if name == "gb" else X, y
     )
     X = np.nan_to_num(X) if name == "gb" else X
-    walk = ex.Explainer(model, background=X[:40], output="log_odds").explain_local(X[100:160])
-    masks = ex.Explainer(model, background=X[:40], output="log_odds", method_params={"algorithm": "masks"})
+    walker = ex.Explainer(model, background=X[:40], output="log_odds", method_params={"algorithm": "walk"})
+    walk = walker.explain_local(X[100:160])
+    assert walk.params["algorithm"] == "walk"
+    masks = ex.Explainer(model, background=X[:40], output="log_odds")
     fast = masks.explain_local(X[100:160])
     assert fast.params["algorithm"] == "masks"
     np.testing.assert_allclose(fast.values, walk.values, atol=1e-10)
@@ -308,7 +310,7 @@ def test_mask_algorithm_equals_the_walk(name):
 def test_mask_algorithm_on_deep_forest_and_regression():
     X, y = load_diabetes(return_X_y=True)
     model = RandomForestRegressor(n_estimators=20, random_state=0).fit(X, y)
-    walk = ex.Explainer(model, background=X[:30]).explain_local(X[200:230])
+    walk = ex.Explainer(model, background=X[:30], method_params={"algorithm": "walk"}).explain_local(X[200:230])
     fast = ex.Explainer(model, background=X[:30], method_params={"algorithm": "masks"}).explain_local(X[200:230])
     np.testing.assert_allclose(fast.values, walk.values, atol=1e-9)
     assert fast.additivity_error() < 1e-8
@@ -327,3 +329,15 @@ def test_native_categorical_splits_fall_back_with_a_reason():
     assert local.method == "exact_shap"
     assert "city" in local.params["auto"]["skipped"]["tree_shap"]
     assert local.additivity_error() < 1e-10
+
+
+@pytest.mark.parametrize("name", sorted(CLASSIFIERS))
+def test_mask_algorithm_equals_the_walk_for_probabilities(name):
+    X, y = load_breast_cancer(return_X_y=True)
+    model = CLASSIFIERS[name]().fit(X, y)
+    walk = ex.Explainer(model, background=X[:40], method_params={"algorithm": "walk"}).explain_local(X[100:160])
+    fast = ex.Explainer(model, background=X[:40]).explain_local(X[100:160])
+    assert fast.output_space == "probability" and fast.params["algorithm"] == "masks"
+    assert fast.params["probability_rescaled_per_background_row"] is True
+    np.testing.assert_allclose(fast.values, walk.values, atol=1e-12)
+    np.testing.assert_allclose(fast.base_values, walk.base_values, atol=1e-14)
