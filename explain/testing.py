@@ -18,13 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._data import Codebook, infer_schema, read_table
 from ._io import load
-from ._model import ModelAdapter, OutputSpace, Task
 from .errors import MethodError
 from .explainer import Explainer, Output
 from .explanation import LocalExplanation
-from .methods import REGISTRY, Job, MethodSpec, Unsupported
+from .methods import REGISTRY, MethodSpec, Unsupported
 
 __all__ = ["check_method"]
 
@@ -123,7 +121,8 @@ def _check_case(spec: MethodSpec, case: _Case, random_state: int) -> bool:
         case.model, background=case.background, method=spec.name, output=case.output, random_state=random_state
     )
     try:
-        spec.support(_job(case, random_state))
+        job, _ = explainer._prepare(case.X)  # the very Job explain_local would build
+        spec.support(job)
     except Unsupported:
         try:
             explainer.explain_local(case.X)
@@ -150,26 +149,6 @@ def _check_rng_untouched(before: Any) -> None:
     after: Any = np.random.get_state()  # noqa: NPY002
     same = before[0] == after[0] and np.array_equal(before[1], after[1]) and tuple(before[2:]) == tuple(after[2:])
     assert same, "the method changed the state of numpy's global random number generator"
-
-
-def _job(case: _Case, random_state: int, task: Task | None = None) -> Job:
-    """The Job the Explainer builds for this case, to ask ``support`` directly."""
-    model = ModelAdapter.from_model(case.model, task=task)
-    reference = case.X if case.background is None else case.background
-    schema = infer_schema(reference)
-    x_table = read_table(case.X, schema, role="X")
-    bg_table = None if case.background is None else read_table(case.background, schema, role="background")
-    codebook = Codebook.fit(schema, [t for t in (bg_table, x_table) if t is not None])
-    output: OutputSpace | None = None if case.output == "auto" else case.output
-    return Job(
-        model,
-        codebook,
-        codebook.encode(x_table),
-        None if bg_table is None else codebook.encode(bg_table),
-        output,
-        random_state,
-        {},
-    )
 
 
 def _check_shapes(spec: MethodSpec, case: _Case, local: LocalExplanation) -> None:
@@ -389,9 +368,10 @@ def _models(seed: int) -> list[tuple[str, str, Any, Output]]:
 def _reads_predictions_only(spec: MethodSpec, seed: int) -> bool:
     """Whether the method explains a plain function, i.e. is model-agnostic."""
     X = pd.DataFrame(np.random.default_rng(seed).normal(size=(6, 3)), columns=["a", "b", "c"])
-    case = _Case("function", 1, lambda Z: np.asarray(Z, dtype=float).sum(axis=1), X[:2], X[2:], "auto")
+    explainer = Explainer(lambda Z: np.asarray(Z, dtype=float).sum(axis=1), background=X[2:], task="regression")
     try:
-        spec.support(_job(case, seed, task="regression"))
+        job, _ = explainer._prepare(X[:2])
+        spec.support(job)
     except Unsupported:
         return False
     return True

@@ -327,10 +327,11 @@ def mask_shap_logistic(
     args = (paths.leaf_tree, paths.path_start, paths.path_node, paths.path_right, paths.path_bit,
             forest.left, forest.right, forest.default, forest.feature, forest.threshold)  # fmt: skip
     A = _masks(X, *args)
-    groups = _groups(_masks(B, *args))
+    group_start, group_mask, member_start, members = _groups(_masks(B, *args))
     pos, neg = _weights(max(paths.max_bits, 1))
-    phi = _accumulate_rescaled(A, np.ascontiguousarray(scale), *groups, paths.leaf_tree, paths.leaf_node,
-                               paths.feat_start, paths.feat, forest.value, pos, neg, X.shape[1])  # fmt: skip
+    phi = _accumulate_rescaled(A, np.ascontiguousarray(scale), group_start, group_mask, member_start, members,
+                               paths.leaf_tree, paths.leaf_node, paths.feat_start, paths.feat, forest.value,
+                               pos, neg, X.shape[1])  # fmt: skip
     return phi[:, :, None], np.array([pb.mean()])
 
 
