@@ -6,18 +6,19 @@ carry their provenance. :func:`compare` measures how far two explanations agree.
 
 >>> import explain as ex
 >>> sorted(ex.__all__)
-['Explainer', 'GlobalExplanation', 'LocalExplanation', 'compare', 'errors', 'load', 'metrics']
+['Explainer', 'GlobalExplanation', 'LocalExplanation', 'ReasonCode', 'compare', 'errors', 'load', 'metrics']
 """
 
 from __future__ import annotations
 
 from . import errors, metrics
 from ._io import load
+from ._reasons import ReasonCode
 from .explainer import Explainer
 from .explanation import GlobalExplanation, LocalExplanation
 from .metrics import compare
 
-__all__ = ["Explainer", "GlobalExplanation", "LocalExplanation", "compare", "errors", "load", "metrics"]
+__all__ = ["Explainer", "GlobalExplanation", "LocalExplanation", "ReasonCode", "compare", "errors", "load", "metrics"]
 
 try:
     from importlib.metadata import version as _version

@@ -243,16 +243,19 @@ def other_label(n: int) -> str:
     return f"other {n} feature{'s' if n != 1 else ''}"
 
 
-def ranked(scores: np.ndarray, max_display: int) -> tuple[np.ndarray, np.ndarray]:
+def ranked(scores: np.ndarray, max_display: int, *, signed: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the rows to show (largest ``|score|`` first) and of the rest.
 
     At most ``max_display`` rows are drawn in all: when there are more features, the last row
     is "other N features", so ``max_display - 1`` features are shown one by one. Ties are
-    broken by feature order, so the plot is the same on every run.
+    broken by feature order, so the plot is the same on every run. ``signed=True`` ranks by
+    the score itself (importances, where a negative one means "less than nothing", as in
+    :meth:`GlobalExplanation.top`).
     """
     if not isinstance(max_display, (int, np.integer)) or max_display < 1:
         raise InputError(f"max_display={max_display!r}; pass a whole number >= 1.")
-    order = np.argsort(-np.abs(np.asarray(scores, dtype=float)), kind="stable")
+    scores = np.asarray(scores, dtype=float)
+    order = np.argsort(-(scores if signed else np.abs(scores)), kind="stable")
     if len(order) <= max_display:
         return order, order[:0]
     keep = max(max_display - 1, 1)

@@ -116,7 +116,7 @@ def _local_bar(exp: LocalExplanation, max_display: int, ax: Axes | None, style: 
 
 def _global_bar(glob: GlobalExplanation, max_display: int, ax: Axes | None, style: Style) -> Axes:
     importances = np.asarray(glob.importances, dtype=float)
-    shown, rest = ranked(importances, max_display)
+    shown, rest = ranked(importances, max_display, signed=True)
     labels = short_names([glob.feature_names[j] for j in shown], style.max_label_chars)
     n = len(shown) + (1 if len(rest) else 0)
     ax = new_axes(ax, style, n, labels)

@@ -84,3 +84,18 @@ def test_rejects_other_objects():
 def test_renders_to_png_and_the_same_svg_bytes(wide_local):
     check_renders(lambda: bar(wide_local.to_global()))
     check_renders(lambda: bar(wide_local[2]))
+
+
+def test_global_bar_orders_like_top_even_with_negative_importances():
+    glob = ex.GlobalExplanation(
+        importances=np.array([0.05, -0.2, 0.3, 0.01]),
+        spread=None,
+        feature_names=("a", "b", "c", "d"),
+        output_names=("accuracy",),
+        output_space="score",
+        kind="permutation",
+        method="permutation_importance",
+    )
+    ax = bar(glob)
+    drawn = [t.get_text() for t in ax.get_yticklabels()][::-1]  # top of the plot first
+    assert drawn == glob.top(4)["feature"].tolist() == ["c", "a", "d", "b"]

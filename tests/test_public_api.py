@@ -1,0 +1,18 @@
+"""The public surface is explain.__all__, pinned here (STYLE: one curated public API)."""
+
+import explain
+
+
+def test_public_names_are_pinned():
+    assert sorted(explain.__all__) == [
+        "Explainer",
+        "GlobalExplanation",
+        "LocalExplanation",
+        "ReasonCode",
+        "compare",
+        "errors",
+        "load",
+        "metrics",
+    ]
+    for name in explain.__all__:
+        assert getattr(explain, name) is not None
