@@ -58,6 +58,17 @@ class Explainer:
         Settings of the chosen method, e.g. ``{"nsamples": 4096}`` for kernel_shap.
     random_state : int or None, default 0
         Seed of every random step; the same seed gives the same explanation, byte for byte.
+    n_jobs : int or None, default None
+        Workers (joblib, threads unless a ``joblib.parallel_config`` says otherwise) over chunks
+        of rows, for ``exact_shap``, the one method that is neither compiled and parallel
+        already (``tree_shap``) nor bound to one random stream (``kernel_shap``,
+        ``permutation_shap`` and ``lime`` draw their rows in sequence from one seed, so they run
+        in one worker). ``None`` means 1 unless a joblib context says otherwise; ``-1`` uses
+        every core. The values do not depend on ``n_jobs``: the chunks are fixed by the data.
+    progress : bool or None, default None
+        Show a progress bar (tqdm, on stderr) over the chunks of rows. ``None``: only on an
+        interactive terminal, and only once the work has lasted a few seconds; ``False``: never;
+        ``True``: always.
 
     Examples
     --------
@@ -87,6 +98,8 @@ class Explainer:
         background_size: int | None = 100,
         method_params: Mapping[str, Any] | None = None,
         random_state: int | None = 0,
+        n_jobs: int | None = None,
+        progress: bool | None = None,
     ) -> None:
         self.model = model
         self.background = background
@@ -98,6 +111,8 @@ class Explainer:
         self.background_size = background_size
         self.method_params = method_params
         self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.progress = progress
 
     def __repr__(self) -> str:
         return f"Explainer(model={type(self.model).__name__}, method={self.method!r}, output={self.output!r})"
@@ -200,7 +215,8 @@ class Explainer:
         x_table = codebook.encode(x_table)
         bg_table = codebook.encode(bg_table) if bg_table is not None else None
         params = self._method_params()
-        job = Job(model, codebook, x_table, bg_table, self._requested_output(model), self.random_state, params)
+        output = self._requested_output(model)
+        job = Job(model, codebook, x_table, bg_table, output, self.random_state, params, *self._execution())
         self._check_missing(job, x_table, "X")
         if bg_table is not None:
             self._check_missing(job, bg_table, "background")
@@ -256,6 +272,17 @@ class Explainer:
         rows = np.sort(np.random.default_rng(self.random_state).choice(n, size=int(size), replace=False))
         sampled = Table(schema, table.values[rows], table.encoded[rows])
         return sampled, {"background_rows": int(size), "background_rows_given": n, "background_sampled": True}
+
+    def _execution(self) -> tuple[bool | None, int | None]:
+        """The ``progress`` and ``n_jobs`` settings, checked."""
+        if self.progress is not None and not isinstance(self.progress, (bool, np.bool_)):
+            raise InputError(f"progress={self.progress!r}; pass True, False or None (show when the work is long).")
+        n_jobs = self.n_jobs
+        integer = isinstance(n_jobs, (int, np.integer)) and not isinstance(n_jobs, bool)
+        if n_jobs is not None and (not integer or n_jobs == 0):
+            raise InputError(f"n_jobs={n_jobs!r}; pass a positive number of workers, -1 for every core, or None.")
+        progress = None if self.progress is None else bool(self.progress)
+        return progress, None if n_jobs is None else int(n_jobs)
 
     def _requested_output(self, model: ModelAdapter) -> OutputSpace | None:
         if self.output == "auto":

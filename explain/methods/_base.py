@@ -9,10 +9,10 @@ reports or explanation objects.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -20,7 +20,10 @@ from .._data import Codebook, Table
 from .._model import ModelAdapter, OutputSpace
 from .._pipeline import ColumnMap, column_map
 
-__all__ = ["Attribution", "Job", "MethodSpec", "Unsupported", "legacy_numpy_seed"]
+__all__ = ["Attribution", "Job", "MethodSpec", "Unsupported", "legacy_numpy_seed", "map_chunks", "row_chunks"]
+
+
+T = TypeVar("T")
 
 
 class Unsupported(Exception):
@@ -43,6 +46,8 @@ class Job:
     output: OutputSpace | None  # None: the user left output="auto"
     random_state: int | None
     params: Mapping[str, Any] = field(default_factory=dict)
+    progress: bool | None = None  # Explainer(progress=...): see explain._progress
+    n_jobs: int | None = None  # Explainer(n_jobs=...): workers over row chunks, where a method uses them
 
     @property
     def n_features(self) -> int:
@@ -126,6 +131,33 @@ def free_output(job: Job) -> OutputSpace:
     space = job.default_output()
     job.model.check_output(space)
     return space
+
+
+def map_chunks(job: Job, work: Callable[[int, int], T], bounds: Sequence[tuple[int, int]], desc: str) -> list[T]:
+    """``[work(start, stop) for start, stop in bounds]``, over ``job.n_jobs`` workers, with progress.
+
+    The chunks are fixed by the caller, never by the number of workers, so that the results do
+    not depend on ``n_jobs``. Workers are threads by default (the model may be a closure, which
+    processes cannot receive; numpy and most models release the GIL); a joblib
+    ``parallel_config`` chosen by the user takes precedence.
+    """
+    from .._progress import progress
+
+    if job.n_jobs is None or job.n_jobs == 1 or len(bounds) < 2:
+        return [work(a, b) for a, b in progress(bounds, total=len(bounds), setting=job.progress, desc=desc)]
+    from joblib import Parallel, delayed
+
+    tasks = (delayed(work)(a, b) for a, b in bounds)
+    parallel = Parallel(n_jobs=job.n_jobs, prefer="threads", return_as="generator")
+    return list(progress(parallel(tasks), total=len(bounds), setting=job.progress, desc=desc))
+
+
+ROWS_PER_CHUNK = 16  # rows per step of the sampled shap methods: the unit a progress bar counts
+
+
+def row_chunks(n: int, size: int = ROWS_PER_CHUNK) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive chunks of ``size`` rows covering ``n`` rows."""
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
 
 
 def as_3d(values: np.ndarray, n: int, d: int) -> np.ndarray:

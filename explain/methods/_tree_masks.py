@@ -23,9 +23,10 @@ import numpy as np
 
 from ._tree_engine import Forest, _weights
 
-__all__ = ["LeafPaths", "leaf_paths", "mask_shap"]
+__all__ = ["LeafPaths", "leaf_blocks", "leaf_paths", "mask_shap", "mask_shap_logistic"]
 
 MAX_BITS = 62  # distinct features on one path that fit a 64-bit mask
+MASK_BYTES = 256 << 20  # masks held at once (rows x leaves x 8 bytes): bounds memory on large inputs
 
 
 class LeafPaths:
@@ -164,13 +165,11 @@ def _popcount(x):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(parallel=True, cache=True)
-def _accumulate(A, B, leaf_tree, leaf_node, feat_start, feat, value, pos, neg, n_features):  # type: ignore[no-untyped-def]
-    """phi (n, d, k) and base (k,) from row masks A (n, L) and background masks B (m, L)."""
+def _accumulate(A, B, leaf_tree, leaf_node, feat_start, feat, value, pos, neg, phi, base):  # type: ignore[no-untyped-def]
+    """Add to phi (n, d, k) and base (k,) the leaves of row masks A (n, L) and background masks B (m, L)."""
     n, L = A.shape
     m = B.shape[0]
     k = value.shape[2]
-    phi = np.zeros((n, n_features, k))
-    base = np.zeros(k)
     coef = np.zeros((n, 64))  # per row: weight of each bit of the current leaf
     for leaf in range(L):
         t, node = leaf_tree[leaf], leaf_node[leaf]
@@ -231,7 +230,6 @@ def _accumulate(A, B, leaf_tree, leaf_node, feat_start, feat, value, pos, neg, n
                     f = feat[start + q]
                     for c in range(k):
                         phi[i, f, c] += w * value[t, node, c]
-    return phi, base
 
 
 @numba.njit(cache=True)
@@ -261,15 +259,14 @@ def _groups(B):  # type: ignore[no-untyped-def]
 
 @numba.njit(parallel=True, cache=True)
 def _accumulate_rescaled(A, scale, group_start, gmask, member_start, members, leaf_tree, leaf_node,
-                         feat_start, feat, value, pos, neg, n_features):  # type: ignore[no-untyped-def]  # fmt: skip
-    """Like _accumulate, with each (row, background row) pair weighted by ``scale[i, j]``.
+                         feat_start, feat, value, pos, neg, phi):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Like _accumulate (into phi (n, d)), with each (row, background row) pair weighted by ``scale[i, j]``.
 
     A reachable group's contribution is the same for all its background rows, so their scales
     are summed and the contribution applied once; only reachable groups are visited.
     """
     n, L = A.shape
     m = scale.shape[1]
-    phi = np.zeros((n, n_features))
     for i in numba.prange(n):
         for leaf in range(L):
             t, node = leaf_tree[leaf], leaf_node[leaf]
@@ -299,21 +296,45 @@ def _accumulate_rescaled(A, scale, group_start, gmask, member_start, members, le
                         phi[i, feat[start + q]] += wp
                     elif only_b & bit:
                         phi[i, feat[start + q]] -= wn
-    return phi
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def leaf_blocks(n_leaves: int, n_rows: int, max_bytes: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive blocks of leaves whose masks for ``n_rows`` rows fit ``max_bytes`` (8 bytes each).
+
+    The leaves, not the rows, are split: the per-leaf work (the background's distinct masks, the
+    rows' distinct masks) is then done once per leaf whatever the budget, and each row's sums run
+    over the leaves in the same order, so the values are identical for any budget.
+    """
+    budget = MASK_BYTES if max_bytes is None else max_bytes
+    per_block = max(1, budget // (8 * max(1, n_rows)))
+    return [(lo, min(n_leaves, lo + per_block)) for lo in range(0, n_leaves, per_block)]
+
+
+def _mask_args(forest: Forest, paths: LeafPaths, lo: int, hi: int) -> tuple[np.ndarray, ...]:
+    return (paths.leaf_tree[lo:hi], paths.path_start[lo : hi + 1], paths.path_node, paths.path_right, paths.path_bit,
+            forest.left, forest.right, forest.default, forest.feature, forest.threshold)  # fmt: skip
+
+
 def mask_shap_logistic(
-    forest: Forest, paths: LeafPaths, X: np.ndarray, background: np.ndarray
+    forest: Forest,
+    paths: LeafPaths,
+    X: np.ndarray,
+    background: np.ndarray,
+    *,
+    progress: bool | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values of ``sigmoid(sum of trees)`` for a binary boosted model, rescaled per background row.
 
     Each pair's margin values are scaled by ``(sigmoid(F(x)) - sigmoid(F(b))) / (F(x) - F(b))``
-    (the logistic's slope where the margins coincide), as in :mod:`._tree_engine`.
+    (the logistic's slope where the margins coincide), as in :mod:`._tree_engine`. Leaves go in
+    blocks of at most ``max_bytes`` of masks (:func:`leaf_blocks`).
     """
+    from .._progress import progress as progress_over
     from ._tree_engine import _predict_margins
 
     X = np.ascontiguousarray(np.asarray(X, dtype=forest.input_dtype), dtype=np.float64)
@@ -324,26 +345,42 @@ def mask_shap_logistic(
     px, pb = _sigmoid(fx), _sigmoid(fb)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(np.abs(gap) > 1e-12, (px[:, None] - pb[None, :]) / gap, (px * (1 - px))[:, None])
-    args = (paths.leaf_tree, paths.path_start, paths.path_node, paths.path_right, paths.path_bit,
-            forest.left, forest.right, forest.default, forest.feature, forest.threshold)  # fmt: skip
-    A = _masks(X, *args)
-    group_start, group_mask, member_start, members = _groups(_masks(B, *args))
+    scale = np.ascontiguousarray(scale)
     pos, neg = _weights(max(paths.max_bits, 1))
-    phi = _accumulate_rescaled(A, np.ascontiguousarray(scale), group_start, group_mask, member_start, members,
-                               paths.leaf_tree, paths.leaf_node, paths.feat_start, paths.feat, forest.value,
-                               pos, neg, X.shape[1])  # fmt: skip
+    phi = np.zeros((X.shape[0], X.shape[1]))
+    blocks = leaf_blocks(paths.n_leaves, X.shape[0] + B.shape[0], max_bytes)
+    for lo, hi in progress_over(blocks, total=len(blocks), setting=progress, desc="tree_shap"):
+        args = _mask_args(forest, paths, lo, hi)
+        group_start, group_mask, member_start, members = _groups(_masks(B, *args))
+        _accumulate_rescaled(_masks(X, *args), scale, group_start, group_mask, member_start, members,
+                             paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi], paths.feat_start[lo : hi + 1],
+                             paths.feat, forest.value, pos, neg, phi)  # fmt: skip
     return phi[:, :, None], np.array([pb.mean()])
 
 
-def mask_shap(forest: Forest, paths: LeafPaths, X: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Interventional Shapley values ``(n, d, k)`` of the summed trees, and the base ``(k,)``."""
+def mask_shap(
+    forest: Forest,
+    paths: LeafPaths,
+    X: np.ndarray,
+    background: np.ndarray,
+    *,
+    progress: bool | None = None,
+    max_bytes: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interventional Shapley values ``(n, d, k)`` of the summed trees, and the base ``(k,)``.
+
+    Leaves go in blocks of at most ``max_bytes`` of masks (:func:`leaf_blocks`).
+    """
+    from .._progress import progress as progress_over
+
     X = np.ascontiguousarray(np.asarray(X, dtype=forest.input_dtype), dtype=np.float64)
     B = np.ascontiguousarray(np.asarray(background, dtype=forest.input_dtype), dtype=np.float64)
-    args = (paths.leaf_tree, paths.path_start, paths.path_node, paths.path_right, paths.path_bit,
-            forest.left, forest.right, forest.default, forest.feature, forest.threshold)  # fmt: skip
-    A = _masks(X, *args)
-    Bm = _masks(B, *args)
     pos, neg = _weights(max(paths.max_bits, 1))
-    phi, base = _accumulate(A, Bm, paths.leaf_tree, paths.leaf_node, paths.feat_start, paths.feat,
-                            forest.value, pos, neg, X.shape[1])  # fmt: skip
+    k = forest.value.shape[2]
+    phi, base = np.zeros((X.shape[0], X.shape[1], k)), np.zeros(k)
+    blocks = leaf_blocks(paths.n_leaves, X.shape[0] + B.shape[0], max_bytes)
+    for lo, hi in progress_over(blocks, total=len(blocks), setting=progress, desc="tree_shap"):
+        args = _mask_args(forest, paths, lo, hi)
+        _accumulate(_masks(X, *args), _masks(B, *args), paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi],
+                    paths.feat_start[lo : hi + 1], paths.feat, forest.value, pos, neg, phi, base)  # fmt: skip
     return phi, base + forest.base_offset

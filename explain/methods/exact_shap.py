@@ -16,7 +16,7 @@ from math import factorial
 import numpy as np
 
 from .._model import OutputSpace
-from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, require_background
+from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, map_chunks, require_background
 
 MAX_FEATURES = 15
 CHUNK_ROWS = 1 << 17  # model rows scored per call: bounds memory at chunk * d floats
@@ -37,29 +37,39 @@ def coalitions(d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def coalition_values(job: Job, x: np.ndarray, background: np.ndarray, space: OutputSpace) -> np.ndarray:
-    """``v(S)`` for every coalition and each row of ``x``: shape ``(n, 2^d, k)``."""
+    """``v(S)`` for every coalition and each row of ``x``: shape ``(n, 2^d, k)``.
+
+    Rows go in chunks fixed by the sizes alone (never by ``job.n_jobs``), so the values do not
+    depend on the number of workers.
+    """
     n, d = x.shape
     masks, _ = coalitions(d)
     m_count, b_count = masks.shape[0], background.shape[0]
     per_row = m_count * b_count
-    out: list[np.ndarray] = []
-    if per_row <= CHUNK_ROWS:  # several rows per model call
-        step = max(1, CHUNK_ROWS // per_row)
-        for start in range(0, n, step):
-            xs = x[start : start + step]
+    step = max(1, CHUNK_ROWS // per_row) if per_row <= CHUNK_ROWS else 1
+    bounds = [(start, min(n, start + step)) for start in range(0, n, step)]
+
+    def rows(start: int, stop: int) -> np.ndarray:
+        if per_row <= CHUNK_ROWS:  # several rows per model call
+            xs = x[start:stop]
             z = np.where(masks[None, :, None, :], xs[:, None, None, :], background[None, None, :, :])
             pred = job.predict(z.reshape(-1, d), space)
-            out.append(pred.reshape(len(xs), m_count, b_count, -1).mean(axis=2))
-        return np.concatenate(out, axis=0)
-    step = max(1, CHUNK_ROWS // b_count)  # several model calls per row
-    for row in x:
-        parts = []
-        for start in range(0, m_count, step):
-            z = np.where(masks[start : start + step, None, :], row[None, None, :], background[None, :, :])
-            pred = job.predict(z.reshape(-1, d), space)
-            parts.append(pred.reshape(z.shape[0], b_count, -1).mean(axis=1))
-        out.append(np.concatenate(parts, axis=0)[None])
-    return np.concatenate(out, axis=0)
+            return pred.reshape(len(xs), m_count, b_count, -1).mean(axis=2)
+        return _one_row(job, x[start], masks, background, space)[None]
+
+    return np.concatenate(map_chunks(job, rows, bounds, desc="exact_shap"), axis=0)
+
+
+def _one_row(job: Job, row: np.ndarray, masks: np.ndarray, background: np.ndarray, space: OutputSpace) -> np.ndarray:
+    """``v(S)`` of one row whose coalitions take several model calls: ``(2^d, k)``."""
+    b_count, d = background.shape
+    step = max(1, CHUNK_ROWS // b_count)
+    parts = []
+    for start in range(0, masks.shape[0], step):
+        z = np.where(masks[start : start + step, None, :], row[None, None, :], background[None, :, :])
+        pred = job.predict(z.reshape(-1, d), space)
+        parts.append(pred.reshape(z.shape[0], b_count, -1).mean(axis=1))
+    return np.concatenate(parts, axis=0)
 
 
 def support(job: Job) -> OutputSpace:

@@ -11,7 +11,17 @@ import warnings
 import numpy as np
 
 from .._model import OutputSpace
-from ._base import Attribution, Job, MethodSpec, as_3d, free_output, legacy_numpy_seed, require_background
+from .._progress import progress
+from ._base import (
+    Attribution,
+    Job,
+    MethodSpec,
+    as_3d,
+    free_output,
+    legacy_numpy_seed,
+    require_background,
+    row_chunks,
+)
 
 
 def support(job: Job) -> OutputSpace:
@@ -34,8 +44,14 @@ def run(job: Job, space: OutputSpace) -> Attribution:
     with legacy_numpy_seed(job.random_state), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         explainer = shap.KernelExplainer(f, background, link="identity")
-        raw = explainer.shap_values(job.X.encoded, nsamples=nsamples, l1_reg=l1_reg, silent=True)
-    values = as_3d(raw, n, d)
+        # shap draws the rows' samples in sequence from one stream: chunks run in order, in one
+        # worker (n_jobs is not used), and give the values of a single call
+        bounds = row_chunks(n)
+        parts = [
+            np.asarray(explainer.shap_values(job.X.encoded[a:b], nsamples=nsamples, l1_reg=l1_reg, silent=True))
+            for a, b in progress(bounds, total=len(bounds), setting=job.progress, desc="kernel_shap")
+        ]
+    values = as_3d(np.concatenate(parts, axis=0), n, d)
     base = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float)).reshape(-1)
     params = {"nsamples": nsamples, "l1_reg": l1_reg, "exhaustive": nsamples >= (1 << d) - 2}
     return Attribution(values, np.broadcast_to(base, (n, values.shape[2])), params)

@@ -66,6 +66,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from .._model import OutputSpace
+from .._progress import progress
 from ..errors import MethodError
 from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, require_background
 
@@ -304,13 +305,19 @@ def _run_batched(job: Job, space: OutputSpace, s: _Settings) -> tuple[np.ndarray
             for i in range(start, stop, per_fit)
         ]
 
+    fits = []
     if s.sample == "shared":
         labels, values = _draw(columns, rng, m)
-        fits = fit(labels[None], _score(job, values, space)[None], 0, n)
+        y = _score(job, values, space)[None]
+        starts = range(0, n, per_fit)
+        for start in progress(starts, total=len(starts), setting=job.progress, desc="lime"):
+            fits += fit(labels[None], y, start, min(n, start + per_fit))
     else:
-        fits = []
+        # one random stream drawn in sequence (rejection sampling takes a varying number of
+        # draws), so the chunks run in order, in one worker: n_jobs is not used
         per_draw = max(1, CHUNK_ELEMENTS // (s.num_samples * d))  # rows whose samples are drawn and scored together
-        for start in range(0, n, per_draw):
+        starts = range(0, n, per_draw)
+        for start in progress(starts, total=len(starts), setting=job.progress, desc="lime"):
             r = min(n, start + per_draw) - start
             labels, values = _draw(columns, rng, r * m)
             y = _score(job, values, space)

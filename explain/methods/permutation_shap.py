@@ -9,7 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from .._model import OutputSpace
-from ._base import Attribution, Job, MethodSpec, as_3d, free_output, legacy_numpy_seed, require_background
+from .._progress import progress
+from ._base import (
+    Attribution,
+    Job,
+    MethodSpec,
+    as_3d,
+    free_output,
+    legacy_numpy_seed,
+    require_background,
+    row_chunks,
+)
 
 
 def support(job: Job) -> OutputSpace:
@@ -32,9 +42,14 @@ def run(job: Job, space: OutputSpace) -> Attribution:
     # shap seeds numpy's global RNG itself; the context puts the caller's state back
     with legacy_numpy_seed(job.random_state):
         explainer = shap.PermutationExplainer(f, masker, seed=job.random_state)
-        result = explainer(job.X.encoded, max_evals=max_evals, silent=True)
-    values = as_3d(result.values, n, d)
-    base = np.asarray(result.base_values, dtype=float).reshape(n, -1)
+        # one random stream for all rows: chunks run in order, in one worker (n_jobs is not used)
+        bounds = row_chunks(n)
+        parts = [
+            explainer(job.X.encoded[a:b], max_evals=max_evals, silent=True)
+            for a, b in progress(bounds, total=len(bounds), setting=job.progress, desc="permutation_shap")
+        ]
+    values = as_3d(np.concatenate([np.asarray(p.values) for p in parts], axis=0), n, d)
+    base = np.concatenate([np.asarray(p.base_values, dtype=float).reshape(len(p.values), -1) for p in parts])
     return Attribution(values, base, {"max_evals": max_evals})
 
 

@@ -124,9 +124,9 @@ def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[st
     if paths is not None:
         algorithm = "masks"
         if logistic:
-            values, base = mask_shap_logistic(forest, paths, X_model, B_model)
+            values, base = mask_shap_logistic(forest, paths, X_model, B_model, progress=job.progress)
         else:
-            values, base = mask_shap(forest, paths, X_model, B_model)
+            values, base = mask_shap(forest, paths, X_model, B_model, progress=job.progress)
     else:
         algorithm = "walk"
         values, base = interventional_shap(forest, X_model, B_model, logistic=logistic)

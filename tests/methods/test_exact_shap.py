@@ -156,3 +156,18 @@ def test_max_features_setting_is_honoured():
 def test_without_background_is_refused():
     with pytest.raises(MethodError, match="background"):
         ex.Explainer(lambda Z: Z.sum(axis=1), method="exact_shap", task="regression").explain_local(np.ones((2, 3)))
+
+
+def test_n_jobs_gives_identical_values(monkeypatch):
+    from explain.methods import exact_shap
+
+    X, y = load_diabetes(return_X_y=True)
+    X = X[:, :6]
+    model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y)
+    monkeypatch.setattr(exact_shap, "CHUNK_ROWS", 64 * 20 * 3)  # 3 rows per chunk: many chunks
+    one = _exact(model, X[:20], X[50:80])
+    two = _exact(model, X[:20], X[50:80], n_jobs=2)
+    assert np.array_equal(two.values, one.values)
+    assert np.array_equal(two.base_values, one.base_values)
+    monkeypatch.setattr(exact_shap, "CHUNK_ROWS", 64 * 20 // 4)  # several model calls per row
+    assert np.array_equal(_exact(model, X[:20], X[50:80], n_jobs=2).values, one.values)

@@ -341,3 +341,27 @@ def test_mask_algorithm_equals_the_walk_for_probabilities(name):
     assert fast.params["probability_rescaled_per_background_row"] is True
     np.testing.assert_allclose(fast.values, walk.values, atol=1e-12)
     np.testing.assert_allclose(fast.base_values, walk.base_values, atol=1e-14)
+
+
+@pytest.mark.parametrize("output", ["log_odds", "probability"])
+def test_leaf_blocks_of_a_tiny_budget_give_identical_values(monkeypatch, output):
+    from explain.methods import _tree_masks
+
+    X, y = load_breast_cancer(return_X_y=True)
+    model = HistGradientBoostingClassifier(max_iter=15, random_state=0).fit(X, y)
+    explainer = ex.Explainer(model, background=X[:40], output=output)
+    whole = explainer.explain_local(X[100:160])
+    monkeypatch.setattr(_tree_masks, "MASK_BYTES", 8 * 100 * 7)  # 7 leaves per block: dozens of blocks
+    assert len(_tree_masks.leaf_blocks(15 * 31, 100)) > 10
+    blocks = explainer.explain_local(X[100:160])
+    assert np.array_equal(blocks.values, whole.values)
+    assert np.array_equal(blocks.base_values, whole.base_values)
+
+
+def test_leaf_blocks_bound_the_masks_held_at_once():
+    from explain.methods._tree_masks import leaf_blocks
+
+    blocks = leaf_blocks(600_000, 100_100, max_bytes=256 << 20)
+    assert blocks[0] == (0, 335) and blocks[-1][1] == 600_000
+    assert all(8 * 100_100 * (hi - lo) <= 256 << 20 for lo, hi in blocks)
+    assert leaf_blocks(5, 10**9, max_bytes=1) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # one leaf at least

@@ -1,0 +1,66 @@
+"""The progress bar: silent unless asked or the work is long on a terminal; never global."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import Ridge
+
+import explain as ex
+from explain import _progress
+from explain.errors import InputError
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("setting", [False, None])
+def test_silent_unless_asked_off_a_terminal(monkeypatch, setting):
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    assert list(_progress.progress(range(5), total=5, setting=setting, desc="x")) == list(range(5))
+    assert stream.getvalue() == ""
+
+
+def test_true_always_shows_a_bar(monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    assert list(_progress.progress(range(5), total=5, setting=True, desc="work")) == list(range(5))
+    assert "work" in stream.getvalue() and "/5" in stream.getvalue()
+
+
+def test_none_on_a_terminal_waits_until_the_work_is_long(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert list(_progress.progress(range(5), total=5, setting=None, desc="quick")) == list(range(5))
+    assert terminal.getvalue() == ""  # done before the delay
+    monkeypatch.setattr(_progress, "DELAY_SECONDS", 0.0)
+    list(_progress.progress(range(5), total=5, setting=None, desc="long"))
+    assert "long" in terminal.getvalue()
+
+
+def test_explainer_passes_progress_to_the_method(capsys):
+    X, y = load_diabetes(return_X_y=True)
+    X = X[:, :4]
+    model = Ridge().fit(X, y)
+    explainer = ex.Explainer(model, background=X[:10], method="kernel_shap", progress=True)
+    assert explainer.progress is True  # stored as given
+    quiet = ex.Explainer(model, background=X[:10], method="kernel_shap", progress=False).explain_local(X[:40])
+    assert capsys.readouterr().err == ""
+    shown = explainer.explain_local(X[:40])
+    assert "kernel_shap" in capsys.readouterr().err
+    assert np.array_equal(shown.values, quiet.values)
+
+
+@pytest.mark.parametrize(("key", "value"), [("progress", "yes"), ("n_jobs", 0), ("n_jobs", 1.5), ("n_jobs", True)])
+def test_bad_settings_are_refused_with_the_fix(key, value):
+    X, y = load_diabetes(return_X_y=True)
+    model = Ridge().fit(X, y)
+    explainer = ex.Explainer(model, background=X[:10], **{key: value})
+    with pytest.raises(InputError, match=key):
+        explainer.explain_local(X[:2])
