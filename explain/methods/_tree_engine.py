@@ -81,7 +81,6 @@ def _max_depth(left: np.ndarray, right: np.ndarray) -> int:
     deepest = 0
     stack = np.empty((left.shape[1] + 1, 2), dtype=np.int64)
     for t in range(left.shape[0]):
-        sp = 0
         stack[0, 0], stack[0, 1] = 0, 0
         sp = 1
         while sp > 0:

@@ -164,6 +164,17 @@ def _popcount(x):  # type: ignore[no-untyped-def]
     return count
 
 
+@numba.njit(cache=True)
+def _split(a, b, full):  # type: ignore[no-untyped-def]
+    """For masks ``a`` (the row) and ``b`` (a background row) of one leaf: the bits only ``a``
+    satisfies, those only ``b`` does, and their counts; ``s + t == 0`` also means unreachable."""
+    if (a | b) != full:
+        return np.uint64(0), np.uint64(0), 0, 0
+    only_a = a & ~b
+    only_b = b & ~a
+    return only_a, only_b, _popcount(only_a), _popcount(only_b)
+
+
 @numba.njit(parallel=True, cache=True)
 def _accumulate(A, B, leaf_tree, leaf_node, feat_start, feat, value, pos, neg, phi, base):  # type: ignore[no-untyped-def]
     """Add to phi (n, d, k) and base (k,) the leaves of row masks A (n, L) and background masks B (m, L)."""
@@ -203,13 +214,7 @@ def _accumulate(A, B, leaf_tree, leaf_node, feat_start, feat, value, pos, neg, p
             for q in range(nbits):
                 coef[i, q] = 0.0
             for g in range(u):
-                b = uniq[g]
-                if (a | b) != full:
-                    continue
-                only_a = a & ~b
-                only_b = b & ~a
-                s = _popcount(only_a)
-                tt = _popcount(only_b)
+                only_a, only_b, s, tt = _split(a, uniq[g], full)
                 if s + tt == 0:
                     continue
                 wp = pos[s, tt] * cnt[g] / m
@@ -275,13 +280,7 @@ def _accumulate_rescaled(A, scale, group_start, gmask, member_start, members, le
             a = A[i, leaf] & full
             v = value[t, node, 0]
             for g in range(group_start[leaf], group_start[leaf + 1]):
-                b = gmask[g] & full
-                if (a | b) != full:
-                    continue
-                only_a = a & ~b
-                only_b = b & ~a
-                s = _popcount(only_a)
-                tt = _popcount(only_b)
+                only_a, only_b, s, tt = _split(a, gmask[g] & full, full)
                 if s + tt == 0:
                     continue
                 total = 0.0
