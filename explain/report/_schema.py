@@ -157,7 +157,7 @@ def worst(statuses: Iterable[str]) -> Status:
     found = list(statuses)
     if not found:
         return "info"
-    return max(found, key=_SEVERITY.__getitem__)  # type: ignore[return-value]
+    return max(found, key=_SEVERITY.__getitem__)  # type: ignore[return-value,arg-type]
 
 
 def _check_format(fmt: str) -> str:
@@ -262,11 +262,11 @@ def bullets(items: Iterable[str]) -> dict[str, Any]:
     return {"type": "list", "items": list(items)}
 
 
-def facts(rows: Iterable[tuple[str, Any] | tuple[str, Any, str]]) -> dict[str, Any]:
+def facts(rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
     """Labelled values; a row is ``(label, value)`` (format ``text``) or ``(label, value, format)``."""
     out = []
     for row in rows:
-        label, value, fmt = (*row, "text") if len(row) == 2 else row
+        label, value, fmt = (*row, "text") if len(row) == 2 else tuple(row)
         out.append({"label": label, "value": value, "format": _check_format(fmt)})
     return {"type": "facts", "rows": out}
 

@@ -1,0 +1,420 @@
+"""``explain.audit``: one call from a model and its data to a report a reviewer can read, check
+and archive; and :class:`AuditReport`, which holds the evidence and exports it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._provenance import library_versions
+from ..errors import InputError, SchemaError
+from ._context import AuditContext, build_context
+from ._evidence import canonical_json, sha256_hex
+from ._policy import ModelCard, Policy
+from ._regulations import crosswalk, frameworks
+from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, findings_block, paragraph, section, worst
+from ._sections_explain import explain_sample, global_section, local_section, robustness_section
+from ._sections_model import data_section, design_section, document_control, intended_use, performance_section
+from ._sections_risk import (
+    crosswalk_section,
+    drift_section,
+    fairness_section,
+    glossary_section,
+    limitations_section,
+    monitoring_section,
+    provenance_section,
+    signoff_section,
+    standards_section,
+)
+
+__all__ = ["AuditReport", "audit"]
+
+REPORT_VERSION = "1"
+
+
+class AuditReport:
+    """The result of :func:`audit`: the evidence document, and exporters that render it.
+
+    Attributes
+    ----------
+    evidence : dict
+        The evidence (a deep copy each time): every number of the report, schema
+        ``explain.audit`` version ``1.0``.
+    verdict : str
+        ``"pass"``, ``"warn"`` or ``"fail"``: the worst status of any finding.
+    """
+
+    def __init__(self, evidence: Mapping[str, Any]) -> None:
+        _check_evidence(evidence)
+        self._evidence = copy.deepcopy(dict(evidence))
+        self._bytes = canonical_json(self._evidence)
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return copy.deepcopy(self._evidence)
+
+    @property
+    def verdict(self) -> str:
+        return str(self._evidence["report"]["verdict"])
+
+    @property
+    def evidence_sha256(self) -> str:
+        """SHA-256 of the canonical evidence JSON: the value printed on the report's cover."""
+        return sha256_hex(self._bytes)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """One row per finding: section, id, title, metric, threshold, observed, CI, status, message."""
+        cols = [
+            "section",
+            "id",
+            "title",
+            "metric",
+            "comparison",
+            "threshold",
+            "observed",
+            "ci_low",
+            "ci_high",
+            "status",
+            "message",
+        ]
+        return pd.DataFrame(self._evidence["findings"], columns=cols)
+
+    def section(self, id: str) -> dict[str, Any]:
+        """The section ``id`` (e.g. ``"fairness"``) as a dict (a copy)."""
+        for s in self._evidence["sections"]:
+            if s["id"] == id:
+                return copy.deepcopy(s)
+        raise InputError(f"no section {id!r}; sections: {[s['id'] for s in self._evidence['sections']]}.")
+
+    def table(self, section: str, id: str) -> pd.DataFrame:
+        """The data table ``id`` of a section, as a DataFrame (columns keyed as in the evidence)."""
+        for block in self.section(section)["blocks"]:
+            if block["type"] == "table" and block["id"] == id:
+                return pd.DataFrame(block["rows"], columns=[c["key"] for c in block["columns"]])
+        raise InputError(f"section {section!r} has no table {id!r}.")
+
+    def to_json(self, path: str | Path) -> Path:
+        """Write the evidence as canonical JSON (the bytes whose SHA-256 is :attr:`evidence_sha256`)."""
+        p = Path(path)
+        p.write_bytes(self._bytes)
+        return p
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write one self-contained HTML file (inline CSS and SVG charts, the evidence embedded)."""
+        from ._html import render_html
+
+        p = Path(path)
+        render_html(self._evidence, p)
+        return p
+
+    def to_pdf(self, path: str | Path) -> Path:
+        """Write the archival PDF (PDF/A-3b, PDF/UA-1) with the evidence attached; needs the ``pdf`` extra.
+        The report date is the evidence's ``generated_at``, so the same evidence gives the same bytes."""
+        from ._pdf import render_pdf
+
+        p = Path(path)
+        stamp = datetime.fromisoformat(self._evidence["report"]["generated_at"].replace("Z", "+00:00"))
+        render_pdf(self._evidence, p, timestamp=stamp)
+        return p
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> AuditReport:
+        """Read an evidence document written by :meth:`to_json` (plain JSON: no code is run)."""
+        try:
+            data = json.loads(Path(path).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read audit evidence from {str(path)!r}: {exc}") from exc
+        return cls(data)
+
+    def __repr__(self) -> str:
+        r = self._evidence["report"]
+        counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items() if v)
+        return f"AuditReport(id={r['id']!r}, verdict={r['verdict']!r}, findings: {counts})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        r = self._evidence["report"]
+        rows = "".join(
+            f"<tr><td>{html.escape(f['title'])}</td><td>{html.escape(f['status'])}</td>"
+            f"<td>{html.escape(f['message'])}</td></tr>"
+            for f in self._evidence["findings"]
+        )
+        return (
+            f"<div><strong>{html.escape(r['title'])}</strong>: verdict <strong>{html.escape(r['verdict'])}"
+            f"</strong><table><tr><th>Finding</th><th>Status</th><th>Detail</th></tr>{rows}</table></div>"
+        )
+
+
+def _check_evidence(evidence: Mapping[str, Any]) -> None:
+    if evidence.get("schema") != SCHEMA:
+        raise SchemaError(f"not an audit evidence document (schema {evidence.get('schema')!r}, expected {SCHEMA!r}).")
+    major = str(evidence.get("schema_version", "")).split(".")[0]
+    if major != SCHEMA_VERSION.split(".")[0]:
+        raise SchemaError(
+            f"evidence schema version {evidence.get('schema_version')!r} is not readable by this explain "
+            f"(reads {SCHEMA_VERSION}); use the explain version that wrote it."
+        )
+    for key in ("report", "findings", "sections", "provenance"):
+        if key not in evidence:
+            raise SchemaError(f"evidence lacks {key!r}.")
+
+
+def _as(kind: type, value: Any, what: str) -> Any:
+    if value is None:
+        return kind()
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, Mapping):
+        return kind.from_dict(value)  # type: ignore[attr-defined]
+    if isinstance(value, (str, Path)):
+        return kind.from_file(value)  # type: ignore[attr-defined]
+    raise InputError(f"{what} must be a {kind.__name__}, a dict or a JSON/TOML file path; got {type(value).__name__}.")
+
+
+def _timestamp(generated_at: datetime | str | None) -> str:
+    if generated_at is None:
+        stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    elif isinstance(generated_at, str):
+        try:
+            stamp = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise InputError(f"generated_at={generated_at!r} is not an ISO 8601 date and time.") from exc
+    else:
+        stamp = generated_at
+    if stamp.tzinfo is None:
+        raise InputError("generated_at needs a time zone (e.g. datetime(..., tzinfo=timezone.utc)).")
+    return stamp.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _logger(progress: bool | None) -> Callable[[str], None]:
+    show = progress if progress is not None else bool(getattr(sys.stderr, "isatty", lambda: False)())
+    step = [0]
+
+    def log(message: str) -> None:
+        step[0] += 1
+        if show:
+            print(f"[audit {step[0]:>2}] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def _provenance(ctx: AuditContext, config: dict[str, Any]) -> dict[str, Any]:
+    def describe(name: str) -> str:
+        d = next((d for d in ctx.datasets if d["name"] == name), None)
+        return f"<{d['rows']} rows, sha256 {d['sha256'][:12]}>" if d else "None"
+
+    sens = config["sensitive_features"]
+    call = (
+        f"explain.audit(<{ctx.model_type()}, sha256 {ctx.model_sha256()[:12]}>, X_train={describe('train')}, "
+        f"y_train, X_test={describe('test')}, y_test, sensitive_features={sens!r}, "
+        f"reference={describe('reference')}, reason_codes={'given' if ctx.reason_codes else None}, "
+        f"card=<ModelCard {ctx.card.name!r}>, policy=<Policy>, random_state={ctx.random_state})"
+    )
+    return {
+        "model": {"type": ctx.model_type(), "sha256": ctx.model_sha256()},
+        "datasets": [dict(d) for d in ctx.datasets],
+        "config_sha256": sha256_hex(canonical_json(config)),
+        "versions": library_versions("lightgbm", "xgboost", "interpret-core", "typst", "matplotlib"),
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "random_state": ctx.random_state,
+        "call": call,
+    }
+
+
+def _summary(findings: list[dict[str, Any]], sections: list[dict[str, Any]], verdict: str) -> dict[str, Any]:
+    flagged = [f for f in findings if f["status"] in ("fail", "warn")]
+    not_applicable = [f"{s['title']}: {s['not_applicable']}" for s in sections if s["not_applicable"]]
+    text = {
+        "pass": "Every finding meets the policy.",
+        "warn": "No finding fails the policy, but some need a reviewer's attention.",
+        "fail": "At least one finding fails the policy: the model should not be approved as it stands.",
+    }[verdict]
+    blocks = [
+        paragraph(f"Verdict: {verdict.upper()}. {text}"),
+        findings_block([f["id"] for f in findings]),
+        paragraph(
+            "Scope: every section applies" + (", except: " + "; ".join(not_applicable) if not_applicable else ".")
+        ),
+    ]
+    return section(
+        "summary",
+        "Executive summary",
+        requirements=_requirements("summary"),
+        summary=f"{len(flagged)} finding(s) need attention.",
+        blocks=blocks,
+        findings=findings,
+    )
+
+
+def _requirements(section_id: str) -> tuple[str, ...]:
+    from ._regulations import requirements_for
+
+    return requirements_for(section_id)
+
+
+def audit(
+    model: Any,
+    X_train: Any,
+    y_train: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    sensitive_features: Any = None,
+    reference: Any = None,
+    reason_codes: Mapping[str, Any] | None = None,
+    card: ModelCard | Mapping[str, Any] | str | Path | None = None,
+    policy: Policy | Mapping[str, Any] | str | Path | None = None,
+    random_state: int = 0,
+    generated_at: datetime | str | None = None,
+    progress: bool | None = None,
+) -> AuditReport:
+    """Audit a fitted model: data, performance, robustness, explanations, fairness and drift,
+    each judged against ``policy``, in one evidence document ready to export.
+
+    Parameters
+    ----------
+    model : fitted binary classifier or regressor
+        Anything :class:`~explain.Explainer` accepts (scikit-learn, Pipelines, LightGBM, XGBoost, EBM).
+    X_train, y_train, X_test, y_test : DataFrames / arrays
+        The data the model was fitted on and held-out data (ideally out-of-time) it is judged on.
+        Columns not used by the model (e.g. sensitive attributes) may be present.
+    sensitive_features : list of column names, or DataFrame / dict aligned with ``X_test``
+        Attributes of the bias audit (sex, age band, ...). Named columns are removed from the
+        model's inputs unless the model was fitted on them.
+    reference : DataFrame, optional
+        Baseline data for drift (e.g. the data of the last validation); default: ``X_train``.
+    reason_codes : mapping, optional
+        Feature name to a :class:`~explain.ReasonCode`, a ``(code, statement)`` pair or a statement.
+    card : ModelCard, dict or path, optional
+        What the model is for and who owns it (:class:`ModelCard`).
+    policy : Policy, dict or path, optional
+        Thresholds (:class:`Policy`; its docstring documents every default).
+    random_state : int, default 0
+        Seed of every random step (sampling, bootstrap, noise, explanations).
+    generated_at : datetime or ISO string, optional
+        The report's date (UTC); pin it to make the exported files byte-identical. Default: now.
+    progress : bool, optional
+        Print the steps to stderr (default: only on a terminal).
+
+    Returns
+    -------
+    AuditReport
+        ``report.verdict``, ``report.findings``, ``report.to_pdf(path)``, ``to_html``, ``to_json``.
+
+    Examples
+    --------
+    >>> import explain as ex
+    >>> from explain.datasets import credit_splits
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> d = credit_splits()
+    >>> numeric = [c for c in d.features if d.X_train[c].dtype.kind in "if"]
+    >>> model = HistGradientBoostingClassifier(max_iter=50, random_state=0)
+    >>> _ = model.fit(d.X_train[numeric], d.y_train)
+    >>> columns = numeric + list(d.sensitive)
+    >>> report = ex.audit(model, d.X_train[columns], d.y_train, d.X_test[columns], d.y_test,
+    ...                   sensitive_features=list(d.sensitive), generated_at="2026-01-01T00:00:00Z",
+    ...                   policy={"decision_threshold": 0.75, "explain_rows": 100, "n_bootstrap": 50})
+    >>> report.verdict, report.section("fairness")["status"]
+    ('fail', 'fail')
+    """
+    start = time.perf_counter()
+    card_, policy_ = _as(ModelCard, card, "card"), _as(Policy, policy, "policy")
+    if isinstance(random_state, bool) or not isinstance(random_state, int) or random_state < 0:
+        raise InputError(f"random_state must be a whole number >= 0, got {random_state!r}.")
+    log = _logger(progress)
+    stamp = _timestamp(generated_at)
+    ctx = build_context(
+        model,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        sensitive_features=sensitive_features,
+        reference=reference,
+        reason_codes=reason_codes,
+        card=card_,
+        policy=policy_,
+        random_state=random_state,
+        log=log,
+        progress=progress,
+    )
+    sens = None if ctx.sensitive_test is None else list(ctx.sensitive_test.columns)
+    codes = {k: (v.code, v.statement) if hasattr(v, "code") else v for k, v in dict(reason_codes or {}).items()}
+    config: dict[str, Any] = {
+        "policy": policy_.to_dict(),
+        "card": card_.to_dict(),
+        "sensitive_features": sens,
+        "reason_codes": codes,
+        "random_state": random_state,
+        "reference_given": ctx.reference_given,
+    }
+    provenance = _provenance(ctx, config)
+    ident = sha256_hex(
+        canonical_json([provenance["model"]["sha256"], provenance["datasets"], provenance["config_sha256"]])
+    )
+    report: dict[str, Any] = {
+        "id": f"EXA-{ident[:12].upper()}",
+        "version": REPORT_VERSION,
+        "generated_at": stamp,
+        "title": f"Model audit: {card_.name} {card_.version}",
+    }
+
+    built = [
+        document_control(ctx, report),
+        intended_use(ctx),
+        design_section(ctx),
+        data_section(ctx),
+        performance_section(ctx),
+    ]
+    explain_sample(ctx)
+    built += [
+        robustness_section(ctx),
+        global_section(ctx),
+        local_section(ctx),
+        fairness_section(ctx),
+        drift_section(ctx),
+    ]
+    findings = [f for _, found in built for f in found]
+    built += [limitations_section(ctx, findings), monitoring_section(ctx), standards_section(ctx), signoff_section(ctx)]
+    sections = [s for s, _ in built]
+    statuses = [f["status"] for f in findings]
+    verdict = worst(s for s in statuses if s in ("pass", "warn", "fail")) if statuses else "pass"
+    verdict = "pass" if verdict == "info" else verdict
+    sections.insert(1, _summary(findings, sections, verdict))
+    appendices = [crosswalk_section(), provenance_section(ctx, provenance), glossary_section()]
+    sections += [s for s, _ in appendices]
+    failing = [f["title"] for f in findings if f["status"] == "fail"]
+    report |= {
+        "verdict": verdict,
+        "verdict_reason": ("Failing: " + "; ".join(failing) + ".")
+        if failing
+        else f"{statuses.count('warn')} warning(s), no failure.",
+        "counts": {s: statuses.count(s) for s in STATUSES},
+    }
+    evidence = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "report": report,
+        "card": card_.to_dict(),
+        "policy": policy_.to_dict(),
+        "findings": findings,
+        "sections": sections,
+        "frameworks": frameworks(),
+        "crosswalk": crosswalk([s["id"] for s in sections]),
+        "signoff": [{"role": s.role, "name": s.name, "date": s.date} for s in card_.signoff],
+        "provenance": provenance,
+    }
+    log(f"Audit done in {time.perf_counter() - start:.1f} s: verdict {verdict}")
+    return AuditReport(evidence)

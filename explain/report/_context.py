@@ -1,0 +1,268 @@
+"""The validated inputs of an audit and what every section shares: predictions, decisions and
+the explanation of a sample of test rows, computed once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._model import ModelAdapter
+from .._provenance import data_fingerprint, model_fingerprint, type_path
+from ..errors import FeatureMismatchError, InputError, ModelError
+from ..explanation import LocalExplanation
+from ._evidence import canonical_json, sha256_hex
+from ._policy import ModelCard, Policy
+
+__all__ = ["AuditContext", "build_context", "frame_sha256"]
+
+
+def frame_sha256(frame: pd.DataFrame, y: Any = None) -> str:
+    """SHA-256 of a data set in the canonical form of :func:`explain._provenance.data_fingerprint`
+    (column names and kinds, then the values column by column), with the target as a last column."""
+    data = frame.copy()
+    if y is not None:
+        data["<target>"] = np.asarray(y)
+    kinds = tuple("numeric" if _is_numeric(data[c]) else "categorical" for c in data.columns)
+    values = np.empty(data.shape, dtype=object)
+    for j, c in enumerate(data.columns):
+        col = data[c]
+        values[:, j] = col.to_numpy(dtype=float, na_value=np.nan) if kinds[j] == "numeric" else col.to_numpy(object)
+    return data_fingerprint(values, tuple(str(c) for c in data.columns), kinds)
+
+
+def schema_sha256(frame: pd.DataFrame) -> str:
+    """SHA-256 of the column names and dtypes, in order."""
+    return sha256_hex(canonical_json([[str(c), str(t)] for c, t in frame.dtypes.items()]))
+
+
+def _is_numeric(col: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype))
+
+
+@dataclass
+class AuditContext:
+    """Everything the sections read. Frames are copies: the user's data is never modified."""
+
+    model: Any
+    adapter: ModelAdapter
+    task: str  # "classification" (binary) or "regression"
+    positive_class: str | None
+    target_name: str | None
+    X_train: pd.DataFrame  # the model's inputs
+    X_test: pd.DataFrame
+    reference: pd.DataFrame
+    reference_given: bool
+    y_train: np.ndarray  # 1 = positive class (classification), the target otherwise
+    y_test: np.ndarray
+    sensitive_test: pd.DataFrame | None
+    sensitive_train: pd.DataFrame | None
+    scores_train: np.ndarray
+    scores_test: np.ndarray
+    scores_reference: np.ndarray
+    policy: Policy
+    card: ModelCard
+    reason_codes: Mapping[str, Any] | None
+    random_state: int
+    log: Callable[[str], None]
+    progress: bool | None
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    explanation: LocalExplanation | None = None
+    sample: np.ndarray | None = None  # positions of the explained test rows
+    stability_runs: list[LocalExplanation] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)  # results shared between sections
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task == "classification"
+
+    @property
+    def selected_test(self) -> np.ndarray:
+        """The favourable decision per test row: score at or above the policy threshold
+        (classification); for regression, scoring above the median (NYC LL144)."""
+        if self.is_classifier:
+            return self.scores_test >= self.policy.decision_threshold
+        return self.scores_test > np.median(self.scores_test)
+
+    @property
+    def score_name(self) -> str:
+        """``P(repaid = 1)`` for a classifier (the target's name when it has one), else ``prediction``."""
+        if not self.is_classifier:
+            return self.target_name or "prediction"
+        return f"P({self.target_name} = {self.positive_class})" if self.target_name else f"P({self.positive_class})"
+
+    def model_sha256(self) -> str:
+        return model_fingerprint(self.model)
+
+    def model_type(self) -> str:
+        return type_path(self.model)
+
+
+def _frame(X: Any, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        return X.copy()
+    if hasattr(X, "to_pandas"):  # polars
+        return X.to_pandas()
+    try:
+        array = np.asarray(X)
+    except Exception as exc:  # pragma: no cover - numpy refuses very odd inputs only
+        raise InputError(f"{name} must be a DataFrame or a 2-D array; got {type(X).__name__}.") from exc
+    if array.ndim != 2:
+        raise InputError(f"{name} must be 2-D (rows x features); got shape {array.shape}.")
+    names = list(columns) if columns is not None else [f"x{j}" for j in range(array.shape[1])]
+    return pd.DataFrame(array, columns=names)
+
+
+def _target(y: Any, n: int, name: str) -> np.ndarray:
+    if y is None:
+        raise InputError(f"{name} is None; an audit measures performance and needs the true outcomes.")
+    values = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 1 or len(values) != n:
+        raise InputError(f"{name} has shape {values.shape}; it needs one value per row ({n} rows).")
+    if pd.isna(pd.Series(values)).any():
+        raise InputError(f"{name} has missing values; drop those rows (from X too) before the audit.")
+    return values
+
+
+def _sensitive(
+    sensitive: Any, X_train: pd.DataFrame, X_test: pd.DataFrame
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+    """Sensitive attributes of the test rows (and of the training rows when they are columns)."""
+    if sensitive is None:
+        return None, None, []
+    if isinstance(sensitive, str):
+        sensitive = [sensitive]
+    if isinstance(sensitive, (list, tuple)) and all(isinstance(s, str) for s in sensitive):
+        names = list(sensitive)
+        missing = [s for s in names if s not in X_test.columns]
+        if missing:
+            raise FeatureMismatchError(
+                f"sensitive_features {missing} are not columns of X_test (columns: {list(X_test.columns)}). "
+                "Name columns of X_test, or pass the attributes as a DataFrame aligned with X_test."
+            )
+        train = X_train[names].copy() if all(s in X_train.columns for s in names) else None
+        return X_test[names].copy(), train, names
+    frame = pd.DataFrame(dict(sensitive)) if isinstance(sensitive, Mapping) else pd.DataFrame(sensitive)
+    if len(frame) != len(X_test):
+        raise InputError(f"sensitive_features has {len(frame)} rows; it must align with X_test ({len(X_test)} rows).")
+    frame.columns = [str(c) for c in frame.columns]
+    return frame.reset_index(drop=True), None, []
+
+
+def _model_columns(adapter: ModelAdapter, X: pd.DataFrame, sensitive_names: list[str]) -> list[str]:
+    if adapter.feature_names is not None:
+        wanted = list(adapter.feature_names)
+        missing = [c for c in wanted if c not in X.columns]
+        if missing:
+            raise FeatureMismatchError(f"the model was fitted on columns {missing} that X_test lacks; add them.")
+        return wanted
+    return [c for c in X.columns if c not in sensitive_names]
+
+
+def build_context(
+    model: Any,
+    X_train: Any,
+    y_train: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    sensitive_features: Any,
+    reference: Any,
+    reason_codes: Mapping[str, Any] | None,
+    card: ModelCard,
+    policy: Policy,
+    random_state: int,
+    log: Callable[[str], None],
+    progress: bool | None,
+) -> AuditContext:
+    """Validate the inputs and predict every data set once."""
+    adapter = ModelAdapter.from_model(model)
+    train = _frame(X_train, "X_train")
+    test = _frame(X_test, "X_test", columns=list(train.columns) if not isinstance(X_test, pd.DataFrame) else None)
+    if list(train.columns) != list(test.columns):
+        extra, lacking = sorted(set(test.columns) - set(train.columns)), sorted(set(train.columns) - set(test.columns))
+        raise FeatureMismatchError(
+            f"X_train and X_test must have the same columns in the same order; X_test lacks {lacking} and "
+            f"has extra {extra}."
+            if extra or lacking
+            else "X_train and X_test have the same columns in a different order; reorder X_test like X_train."
+        )
+    for name, frame in (("X_train", train), ("X_test", test)):
+        if len(frame) < 10:
+            raise InputError(f"{name} has {len(frame)} rows; an audit needs at least 10 (and far more to mean much).")
+    y_tr, y_te = _target(y_train, len(train), "y_train"), _target(y_test, len(test), "y_test")
+    sens_test, sens_train, sens_names = _sensitive(sensitive_features, train, test)
+    columns = _model_columns(adapter, test, sens_names)
+    ref_given = reference is not None
+    ref = _frame(reference, "reference") if ref_given else train
+    lacking_ref = [c for c in columns if c not in ref.columns]
+    if lacking_ref:
+        raise FeatureMismatchError(f"reference lacks the model's columns {lacking_ref}; give it the columns of X_test.")
+    if adapter.is_classifier:
+        classes = adapter.classes or ()
+        if len(classes) != 2:
+            raise ModelError(
+                f"the audit supports binary classifiers and regressors; this classifier has {len(classes)} classes "
+                f"{list(classes)}. Audit one class against the rest (a binary model) instead."
+            )
+        positive = classes[1]
+        unknown = sorted(set(map(str, np.unique(np.r_[y_tr, y_te]))) - set(map(str, classes)))
+        if unknown:
+            raise InputError(f"y has values {unknown} that are not classes of the model ({list(classes)}).")
+        y_tr = (y_tr.astype(str) == str(positive)).astype(int)
+        y_te = (y_te.astype(str) == str(positive)).astype(int)
+        space = "probability"
+    else:
+        positive, space = None, "raw"
+        try:
+            y_tr, y_te = y_tr.astype(float), y_te.astype(float)
+        except ValueError as exc:
+            raise InputError("a regression audit needs numeric targets y_train and y_test.") from exc
+
+    def score(frame: pd.DataFrame) -> np.ndarray:
+        out = adapter.predict(frame[columns], space)  # type: ignore[arg-type]
+        return out[:, -1] if adapter.is_classifier else out[:, 0]
+
+    log("Scoring the training, test and reference data")
+    ctx = AuditContext(
+        model=model,
+        adapter=adapter,
+        task=adapter.task,
+        positive_class=None if positive is None else str(positive),
+        target_name=str(y_train.name) if getattr(y_train, "name", None) is not None else None,
+        X_train=train[columns].copy(),
+        X_test=test[columns].copy(),
+        reference=ref[columns].copy(),
+        reference_given=ref_given,
+        y_train=y_tr,
+        y_test=y_te,
+        sensitive_test=sens_test,
+        sensitive_train=sens_train,
+        scores_train=score(train),
+        scores_test=score(test),
+        scores_reference=score(ref),
+        policy=policy,
+        card=card,
+        reason_codes=reason_codes,
+        random_state=random_state,
+        log=log,
+        progress=progress,
+    )
+    for role, frame, y in (("train", train, y_train), ("test", test, y_test), ("reference", ref, None)):
+        if role == "reference" and not ref_given:
+            continue
+        ctx.datasets.append(
+            {
+                "name": role,
+                "rows": len(frame),
+                "columns": frame.shape[1],
+                "sha256": frame_sha256(frame, None if y is None else np.asarray(y)),
+                "schema_sha256": schema_sha256(frame),
+            }
+        )
+    return ctx

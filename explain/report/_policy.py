@@ -1,0 +1,279 @@
+"""What an audit is judged against (:class:`Policy`) and what the model is for (:class:`ModelCard`).
+
+Both are small frozen dataclasses that can be written by hand, from a dict, or from a JSON or
+TOML file (``explain audit --policy policy.toml --card card.toml``). Unknown keys are errors, so
+a misspelt threshold never silently falls back to its default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import InputError
+
+__all__ = ["ModelCard", "Policy", "SignOff"]
+
+T = TypeVar("T")
+
+
+def _from_mapping(cls: type[T], values: Mapping[str, Any], what: str) -> T:
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise InputError(f"unknown {what} fields {unknown}; the fields are {sorted(names)}.")
+    kwargs = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name not in values:
+            continue
+        value = values[f.name]
+        if isinstance(value, list):
+            value = tuple(value)  # lists from JSON / TOML become tuples: the dataclass is frozen
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def _read_file(path: str | Path, what: str) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{what} file {str(p)!r} does not exist.")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix.lower() == ".toml":
+            import tomllib
+
+            return tomllib.loads(text)
+        return dict(json.loads(text))
+    except ValueError as exc:
+        raise InputError(
+            f"{what} file {str(p)!r} is not valid {p.suffix.lstrip('.').upper() or 'JSON'}: {exc}"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds every audit finding is judged against. The defaults are documented choices
+    (with the rule or convention each follows); change them to your institution's policy.
+
+    Attributes
+    ----------
+    decision_threshold : float, default 0.5
+        Score at or above which the favourable decision is taken (selected / approved).
+    min_test_score : float, default 0.70
+        Least acceptable test ROC AUC (R² for regression): the declared accuracy (EU AI Act
+        Art. 15(3)). Within ``score_margin`` of it: warn.
+    max_train_test_gap : float, default 0.05
+        Largest acceptable train minus test score; above it the model overfits (fail).
+    max_calibration_error : float, default 0.05
+        Largest acceptable expected calibration error of the probabilities (warn above).
+    min_impact_ratio : float, default 0.8
+        The four-fifths rule (29 CFR 1607.4(D), NYC LL144): a group's selection rate under 0.8 of
+        the most selected group's is flagged. It fails when also significant at ``alpha``, and
+        warns otherwise (a screening flag, not a finding, until the difference is significant).
+    max_error_rate_gap : float, default 0.10
+        Largest acceptable difference in true or false positive rates between groups (warn).
+    min_group_size : int, default 30
+        Groups with fewer rows are suppressed from rates and ratios (privacy and stability).
+    min_group_share : float, default 0.02
+        Groups under this share of rows are left out of the impact ratios (NYC LL144 allows
+        under 2 %); their counts are still reported.
+    alpha : float, default 0.05
+        Significance level of the fairness tests and 1 - confidence of every interval.
+    max_psi : float, default 0.25
+        Population stability index above which a feature (or the prediction) has drifted
+        significantly (fail); above ``0.1``, moderately (warn). Industry convention.
+    max_missing_share : float, default 0.2
+        Share of missing values in a column above which the data section warns.
+    max_flip_rate : float, default 0.05
+        Largest acceptable share of decisions that change under small input noise; up to twice
+        as many warn, more fail.
+    noise_scale : float, default 0.05
+        The noise of the stability test: Gaussian, this many standard deviations of each numeric
+        feature.
+    min_explanation_stability : float, default 0.9
+        Least acceptable mean rank correlation of explanations across seeds and background
+        resamples.
+    max_additivity_error : float, default 1e-6
+        Largest acceptable |base + sum of attributions - prediction| (Shapley methods).
+    max_reasons : int, default 4
+        Principal reasons per adverse decision (Regulation B: more than four rarely helps).
+    n_bootstrap : int, default 500
+        Bootstrap resamples of every confidence interval.
+    explain_rows : int, default 500
+        Test rows explained (a sample drawn with ``random_state`` when there are more).
+    explain_rows_sampled : int, default 100
+        Test rows explained when the model needs a sampled method (``kernel_shap``,
+        ``permutation_shap``, ``lime``), each row of which costs thousands of model calls.
+    stability_runs : int, default 3
+        Explanation runs (seeds and background resamples) of the stability check.
+    revalidation_months : int, default 12
+        Most months between full revalidations (monitoring plan).
+    retention_years : int, default 10
+        How long the report is kept (EU AI Act Art. 18: ten years; Reg B: 25 months minimum).
+    """
+
+    decision_threshold: float = 0.5
+    min_test_score: float = 0.70
+    score_margin: float = 0.02
+    max_train_test_gap: float = 0.05
+    max_calibration_error: float = 0.05
+    min_impact_ratio: float = 0.8
+    max_error_rate_gap: float = 0.10
+    min_group_size: int = 30
+    min_group_share: float = 0.02
+    alpha: float = 0.05
+    max_psi: float = 0.25
+    warn_psi: float = 0.1
+    max_missing_share: float = 0.2
+    max_flip_rate: float = 0.05
+    noise_scale: float = 0.05
+    min_explanation_stability: float = 0.9
+    max_additivity_error: float = 1e-6
+    max_reasons: int = 4
+    n_bootstrap: int = 500
+    explain_rows: int = 500
+    explain_rows_sampled: int = 100
+    stability_runs: int = 3
+    revalidation_months: int = 12
+    retention_years: int = 10
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InputError(f"policy.{f.name} must be a number, got {value!r}.")
+        shares = ("decision_threshold", "min_impact_ratio", "min_group_share", "alpha", "max_missing_share")
+        for name in (*shares, "max_flip_rate", "min_explanation_stability"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise InputError(f"policy.{name} must lie in [0, 1], got {getattr(self, name)!r}.")
+        for name in (
+            "min_group_size",
+            "max_reasons",
+            "n_bootstrap",
+            "explain_rows",
+            "explain_rows_sampled",
+            "stability_runs",
+        ):
+            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
+                raise InputError(f"policy.{name} must be a whole number >= 1, got {getattr(self, name)!r}.")
+        if self.stability_runs < 2:
+            raise InputError("policy.stability_runs must be >= 2: stability compares runs with each other.")
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Policy:
+        """Build from a mapping; unknown keys raise :class:`~explain.errors.InputError`.
+
+        >>> Policy.from_dict({"min_impact_ratio": 0.9}).min_impact_ratio
+        0.9
+        """
+        return _from_mapping(cls, values, "policy")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Policy:
+        """Read a JSON or TOML file of thresholds (keys as the attributes)."""
+        return cls.from_dict(_read_file(path, "policy"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A person who signs the report: ``role`` (e.g. "Independent validator"), ``name``, ``date``."""
+
+    role: str
+    name: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A short model card (Mitchell et al. 2019): what the model is, for what, and by whom.
+
+    Every field is text (or a tuple of texts); empty fields are reported as not documented,
+    which the audit flags, since a reviewer cannot judge a model without its intended use.
+
+    Examples
+    --------
+    >>> card = ModelCard(name="credit-gbm", version="2.1", owner="Retail Credit Risk",
+    ...                  intended_use="Rank applications for unsecured personal loans.")
+    >>> card.missing()[:3]
+    ('contact', 'decision', 'users')
+    """
+
+    name: str = "model"
+    version: str = "unversioned"
+    owner: str = ""
+    contact: str = ""
+    intended_use: str = ""
+    decision: str = ""
+    users: str = ""
+    affected_persons: str = ""
+    out_of_scope: tuple[str, ...] = ()
+    foreseeable_misuse: tuple[str, ...] = ()
+    limitations: tuple[str, ...] = ()
+    deployment: str = ""
+    automated_decision: str = ""
+    human_oversight: str = ""
+    previous_version: str = ""
+    training_data: str = ""
+    related_documents: tuple[str, ...] = ()
+    standards: tuple[str, ...] = ()
+    signoff: tuple[SignOff, ...] = field(default=())
+
+    _DOCUMENTED = (
+        "owner",
+        "contact",
+        "intended_use",
+        "decision",
+        "users",
+        "affected_persons",
+        "out_of_scope",
+        "limitations",
+        "automated_decision",
+        "human_oversight",
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "signoff":
+                people = tuple(p if isinstance(p, SignOff) else SignOff(**dict(p)) for p in value)
+                object.__setattr__(self, "signoff", people)
+            elif isinstance(value, tuple):
+                if not all(isinstance(v, str) for v in value):
+                    raise InputError(f"card.{f.name} must be a list of texts, got {value!r}.")
+            elif isinstance(value, str):
+                pass
+            elif isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(str(v) for v in value))
+            else:
+                raise InputError(f"card.{f.name} must be text, got {type(value).__name__} {value!r}.")
+
+    def missing(self) -> tuple[str, ...]:
+        """The documentation fields left empty, in the order they are reviewed."""
+        order = ("owner", "contact", "decision", "users", "affected_persons", "intended_use")
+        rest = tuple(n for n in self._DOCUMENTED if n not in order)
+        return tuple(n for n in (*order, *rest) if not getattr(self, n))
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> ModelCard:
+        """Build from a mapping; unknown keys raise :class:`~explain.errors.InputError`."""
+        return _from_mapping(cls, values, "model card")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ModelCard:
+        """Read a JSON or TOML model card."""
+        return cls.from_dict(_read_file(path, "model card"))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["signoff"] = [dataclasses.asdict(p) for p in self.signoff]
+        for k, v in out.items():
+            if isinstance(v, tuple):
+                out[k] = list(v)
+        return out

@@ -1,0 +1,558 @@
+"""Sections about risk and governance: fairness, drift, limitations, monitoring, standards,
+sign-off, and the appendices (crosswalk, provenance, glossary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import metrics
+from ._context import AuditContext
+from ._schema import (
+    bar_chart,
+    bullets,
+    chart,
+    column,
+    facts,
+    finding,
+    findings_block,
+    paragraph,
+    table,
+)
+from ._sections_model import Built, _sec
+
+__all__ = [
+    "crosswalk_section",
+    "drift_section",
+    "fairness_section",
+    "glossary_section",
+    "limitations_section",
+    "monitoring_section",
+    "provenance_section",
+    "signoff_section",
+    "standards_section",
+]
+
+GLOSSARY = (
+    (
+        "Shapley value",
+        "A feature's share of the gap between one prediction and the average prediction over the "
+        "reference data; the shares of a row add up to that gap.",
+    ),
+    (
+        "Reference (background) data",
+        "The rows that stand for 'a typical applicant'; explanations are relative to them.",
+    ),
+    (
+        "ROC AUC",
+        "The probability that the model scores a random favourable case above a random adverse one; 0.5 is "
+        "chance, 1 is perfect.",
+    ),
+    (
+        "Bootstrap confidence interval",
+        "The range of a metric over data sets resampled with replacement from the "
+        "rows; it shows how much the number could move with other data of the same kind.",
+    ),
+    (
+        "Expected calibration error (ECE)",
+        "The average gap between predicted probabilities and observed frequencies, "
+        "weighted by the number of rows per bin.",
+    ),
+    ("Selection rate", "The share of a group that receives the favourable decision."),
+    (
+        "Impact ratio",
+        "A group's selection rate divided by the rate of the most selected group (NYC LL144); under 0.8 "
+        "fails the four-fifths screening rule (29 CFR 1607.4(D)).",
+    ),
+    (
+        "True / false positive rate",
+        "Among people whose true outcome is favourable (adverse), the share the model decides favourably.",
+    ),
+    (
+        "Population stability index (PSI)",
+        "How much a distribution moved between two samples; under 0.1 stable, 0.1 "
+        "to 0.25 moderate, above 0.25 significant.",
+    ),
+    ("Kolmogorov-Smirnov test", "A test of whether two samples of a number come from the same distribution."),
+    (
+        "Principal reasons (reason codes)",
+        "The features that pushed an adverse decision furthest toward the adverse "
+        "side, stated to the applicant (Regulation B).",
+    ),
+    ("SHA-256", "A fingerprint of a file or data set: any change to the content changes it."),
+)
+
+
+def fairness_section(ctx: AuditContext) -> Built:
+    p = ctx.policy
+    if ctx.sensitive_test is None:
+        found = [
+            finding(
+                "fairness.tested",
+                "fairness",
+                "Bias audit performed",
+                metric="sensitive attributes",
+                observed=0,
+                status="warn",
+                format="int",
+                message="No sensitive_features were given, so no bias audit was done. The EU AI Act "
+                "(Art. 10(2)(f)) and NYC LL144 expect one.",
+            )
+        ]
+        return _sec(
+            "fairness",
+            "Not done: no sensitive attributes given.",
+            [findings_block(["fairness.tested"])],
+            found,
+            not_applicable="no sensitive_features were given",
+        )
+    ctx.log("Auditing fairness per group and intersection")
+    gm = metrics.group_metrics(
+        ctx.y_test if ctx.is_classifier else None,
+        ctx.selected_test.astype(int),
+        ctx.sensitive_test,
+        y_score=ctx.scores_test,
+        min_group_size=p.min_group_size,
+        min_share=p.min_group_share,
+        alpha=p.alpha,
+    )
+    ctx.extras["group_metrics"] = gm
+    by = gm.by_group.reset_index()
+    found, blocks = [], []
+    blocks.append(
+        paragraph(
+            "Selection rate: the share of each group given the favourable decision on the test data "
+            f"({ctx.score_name} at least {p.decision_threshold:g})."
+            if ctx.is_classifier
+            else "Selection rate: the share of each group scoring above the median prediction (NYC LL144)."
+        )
+    )
+    for attr in gm.attributes:
+        rows = by[by["attribute"] == attr]
+        kept = rows[~rows["suppressed"].astype(bool)]
+        ref = gm.reference[attr]
+        worst = kept.loc[kept["impact_ratio"].idxmin()] if kept["impact_ratio"].notna().any() else None
+        if worst is None:
+            found.append(
+                finding(
+                    f"fairness.impact_ratio.{attr}",
+                    "fairness",
+                    f"Impact ratio, {attr}",
+                    metric="lowest impact ratio",
+                    observed=None,
+                    message="No two groups are large enough to compare.",
+                )
+            )
+        else:
+            ratio, significant = float(worst["impact_ratio"]), bool(worst["significant"])
+            status = "pass" if ratio >= p.min_impact_ratio else ("fail" if significant else "warn")
+            found.append(
+                finding(
+                    f"fairness.impact_ratio.{attr}",
+                    "fairness",
+                    f"Impact ratio, {attr}",
+                    metric="lowest impact ratio",
+                    observed=ratio,
+                    threshold=p.min_impact_ratio,
+                    comparison=">=",
+                    status=status,  # type: ignore[arg-type]
+                    message=f"Group {worst['group']!s}: selection rate {worst['selection_rate']:.1%} against "
+                    f"{ref!s} (reference); {worst['test']} test p = {worst['p_value']:.2g}"
+                    + (" (significant)." if significant else " (not significant)."),
+                )
+            )
+        if ctx.is_classifier:
+            gap = max(gm.difference("tpr", attribute=attr), gm.difference("fpr", attribute=attr))
+            if not np.isnan(gap):
+                found.append(
+                    finding(
+                        f"fairness.error_rates.{attr}",
+                        "fairness",
+                        f"Error-rate gap, {attr}",
+                        metric="largest TPR or FPR difference",
+                        observed=gap,
+                        threshold=p.max_error_rate_gap,
+                        comparison="<=",
+                        status="pass" if gap <= p.max_error_rate_gap else "warn",
+                        message=f"Equalized-odds difference {gap:.3f} (fairlearn's definition), supplementary.",
+                    )
+                )
+        blocks.append(
+            table(
+                f"fairness_{attr}",
+                f"{attr}: selection rates and impact ratios (reference group: {ref})",
+                [
+                    column("group", "Group"),
+                    column("count", "N", "int"),
+                    column("selected", "Selected", "int"),
+                    column("selection_rate", "Rate", "pct"),
+                    column("ci_low", "CI low", "pct"),
+                    column("ci_high", "CI high", "pct"),
+                    column("impact_ratio", "Impact ratio", "float2"),
+                    column("four_fifths", "< 4/5", "bool"),
+                    column("p_value", "p-value", "pvalue"),
+                    column("test", "Test"),
+                    column("tpr", "TPR", "pct"),
+                    column("fpr", "FPR", "pct"),
+                    column("reason", "Note"),
+                ],
+                [
+                    {
+                        k: _plain(r[k])
+                        for k in (
+                            "group",
+                            "count",
+                            "selected",
+                            "selection_rate",
+                            "ci_low",
+                            "ci_high",
+                            "impact_ratio",
+                            "four_fifths",
+                            "p_value",
+                            "test",
+                            "tpr",
+                            "fpr",
+                            "reason",
+                        )
+                    }
+                    for _, r in rows.iterrows()
+                ],
+            )
+        )
+        shown = kept[kept["impact_ratio"].notna()]
+        if len(shown):
+            labels = [str(g) for g in shown["group"]]
+            values = [float(v) for v in shown["impact_ratio"]]
+            alt = f"Impact ratios by {attr} group against the four-fifths line: " + "; ".join(
+                f"{g}: {v:.2f}" for g, v in zip(labels, values, strict=True)
+            )
+            spec = bar_chart(
+                labels,
+                values,
+                xlabel="impact ratio",
+                reference=p.min_impact_ratio,
+                highlight=[v < p.min_impact_ratio for v in values],
+            )
+            blocks.append(chart(f"impact_{attr}", f"Impact ratios by {attr} (line: {p.min_impact_ratio:g})", alt, spec))
+    suppressed = by[by["suppressed"].astype(bool)]
+    blocks += [
+        paragraph(
+            f"Groups with fewer than {p.min_group_size} rows or under {p.min_group_share:.0%} of the rows are left out "
+            "of the rates and ratios (their counts are shown); missing values form the group 'unknown'. "
+            + (
+                f"Left out here: {', '.join(f'{a}={g} ({c})' for a, g, c in zip(suppressed['attribute'], suppressed['group'], suppressed['count'], strict=True))}."  # noqa: E501
+                if len(suppressed)
+                else "No group was left out."
+            )
+        ),
+        paragraph(
+            "Data source: the test data, scored by the model (not historical decisions). An impact ratio under "
+            f"{p.min_impact_ratio:g} is a screening flag; this report fails it when the difference is also "
+            f"significant at {p.alpha:g} ({'Fisher exact or two-proportion z'} test against the reference group). "
+            "Mitigation: none applied by explain; record the mitigation decided, if any, in the limitations."
+        ),
+        findings_block([f["id"] for f in found]),
+    ]
+    flags = [f for f in found if f["status"] in ("warn", "fail") and ".impact_ratio." in f["id"]]
+    summary = f"{len(flags)} impact-ratio flag(s) over {len(gm.attributes)} attribute(s) and intersections."
+    return _sec("fairness", summary, blocks, found)
+
+
+def _plain(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    try:
+        if v != v:  # pandas NA
+            return None
+    except (TypeError, ValueError):
+        return None
+    return v if isinstance(v, (int, float, str)) else str(v)
+
+
+def drift_section(ctx: AuditContext) -> Built:
+    p = ctx.policy
+    ctx.log("Measuring drift between the reference and the test data")
+    table_ = metrics.drift(ctx.reference, ctx.X_test)
+    pred = metrics.prediction_drift(ctx.scores_reference, ctx.scores_test)
+    ctx.extras["drift"] = table_
+    worst = table_["psi"].idxmax()
+    max_psi = float(table_.loc[worst, "psi"])
+
+    def status(psi: float) -> str:
+        return "fail" if psi > p.max_psi else "warn" if psi > p.warn_psi else "pass"
+
+    found = [
+        finding(
+            "drift.features",
+            "drift",
+            "Input distributions stable",
+            metric="largest feature PSI",
+            observed=max_psi,
+            threshold=p.max_psi,
+            comparison="<=",
+            status=status(max_psi),  # type: ignore[arg-type]
+            message=f"Largest PSI: {worst} ({max_psi:.3f}). "
+            f"{int((table_['psi'] > p.max_psi).sum())} feature(s) above {p.max_psi:g}, "
+            f"{int(((table_['psi'] > p.warn_psi) & (table_['psi'] <= p.max_psi)).sum())} between {p.warn_psi:g} "
+            f"and {p.max_psi:g}.",
+        ),
+        finding(
+            "drift.prediction",
+            "drift",
+            "Prediction distribution stable",
+            metric="PSI of the scores",
+            observed=float(pred["psi"]),
+            threshold=p.max_psi,
+            comparison="<=",
+            status=status(float(pred["psi"])),  # type: ignore[arg-type]
+            message=f"Mean score {pred['mean_reference']:.3f} on the reference, {pred['mean_current']:.3f} on the "
+            f"test data; KS p = {pred['ks_p_value']:.2g}.",
+        ),
+    ]
+    rows = [
+        {
+            "feature": str(name),
+            "kind": r["kind"],
+            "psi": float(r["psi"]),
+            "flag": r["psi_flag"],
+            "test": r["test"],
+            "statistic": float(r["statistic"]),
+            "p_value": _plain(r["p_value"]),
+        }
+        for name, r in table_.sort_values("psi", ascending=False).iterrows()
+    ]
+    top = rows[:12]
+    alt = "Bar chart of the population stability index per feature: " + "; ".join(
+        f"{r['feature']}: {r['psi']:.3f}" for r in top
+    )
+    source = "the reference data given" if ctx.reference_given else "the training data (no reference was given)"
+    blocks = [
+        paragraph(
+            f"Drift from {source} to the test data. PSI bins numeric features at the reference's deciles; the "
+            "Kolmogorov-Smirnov (numeric) and chi-square (categorical) tests are scipy.stats'."
+        ),
+        chart(
+            "psi",
+            f"Population stability index per feature (line: {p.max_psi:g})",
+            alt,
+            bar_chart(
+                [r["feature"] for r in top],
+                [r["psi"] for r in top],
+                xlabel="PSI",
+                reference=p.max_psi,
+                highlight=[r["psi"] > p.max_psi for r in top],
+            ),
+        ),
+        table(
+            "drift",
+            "Drift per feature",
+            [
+                column("feature", "Feature"),
+                column("kind", "Kind"),
+                column("psi", "PSI", "float"),
+                column("flag", "Reading"),
+                column("test", "Test"),
+                column("statistic", "Statistic", "float"),
+                column("p_value", "p-value", "pvalue"),
+            ],
+            rows,
+        ),
+        facts(
+            [
+                ("Prediction PSI", float(pred["psi"]), "float"),
+                ("Prediction KS statistic", pred["ks_statistic"], "float"),
+                ("Prediction KS p-value", pred["ks_p_value"], "pvalue"),
+                ("Mean score, reference", pred["mean_reference"], "float"),
+                ("Mean score, test", pred["mean_current"], "float"),
+            ]
+        ),
+        findings_block([f["id"] for f in found]),
+    ]
+    return _sec(
+        "drift", f"Largest feature PSI {max_psi:.3f} ({worst}); prediction PSI {pred['psi']:.3f}.", blocks, found
+    )
+
+
+def limitations_section(ctx: AuditContext, findings: list[dict[str, Any]]) -> Built:
+    card = ctx.card
+    open_items = [f"{f['title']}: {f['message']}" for f in findings if f["status"] in ("fail", "warn")]
+    exp = ctx.explanation
+    example = []
+    if exp is not None and exp.n_rows:
+        values = np.asarray(exp.values)[0]
+        order = np.argsort(-np.abs(values), kind="stable")[:3]
+        parts = ", ".join(f"{exp.feature_names[j]} {values[j]:+.3f}" for j in order)
+        row_id = ctx.X_test.index[ctx.sample[0]] if ctx.sample is not None else 0
+        example = [
+            paragraph(
+                f"How to read an explanation (worked example, test row {row_id}): the average "
+                f"{ctx.score_name} over the reference data is {float(exp.base_values[0]):.3f}; this row scores "
+                f"{float(exp.predictions[0]):.3f}. The largest contributions are {parts}; all contributions add up to "
+                "the difference."
+            )
+        ]
+    blocks = [
+        paragraph("Limitations stated by the model owner:"),
+        bullets(card.limitations or ["None documented in the model card."]),
+        paragraph("Risks found by this audit (every warning and failure):"),
+        bullets(open_items or ["None."]),
+        *example,
+        paragraph(
+            "When not to rely on an explanation: for rows unlike the training data (drifted features), for "
+            "features strongly correlated with others (credit is shared between them), and as evidence of cause."
+        ),
+        facts(
+            [("Human oversight, override and escalation", card.human_oversight or "Not documented in the model card.")]
+        ),
+    ]
+    return _sec("limitations", f"{len(open_items)} open risk(s) from this audit.", blocks, [])
+
+
+def monitoring_section(ctx: AuditContext) -> Built:
+    p = ctx.policy
+    score = "ROC AUC" if ctx.is_classifier else "R²"
+    rows = [
+        {
+            "metric": "PSI of each input feature",
+            "threshold": f"> {p.warn_psi:g} warn, > {p.max_psi:g} act",
+            "action": "investigate the data source; revalidate if it persists",
+        },
+        {"metric": "PSI of the scores", "threshold": f"> {p.max_psi:g}", "action": "revalidate the model"},
+        {
+            "metric": f"{score} on newly labelled outcomes",
+            "threshold": f"< {p.min_test_score:g}",
+            "action": "suspend automated use; retrain or recalibrate",
+        },
+        {
+            "metric": "Impact ratio per group",
+            "threshold": f"< {p.min_impact_ratio:g} and significant",
+            "action": "escalate to the fairness owner; mitigation review",
+        },
+        {
+            "metric": "Explanation drift (rank correlation of global importance with this report)",
+            "threshold": f"< {p.min_explanation_stability:g}",
+            "action": "review the explanations and reason codes",
+        },
+    ]
+    blocks = [
+        table(
+            "monitoring",
+            "Monitored metrics, thresholds and actions",
+            [column("metric", "Metric"), column("threshold", "Alert when"), column("action", "Action")],
+            rows,
+        ),
+        facts(
+            [
+                ("Full revalidation at least every", f"{p.revalidation_months} months"),
+                (
+                    "Change log",
+                    f"previous version: {ctx.card.previous_version or 'none stated'}; re-run explain.audit "
+                    "with the same policy and compare the evidence documents (every number is in evidence.json)",
+                ),
+            ]
+        ),
+    ]
+    return _sec("monitoring", "What to watch after deployment, and when to act.", blocks, [])
+
+
+def standards_section(ctx: AuditContext) -> Built:
+    card = ctx.card
+    blocks = [
+        paragraph("Standards and specifications applied, as declared by the model owner:"),
+        bullets(card.standards or ["None declared in the model card."]),
+        paragraph("Related documents (instructions for use, datasheets, declaration of conformity):"),
+        bullets(card.related_documents or ["None listed in the model card."]),
+        paragraph("explain itself claims no conformity; this report is evidence for such an assessment."),
+    ]
+    return _sec("standards", "References declared in the model card.", blocks, [])
+
+
+def signoff_section(ctx: AuditContext) -> Built:
+    people = ctx.card.signoff or ()
+    roles = [("Model owner", "", ""), ("Independent validator", "", ""), ("Approver", "", "")]
+    rows = [{"role": s.role, "name": s.name, "date": s.date, "signature": ""} for s in people] or [
+        {"role": r, "name": n, "date": d, "signature": ""} for r, n, d in roles
+    ]
+    blocks = [
+        paragraph(
+            "By signing, each person confirms they reviewed this report and the evidence attached to it, and "
+            "states whether they are independent of the model's development."
+        ),
+        table(
+            "signoff",
+            "Sign-off",
+            [column("role", "Role"), column("name", "Name"), column("date", "Date"), column("signature", "Signature")],
+            rows,
+        ),
+    ]
+    return _sec("signoff", "Names, roles, dates and signatures of the responsible persons.", blocks, [])
+
+
+def crosswalk_section() -> Built:
+    """The crosswalk table itself is the top-level ``crosswalk`` of the evidence (exporters add the
+    page of each section); this section introduces it."""
+    blocks = [
+        paragraph(
+            "Each requirement and the sections of this report that answer it, generated from the declarations "
+            "of the sections, not written by hand. A requirement no section answers is listed as not covered."
+        ),
+    ]
+    return _sec("crosswalk", "Requirement to section.", blocks, [], appendix=True)
+
+
+def provenance_section(ctx: AuditContext, provenance: dict[str, Any]) -> Built:
+    rows = [
+        ("Model type", provenance["model"]["type"]),
+        ("Model fingerprint (SHA-256)", provenance["model"]["sha256"], "hash"),
+        ("Configuration SHA-256 (policy, card, arguments)", provenance["config_sha256"], "hash"),
+        ("random_state", provenance["random_state"], "int"),
+        ("Python", provenance["python"]),
+        ("Platform", provenance["platform"]),
+        ("Call", provenance["call"]),
+    ]
+    blocks = [
+        facts(rows),
+        table(
+            "datasets_provenance",
+            "Data sets",
+            [
+                column("name", "Data set"),
+                column("rows", "Rows", "int"),
+                column("sha256", "SHA-256", "hash"),
+                column("schema_sha256", "Schema SHA-256", "hash"),
+            ],
+            provenance["datasets"],
+        ),
+        table(
+            "versions",
+            "Library versions",
+            [column("library", "Library"), column("version", "Version")],
+            [{"library": k, "version": v} for k, v in sorted(provenance["versions"].items())],
+        ),
+        paragraph(
+            "To verify this report: run `explain verify report.pdf`. It extracts the attached evidence.json, "
+            "checks that its SHA-256 equals the value on the cover, and renders the PDF again from it to "
+            "confirm that the pages show exactly the attached evidence. To reproduce the numbers, re-run the "
+            "call above with the same data (same SHA-256) and library versions."
+        ),
+    ]
+    return _sec("provenance", "Hashes, versions, seeds and the call that made this report.", blocks, [], appendix=True)
+
+
+def glossary_section() -> Built:
+    blocks = [
+        table(
+            "glossary",
+            "Glossary",
+            [column("term", "Term"), column("definition", "Meaning")],
+            [{"term": t, "definition": d} for t, d in GLOSSARY],
+        )
+    ]
+    return _sec("glossary", "The metrics of this report, in plain language.", blocks, [], appendix=True)

@@ -1,0 +1,324 @@
+"""explain.audit: the evidence document, checked against independent references.
+
+Fairness numbers against fairlearn, drift against scipy.stats, performance against sklearn;
+the verdict against the policy; determinism; bad input; the user's data left untouched.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import explain as ex
+from explain.errors import FeatureMismatchError, InputError, ModelError, ModelNotFittedError, SchemaError
+from explain.report import AuditReport, ModelCard, Policy
+
+fairlearn_metrics = pytest.importorskip("fairlearn.metrics")
+
+FAST = {"explain_rows": 80, "n_bootstrap": 40, "stability_runs": 2}
+STAMP = "2026-01-02T03:04:05Z"
+
+
+def _data(n: int = 1600, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["f", "m"], n, p=[0.45, 0.55])
+    band = rng.choice(["<30", "30-50", ">50"], n)
+    X = pd.DataFrame(
+        {
+            "income": rng.lognormal(10, 0.4, n) * np.where(sex == "m", 1.25, 1.0),
+            "debt": rng.uniform(0, 1, n),
+            "history": rng.integers(0, 300, n).astype(float),
+            "purpose": rng.choice(["car", "home", "other"], n),
+        }
+    )
+    logit = 0.9 * (np.log(X["income"]) - 10) / 0.4 - 2.0 * X["debt"] + X["history"] / 150 - 0.2
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X["sex"], X["age_band"] = sex, band
+    X.loc[rng.random(n) < 0.01, "sex"] = None  # a few unknown
+    return X, y
+
+
+def _pipeline() -> object:
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), ["income", "debt", "history"]), ("cat", OneHotEncoder(), ["purpose"])]
+    )
+    return make_pipeline(pre, LogisticRegression(max_iter=500))
+
+
+@pytest.fixture(scope="module")
+def case() -> dict:
+    X, y = _data()
+    X_train, X_test, y_train, y_test = X[:1000], X[1000:], y[:1000], y[1000:]
+    features = ["income", "debt", "history", "purpose"]
+    model = _pipeline().fit(X_train[features], y_train)
+    before = (X_train.copy(), X_test.copy())
+    report = ex.audit(
+        model,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        sensitive_features=["sex", "age_band"],
+        policy=FAST,
+        generated_at=STAMP,
+        card={"name": "credit-lr", "version": "1.0"},
+    )
+    return {
+        "report": report,
+        "model": model,
+        "X_train": X_train,
+        "X_test": X_test,
+        "y_train": y_train,
+        "y_test": y_test,
+        "features": features,
+        "before": before,
+    }
+
+
+def test_every_section_is_present_in_reading_order(case: dict) -> None:
+    from explain.report._schema import SECTION_TITLES
+
+    ids = [s["id"] for s in case["report"].evidence["sections"]]
+    assert ids == list(SECTION_TITLES)
+
+
+def test_fairness_numbers_equal_fairlearn(case: dict) -> None:
+    report, model = case["report"], case["model"]
+    X_test, y_test = case["X_test"], case["y_test"]
+    decision = (model.predict_proba(X_test[case["features"]])[:, 1] >= 0.5).astype(int)
+    table = report.table("fairness", "fairness_age_band").set_index("group")
+    frame = fairlearn_metrics.MetricFrame(
+        metrics={
+            "selection_rate": fairlearn_metrics.selection_rate,
+            "tpr": fairlearn_metrics.true_positive_rate,
+            "fpr": fairlearn_metrics.false_positive_rate,
+        },
+        y_true=y_test,
+        y_pred=decision,
+        sensitive_features=X_test["age_band"].to_numpy(),
+    )
+    for group, row in frame.by_group.iterrows():
+        assert table.loc[group, "selection_rate"] == pytest.approx(row["selection_rate"], abs=1e-9)
+        assert table.loc[group, "tpr"] == pytest.approx(row["tpr"], abs=1e-9)
+        assert table.loc[group, "fpr"] == pytest.approx(row["fpr"], abs=1e-9)
+    ratio = fairlearn_metrics.demographic_parity_ratio(
+        y_test, decision, sensitive_features=X_test["age_band"].to_numpy()
+    )
+    finding = report.findings.set_index("id").loc["fairness.impact_ratio.age_band"]
+    assert finding["observed"] == pytest.approx(ratio, abs=1e-9)
+    # counts: every row counted once, unknown sex included
+    sex = report.table("fairness", "fairness_sex").set_index("group")
+    assert sex["count"].sum() == len(X_test)
+    assert sex.loc["unknown", "count"] == X_test["sex"].isna().sum()
+
+
+def test_drift_statistics_equal_scipy(case: dict) -> None:
+    table = case["report"].table("drift", "drift").set_index("feature")
+    X_train, X_test = case["X_train"], case["X_test"]
+    for name in ("income", "debt", "history"):
+        ks = stats.ks_2samp(X_train[name], X_test[name])
+        assert table.loc[name, "test"] == "ks"
+        assert table.loc[name, "statistic"] == pytest.approx(ks.statistic, abs=1e-12)
+        assert table.loc[name, "p_value"] == pytest.approx(ks.pvalue, rel=1e-9)
+
+
+def test_performance_equals_sklearn(case: dict) -> None:
+    report, model = case["report"], case["model"]
+    scores = model.predict_proba(case["X_test"][case["features"]])[:, 1]
+    table = report.table("performance", "generalization").set_index("data")
+    assert table.loc["test", "value"] == pytest.approx(roc_auc_score(case["y_test"], scores), abs=1e-12)
+    assert table.loc["test", "low"] <= table.loc["test", "value"] <= table.loc["test", "high"]
+
+
+def test_explanations_add_up_and_reasons_are_capped(case: dict) -> None:
+    findings = case["report"].findings.set_index("id")
+    assert findings.loc["global.additivity", "status"] == "pass"
+    decisions = case["report"].table("local_explanations", "adverse_decisions")
+    assert len(decisions) > 0
+    assert all(0 < r.count(";") + 1 <= 4 for r in decisions["reasons"])
+
+
+def test_verdict_is_the_worst_finding(case: dict) -> None:
+    report = case["report"]
+    statuses = set(report.findings["status"])
+    expected = "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
+    assert report.verdict == expected
+    counts = report.evidence["report"]["counts"]
+    assert sum(counts.values()) == len(report.findings)
+
+
+def test_a_strict_policy_fails_and_a_lenient_one_passes_the_impact_ratio() -> None:
+    X, y = _data(seed=1)
+    feats = ["income", "debt", "history", "purpose"]
+    model = _pipeline().fit(X[:1000][feats], y[:1000])
+    strict = ex.audit(
+        model,
+        X[:1000],
+        y[:1000],
+        X[1000:],
+        y[1000:],
+        sensitive_features=["sex"],
+        policy={**FAST, "min_impact_ratio": 0.99},
+        generated_at=STAMP,
+    )
+    lenient = ex.audit(
+        model,
+        X[:1000],
+        y[:1000],
+        X[1000:],
+        y[1000:],
+        sensitive_features=["sex"],
+        policy={**FAST, "min_impact_ratio": 0.1},
+        generated_at=STAMP,
+    )
+    s = strict.findings.set_index("id").loc["fairness.impact_ratio.sex"]
+    assert s["status"] in ("fail", "warn")
+    assert strict.verdict == "fail" or s["status"] == "warn"
+    assert lenient.findings.set_index("id").loc["fairness.impact_ratio.sex", "status"] == "pass"
+
+
+def test_same_inputs_same_evidence_bytes(case: dict, tmp_path) -> None:
+    again = ex.audit(
+        case["model"],
+        case["X_train"],
+        case["y_train"],
+        case["X_test"],
+        case["y_test"],
+        sensitive_features=["sex", "age_band"],
+        policy=FAST,
+        generated_at=STAMP,
+        card={"name": "credit-lr", "version": "1.0"},
+    )
+    assert again.evidence_sha256 == case["report"].evidence_sha256
+    path = case["report"].to_json(tmp_path / "evidence.json")
+    loaded = AuditReport.from_json(path)
+    assert loaded.evidence_sha256 == case["report"].evidence_sha256
+    assert json.loads(path.read_bytes())["schema"] == "explain.audit"
+
+
+def test_user_data_is_not_modified(case: dict) -> None:
+    pd.testing.assert_frame_equal(case["X_train"], case["before"][0])
+    pd.testing.assert_frame_equal(case["X_test"], case["before"][1])
+
+
+def test_provenance_records_hashes_and_the_call(case: dict) -> None:
+    prov = case["report"].evidence["provenance"]
+    assert [d["name"] for d in prov["datasets"]] == ["train", "test"]
+    assert all(len(d["sha256"]) == 64 for d in prov["datasets"])
+    assert prov["call"].startswith("explain.audit(")
+    assert "sensitive_features=['sex', 'age_band']" in prov["call"]
+
+
+def test_regression_audit() -> None:
+    X, _ = _data(n=900, seed=2)
+    rng = np.random.default_rng(0)
+    y = X["debt"] * 3 + rng.normal(size=len(X))
+    feats = ["income", "debt", "history"]
+    model = RandomForestRegressor(n_estimators=20, max_depth=5, random_state=0).fit(X[:600][feats], y[:600])
+    report = ex.audit(
+        model,
+        X[:600][[*feats, "sex"]],
+        y[:600],
+        X[600:][[*feats, "sex"]],
+        y[600:],
+        sensitive_features=["sex"],
+        policy={**FAST, "min_test_score": 0.3},
+        generated_at=STAMP,
+    )
+    ids = set(report.findings["id"])
+    assert "performance.test_score" in ids and "performance.calibration" not in ids
+    assert report.table("performance", "generalization").set_index("data").loc["test", "value"] > 0.3
+
+
+def test_without_sensitive_features_fairness_is_not_applicable() -> None:
+    X, y = _data(n=700, seed=3)
+    feats = ["income", "debt", "history"]
+    model = LogisticRegression(max_iter=500).fit(X[:500][feats], y[:500])
+    report = ex.audit(model, X[:500][feats], y[:500], X[500:][feats], y[500:], policy=FAST, generated_at=STAMP)
+    fairness = report.section("fairness")
+    assert fairness["status"] == "not_applicable" and fairness["not_applicable"]
+    assert report.findings.set_index("id").loc["fairness.tested", "status"] == "warn"
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple:
+    X, y = _data(n=400, seed=4)
+    feats = ["income", "debt", "history"]
+    return LogisticRegression(max_iter=500).fit(X[:300][feats], y[:300]), X[feats], y
+
+
+def test_mismatched_columns(small: tuple) -> None:
+    model, X, y = small
+    with pytest.raises(FeatureMismatchError, match="lacks"):
+        ex.audit(model, X[:300], y[:300], X[300:].drop(columns="debt"), y[300:])
+
+
+def test_missing_target_values(small: tuple) -> None:
+    model, X, y = small
+    y_bad = y.astype(float).copy()
+    y_bad[5] = np.nan
+    with pytest.raises(InputError, match="missing values"):
+        ex.audit(model, X[:300], y_bad[:300], X[300:], y[300:])
+
+
+def test_unfitted_model(small: tuple) -> None:
+    _, X, y = small
+    with pytest.raises(ModelNotFittedError):
+        ex.audit(LogisticRegression(), X[:300], y[:300], X[300:], y[300:])
+
+
+def test_multiclass_is_refused_with_advice(small: tuple) -> None:
+    _, X, _ = small
+    y3 = np.arange(len(X)) % 3
+    model = LogisticRegression(max_iter=300).fit(X[:300], y3[:300])
+    with pytest.raises(ModelError, match="binary"):
+        ex.audit(model, X[:300], y3[:300], X[300:], y3[300:])
+
+
+def test_unknown_sensitive_column(small: tuple) -> None:
+    model, X, y = small
+    with pytest.raises(FeatureMismatchError, match="sensitive_features"):
+        ex.audit(model, X[:300], y[:300], X[300:], y[300:], sensitive_features=["race"])
+
+
+def test_policy_and_card_are_validated(small: tuple, tmp_path) -> None:
+    model, X, y = small
+    with pytest.raises(InputError, match="unknown policy fields"):
+        ex.audit(model, X[:300], y[:300], X[300:], y[300:], policy={"min_impact": 0.8})
+    with pytest.raises(InputError, match=r"\[0, 1\]"):
+        Policy(min_impact_ratio=1.5)
+    with pytest.raises(InputError, match="unknown model card fields"):
+        ModelCard.from_dict({"nam": "x"})
+    toml = tmp_path / "policy.toml"
+    toml.write_text("min_impact_ratio = 0.9\nexplain_rows = 50\n")
+    assert Policy.from_file(toml).min_impact_ratio == 0.9
+    with pytest.raises(InputError, match="does not exist"):
+        Policy.from_file(tmp_path / "nope.toml")
+
+
+def test_timestamp_needs_a_time_zone(small: tuple) -> None:
+    from datetime import datetime
+
+    model, X, y = small
+    with pytest.raises(InputError, match="time zone"):
+        ex.audit(model, X[:300], y[:300], X[300:], y[300:], generated_at=datetime(2026, 1, 1))
+
+
+def test_evidence_of_another_schema_is_refused(tmp_path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text('{"schema": "something.else"}')
+    with pytest.raises(SchemaError):
+        AuditReport.from_json(path)
