@@ -22,12 +22,10 @@ from ._evidence import canonical_json, sha256_hex
 from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
 from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, findings_block, paragraph, section, worst
-from ._sections_explain import explain_sample, global_section, local_section, robustness_section
-from ._sections_model import data_section, design_section, document_control, intended_use, performance_section
-from ._sections_risk import (
+from ._sections_data import data_section, performance_section
+from ._sections_explain import explain_sample, global_section
+from ._sections_governance import (
     crosswalk_section,
-    drift_section,
-    fairness_section,
     glossary_section,
     limitations_section,
     monitoring_section,
@@ -35,6 +33,10 @@ from ._sections_risk import (
     signoff_section,
     standards_section,
 )
+from ._sections_local import local_section
+from ._sections_model import design_section, document_control, intended_use
+from ._sections_risk import drift_section, fairness_section
+from ._sections_robust import robustness_section
 
 __all__ = ["AuditReport", "audit"]
 

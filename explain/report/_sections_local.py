@@ -1,0 +1,188 @@
+"""Local explanations and reason codes: the reason-code dictionary, principal reasons of a sample
+of adverse decisions, what-if changes that would have turned them, the stability of the reasons,
+and a sample adverse-action statement (Regulation B, GDPR Art. 22, EU AI Act Art. 86)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._context import AuditContext
+from ._schema import column, finding, findings_block, notice, paragraph, table
+from ._sections_explain import _decide, _explanation, _score, _show
+from ._sections_model import Built, _sec
+
+__all__ = ["local_section"]
+
+REASON_ROWS = 10
+WHATIF_ROWS = 5
+
+
+def _codes(ctx: AuditContext) -> dict[str, tuple[str, str]]:
+    given = dict(ctx.reason_codes or {})
+    out = {}
+    for i, name in enumerate(ctx.X_test.columns, start=1):
+        entry = given.get(name)
+        if entry is None:
+            out[str(name)] = (f"R{i:02d}", f"{name}")
+        elif isinstance(entry, str):
+            out[str(name)] = (f"R{i:02d}", entry)
+        elif hasattr(entry, "code"):
+            out[str(name)] = (entry.code, entry.statement)
+        else:
+            code, statement = entry
+            out[str(name)] = (str(code), str(statement))
+    return out
+
+
+def _what_if(ctx: AuditContext, position: int, feature: str) -> str:
+    """The nearest value of ``feature`` (from the training quantiles or categories) that would turn
+    the decision favourable, others held fixed."""
+    row = ctx.X_test.iloc[[position]]
+    col = ctx.X_train[feature]
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        candidates = list(np.unique(np.nanquantile(col.to_numpy(dtype=float), np.linspace(0.02, 0.98, 25))))
+    else:
+        candidates = list(pd.unique(col.dropna()))
+    current = row[feature].iloc[0]
+    X = pd.concat([row] * len(candidates), ignore_index=True)
+    X[feature] = candidates
+    scores = _score(ctx, X)
+    ok = np.flatnonzero(_decide(ctx, scores))
+    if not len(ok):
+        return f"no single value of {feature} changes the decision"
+    if isinstance(current, (int, float, np.number)) and not isinstance(current, bool) and not pd.isna(current):
+        best = ok[np.argmin(np.abs(np.asarray(candidates, dtype=float)[ok] - float(current)))]
+    else:
+        best = ok[0]
+    return f"{feature} {_show(current)} → {_show(candidates[best])} gives {ctx.score_name} {scores[best]:.3f}"
+
+
+def local_section(ctx: AuditContext) -> Built:
+    p = ctx.policy
+    exp = _explanation(ctx)
+    assert ctx.sample is not None
+    codes = _codes(ctx)
+    cut = p.decision_threshold if ctx.is_classifier else float(np.median(ctx.scores_test))
+    reasons = exp.reasons(k=p.max_reasons, adverse="decrease", codes=codes, threshold=cut)
+    frame = reasons.to_frame()
+    adverse_rows = sorted(set(frame["row"]))
+    index = ctx.X_test.index
+    shown = adverse_rows[:: max(1, len(adverse_rows) // REASON_ROWS)][:REASON_ROWS]
+    decisions = []
+    for r in shown:
+        part = frame[frame["row"] == r]
+        decisions.append(
+            {
+                "id": str(index[ctx.sample[r]]),
+                "score": float(exp.predictions[r]),
+                "threshold": cut,
+                "reasons": "; ".join(f"{c.code} {c.feature} ({c.contribution:+.3f})" for c in part.itertuples()),
+            }
+        )
+    found = [
+        finding(
+            "local.codes",
+            "local_explanations",
+            "Reason-code dictionary supplied",
+            metric="features without a statement",
+            observed=sum(1 for n in codes if n not in (ctx.reason_codes or {})),
+            threshold=0,
+            comparison="<=",
+            format="int",
+            status="pass" if ctx.reason_codes else "warn",
+            message="Statements come from the reason_codes given."
+            if ctx.reason_codes
+            else "No reason_codes given: statements are feature names. Regulation B asks for specific reasons; write "
+            "a statement per feature.",
+        )
+    ]
+    same = _reason_stability(ctx, codes, cut, adverse_rows)
+    if same is not None:
+        found.append(
+            finding(
+                "local.reason_stability",
+                "local_explanations",
+                "Principal reasons stable across runs",
+                metric="adverse decisions whose reasons do not change",
+                observed=same,
+                format="pct",
+                threshold=p.min_explanation_stability,
+                comparison=">=",
+                status="pass" if same >= p.min_explanation_stability else "warn",
+                message=f"{same:.1%} of the adverse decisions keep the same set of up to {p.max_reasons} reasons "
+                f"in all {len(ctx.stability_runs)} runs.",
+            )
+        )
+    what_ifs = []
+    for r in shown[:WHATIF_ROWS]:
+        top = frame[frame["row"] == r]["feature"].tolist()[:2]
+        for feat in top:
+            what_ifs.append(
+                {"id": str(index[ctx.sample[r]]), "feature": feat, "what_if": _what_if(ctx, int(ctx.sample[r]), feat)}
+            )
+    blocks: list[dict[str, Any]] = [
+        paragraph(
+            f"Selection method: for each adverse decision (score below {cut:g}), the features whose attributions "
+            "push the score furthest toward the adverse side, compared with the reference population (a sample of "
+            f"the training applicants, the explainer's background data), at most {p.max_reasons}, largest first. "
+            "Only features the model actually scores can be reasons."
+        ),
+        table(
+            "reason_codes",
+            "Reason-code dictionary",
+            [column("code", "Code"), column("statement", "Statement"), column("feature", "Source feature")],
+            [{"code": c, "statement": s, "feature": f} for f, (c, s) in codes.items()],
+        ),
+        table(
+            "adverse_decisions",
+            f"A sample of adverse decisions ({len(shown)} of {len(adverse_rows)} among the "
+            f"{exp.n_rows} explained rows)",
+            [
+                column("id", "Row"),
+                column("score", ctx.score_name, "float"),
+                column("threshold", "Threshold", "float"),
+                column("reasons", "Principal reasons (contribution)"),
+            ],
+            decisions,
+        ),
+        table(
+            "what_if",
+            "What would have changed the decision (one feature at a time, others held fixed)",
+            [column("id", "Row"), column("feature", "Reason"), column("what_if", "Nearest favourable value")],
+            what_ifs,
+            note="Candidate values are training-data quantiles (2nd to 98th percentile) or categories.",
+        ),
+    ]
+    if decisions:
+        first = frame[frame["row"] == shown[0]]
+        lines = "\n".join(f"{i}. {s}" for i, s in enumerate(first["statement"], start=1))
+        blocks.append(
+            notice(
+                "Sample statement of principal reasons (illustration)",
+                f"We could not approve your application (reference {decisions[0]['id']}). The principal reasons "
+                f"were:\n{lines}\nThe decision used a statistical model applied to the information in your "
+                "application. You may ask for a review by a person and for more detail about these reasons.",
+            )
+        )
+    blocks += [
+        paragraph("Data used for each decision: the model inputs listed in the intended-use section, as received."),
+        findings_block([f["id"] for f in found]),
+    ]
+    summary = (
+        f"{len(adverse_rows)} of {exp.n_rows} explained decisions are adverse; reasons are capped at {p.max_reasons}."
+    )
+    return _sec("local_explanations", summary, blocks, found)
+
+
+def _reason_stability(ctx: AuditContext, codes: dict[str, Any], cut: float, rows: list[int]) -> float | None:
+    runs = ctx.stability_runs
+    if len(runs) < 2 or not rows:
+        return None
+    sets = []
+    for run in runs:
+        f = run.reasons(k=ctx.policy.max_reasons, adverse="decrease", codes=codes, threshold=cut).to_frame()
+        sets.append({r: frozenset(f[f["row"] == r]["feature"]) for r in rows})
+    return float(np.mean([all(s[r] == sets[0][r] for s in sets[1:]) for r in rows]))
