@@ -3,10 +3,12 @@
 One :class:`Explainer` over every model and method returns :class:`LocalExplanation` and
 :class:`GlobalExplanation` objects that serialize to JSON (:func:`load` reads them back) and
 carry their provenance. :func:`compare` measures how far two explanations agree.
+:func:`audit` turns a model and its data into an :class:`AuditReport` (evidence JSON, HTML,
+archival PDF) judged against a :class:`Policy`.
 
 >>> import explain as ex
->>> sorted(ex.__all__)
-['Explainer', 'GlobalExplanation', 'LocalExplanation', 'ReasonCode', 'compare', 'errors', 'load', 'metrics']
+>>> len(ex.__all__), sorted(ex.__all__)[:4]
+(12, ['AuditReport', 'Explainer', 'GlobalExplanation', 'LocalExplanation'])
 """
 
 from __future__ import annotations
@@ -17,8 +19,23 @@ from ._reasons import ReasonCode
 from .explainer import Explainer
 from .explanation import GlobalExplanation, LocalExplanation
 from .metrics import compare
+from .report import AuditReport, ModelCard, Policy, audit
 
-__all__ = ["Explainer", "GlobalExplanation", "LocalExplanation", "ReasonCode", "compare", "errors", "load", "metrics"]
+__all__ = [
+    "Explainer",
+    "GlobalExplanation",
+    "LocalExplanation",
+    "ReasonCode",
+    "compare",
+    "errors",
+    "load",
+    "metrics",
+    # audits
+    "AuditReport",
+    "ModelCard",
+    "Policy",
+    "audit",
+]
 
 try:
     from importlib.metadata import version as _version

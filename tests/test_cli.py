@@ -1,19 +1,28 @@
-"""The ``explain`` command: ``explain demo`` end to end, in a subprocess and in-process."""
+"""The ``explain`` command: ``demo``, ``audit`` and ``verify``, in subprocesses and in-process."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import joblib
+import numpy as np
+import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 import explain as ex
 from explain.cli import build_parser, main
 
-FILES = ("local_explanation.json", "global_explanation.json", "summary.md")
+pytest.importorskip("typst")
+pytest.importorskip("pypdf")
+pikepdf = pytest.importorskip("pikepdf")
+
+FILES = ("evidence.json", "audit.html", "audit.pdf")
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -32,94 +41,159 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The output of one ``python -m explain demo --out DIR`` run."""
+def demo_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """Two ``python -m explain demo`` runs in separate processes."""
     cwd = tmp_path_factory.mktemp("cwd")
-    out = cwd / "demo out"  # a space in the path, as users have
-    proc = _run("demo", "--out", str(out), cwd=cwd)
-    assert proc.returncode == 0, proc.stderr
-    assert "[3/5]" in proc.stdout  # progress lines
+    outs = [cwd / "demo out", cwd / "second"]  # a space in the path, as users have
+    stdout = ""
+    for out in outs:
+        proc = _run("demo", "--out", str(out), cwd=cwd)
+        assert proc.returncode == 0, proc.stderr
+        stdout = stdout or proc.stdout
+    return outs[0], outs[1], stdout
+
+
+def test_demo_writes_the_report_and_says_where(demo_dirs: tuple[Path, Path, str]) -> None:
+    out, _, stdout = demo_dirs
+    assert "[3/4]" in stdout and "Verdict: FAIL" in stdout
     for name in FILES:
-        assert str(out / name) in proc.stdout  # the summary prints the paths
-    return out
+        assert (out / name).stat().st_size > 0
+        assert str(out / name) in stdout
 
 
-def test_demo_writes_the_three_files(demo_dir: Path) -> None:
+def test_demo_is_byte_identical_across_processes(demo_dirs: tuple[Path, Path, str]) -> None:
+    first, second, _ = demo_dirs
     for name in FILES:
-        assert (demo_dir / name).stat().st_size > 0
+        assert _sha(first / name) == _sha(second / name), name
 
 
-def test_demo_local_explanation_loads_and_is_additive(demo_dir: Path) -> None:
-    local = ex.load(demo_dir / "local_explanation.json")
-    assert isinstance(local, ex.LocalExplanation)
-    assert local.values.shape == (200, 30)
-    assert local.output_space == "probability"
-    assert local.output_names == ("1",)
-    assert local.params["auto"]["chosen"] == local.method
-    assert local.additivity_error() < 1e-6
-    assert local.provenance.random_state == 0
+def test_demo_findings_show_the_planted_effects(demo_dirs: tuple[Path, Path, str]) -> None:
+    report = ex.AuditReport.from_json(demo_dirs[0] / "evidence.json")
+    found = report.findings.set_index("id")
+    assert found.loc["fairness.impact_ratio.sex", "status"] == "fail"  # the planted disparity
+    assert found.loc["drift.features", "status"] == "fail"  # the planted 2024 drift
+    assert found.loc["data.leakage", "status"] == "pass"
+    importance = report.table("global_explanations", "importance")
+    assert importance["feature"].iloc[-1] == "months_at_address" or (
+        importance.set_index("feature").loc["months_at_address", "importance"] < 0.01
+    )  # the known dummy has (almost) no effect
 
 
-def test_demo_global_explanation_matches_local(demo_dir: Path) -> None:
-    local = ex.load(demo_dir / "local_explanation.json")
-    glob = ex.load(demo_dir / "global_explanation.json")
-    assert isinstance(glob, ex.GlobalExplanation)
-    assert glob.kind == "mean_abs_attribution"
-    assert glob.importances.tolist() == local.to_global().importances.tolist()
+def test_verify_accepts_the_demo_and_rejects_a_tampered_copy(demo_dirs: tuple[Path, Path, str], tmp_path) -> None:
+    pdf = demo_dirs[0] / "audit.pdf"
+    ok = _run("verify", str(pdf), cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "VERIFIED" in ok.stdout
+    tampered = tmp_path / "tampered.pdf"
+    with pikepdf.open(pdf) as doc:
+        evidence = json.loads(doc.attachments["evidence.json"].get_file().read_bytes())
+        evidence["report"]["verdict"] = "pass"
+        doc.attachments["evidence.json"] = pikepdf.AttachedFileSpec(
+            doc, json.dumps(evidence).encode(), mime_type="application/json"
+        )
+        doc.save(tampered)
+    bad = _run("verify", str(tampered), cwd=tmp_path)
+    assert bad.returncode == 1, bad.stdout
+    assert "NOT VERIFIED" in bad.stdout
 
 
-def test_demo_summary_names_the_method_and_its_numbers(demo_dir: Path) -> None:
-    local = ex.load(demo_dir / "local_explanation.json")
-    summary = (demo_dir / "summary.md").read_text(encoding="utf-8")
-    assert f"- Method: `{local.method}`" in summary
-    assert 'Why: `method="auto"`' in summary
-    assert "Output space: `probability`" in summary
-    assert "Test accuracy: " in summary
-    assert local.provenance.model_fingerprint in summary
-    assert local.content_hash() in summary
-    top_feature = local.to_global().top(1)["feature"].iloc[0]
-    assert f"| 1 | {top_feature} |" in summary
-    assert summary.count("### Test row") == 3
-    assert "elapsed" not in summary.lower()
+# --------------------------------------------------------------------------- explain audit
 
 
-def test_main_in_process_is_deterministic(demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A second run, in-process, writes the same files byte for byte (the JSON leaves out the
-    run time, provenance.elapsed_seconds)."""
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    assert "summary.md" in capsys.readouterr().out
-    for name in FILES:
-        assert (tmp_path / name).read_bytes() == (demo_dir / name).read_bytes(), name
-    for name in FILES[:2]:
-        assert "elapsed_seconds" not in json.loads((tmp_path / name).read_text(encoding="utf-8"))["provenance"]
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("audit")
+    rng = np.random.default_rng(0)
+    n = 900
+    group = rng.choice(["a", "b"], n)
+    X = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n) + (group == "a") * 1.5})
+    y = (X["x1"] + X["x2"] + rng.normal(size=n) > 0.7).astype(int)
+    frame = X.assign(group=group, y=y)
+    frame[:600].to_csv(d / "train.csv", index=False)
+    frame[600:].to_csv(d / "test.csv", index=False)
+    model = LogisticRegression().fit(X[:600], y[:600])
+    joblib.dump(model, d / "model.joblib")
+    (d / "strict.json").write_text(json.dumps({"explain_rows": 60, "n_bootstrap": 30, "stability_runs": 2}))
+    (d / "lenient.toml").write_text(
+        "explain_rows = 60\nn_bootstrap = 30\nstability_runs = 2\nmin_impact_ratio = 0.01\n"
+        "max_error_rate_gap = 1.0\nmin_test_score = 0.5\n"
+    )
+    return {
+        "dir": d,
+        "train": d / "train.csv",
+        "test": d / "test.csv",
+        "model": d / "model.joblib",
+        "strict": d / "strict.json",
+        "lenient": d / "lenient.toml",
+    }
 
 
-@pytest.mark.parametrize("argv", [[], ["no-such-command"], ["demo", "--no-such-option"], ["demo", "--out"]])
-def test_usage_error_exits_with_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    assert "usage: explain" in capsys.readouterr().err
+def _audit_args(files: dict[str, Path], out: Path, policy: str) -> list[str]:
+    return [
+        "audit",
+        "--model",
+        str(files["model"]),
+        "--train",
+        str(files["train"]),
+        "--test",
+        str(files["test"]),
+        "--target",
+        "y",
+        "--sensitive",
+        "group",
+        "--policy",
+        str(files[policy]),
+        "--out",
+        str(out),
+        "--date",
+        "2026-01-01T00:00:00Z",
+        "--quiet",
+    ]
 
 
-def test_usage_error_exit_code_in_a_subprocess(tmp_path: Path) -> None:
-    proc = _run("demo", "--bogus", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "usage: explain" in proc.stderr
-    assert not any(tmp_path.iterdir())  # nothing written
+def test_audit_exits_1_when_the_model_fails_the_policy(files: dict[str, Path], capsys) -> None:
+    out = files["dir"] / "strict.json.out.json"
+    assert main(_audit_args(files, out, "strict")) == 1
+    report = ex.AuditReport.from_json(out)
+    assert report.verdict == "fail"
+    assert report.findings.set_index("id").loc["fairness.impact_ratio.group", "status"] == "fail"
+    assert "Verdict: FAIL" in capsys.readouterr().out
 
 
-def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        main(["--help"])
-    assert info.value.code == 0
-    assert "demo" in capsys.readouterr().out
-    with pytest.raises(SystemExit) as info:
-        main(["--version"])
-    assert info.value.code == 0
-    assert capsys.readouterr().out.strip() == f"explain {ex.__version__}"
+def test_audit_exits_0_when_the_policy_is_met(files: dict[str, Path]) -> None:
+    out = files["dir"] / "lenient.html"
+    code = main(_audit_args(files, out, "lenient"))
+    text = out.read_text(encoding="utf-8")
+    assert code == 0, text[:200]
+    assert "<html" in text.lower()
 
 
-def test_default_output_directory() -> None:
-    assert build_parser().parse_args(["demo"]).out == "explain-demo"
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("--target", "nope"), "no target column"),
+        (("--train", "missing.csv"), "does not exist"),
+        (("--out", "report.docx"), ".pdf, .html or .json"),
+    ],
+)
+def test_audit_usage_errors_exit_2(files: dict[str, Path], change: tuple[str, str], message: str, capsys) -> None:
+    args = _audit_args(files, files["dir"] / "x.json", "strict")
+    args[args.index(change[0]) + 1] = change[1]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["frobnicate"])
+    assert exc.value.code == 2
+
+
+def test_verify_of_a_missing_file_is_a_usage_error(tmp_path, capsys) -> None:
+    assert main(["verify", str(tmp_path / "none.pdf")]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -31,6 +31,7 @@ def test_gallery_has_the_examples():
         "plot_glassbox_gam.py",
         "plot_reason_codes.py",
         "plot_global_effects.py",
+        "plot_audit.py",
     }
     assert expected <= names
 

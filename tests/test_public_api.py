@@ -5,10 +5,14 @@ import explain
 
 def test_public_names_are_pinned():
     assert sorted(explain.__all__) == [
+        "AuditReport",
         "Explainer",
         "GlobalExplanation",
         "LocalExplanation",
+        "ModelCard",
+        "Policy",
         "ReasonCode",
+        "audit",
         "compare",
         "errors",
         "load",

@@ -30,6 +30,7 @@ from ._sections_governance import (
     limitations_section,
     monitoring_section,
     provenance_section,
+    signers,
     signoff_section,
     standards_section,
 )
@@ -415,7 +416,7 @@ def audit(
         "sections": sections,
         "frameworks": frameworks(),
         "crosswalk": crosswalk([s["id"] for s in sections]),
-        "signoff": [{"role": s.role, "name": s.name, "date": s.date} for s in card_.signoff],
+        "signoff": signers(ctx),
         "provenance": provenance,
     }
     log(f"Audit done in {time.perf_counter() - start:.1f} s: verdict {verdict}")

@@ -1,30 +1,38 @@
 """Render the evidence to an archival PDF with Typst (PDF/A-3b + PDF/UA-1).
 
-The template, the evidence and the charts are written into a fresh temporary directory that is
-Typst's root, and only the fonts shipped in ``fonts/`` are loaded, so the compile sees nothing
-else on the machine: no system fonts, no user files, no network packages. The evidence goes in as
-canonical JSON and is attached to the PDF as an associated file; its SHA-256 is printed on the
-cover. With a pinned ``timestamp`` the same evidence gives the same bytes.
+The template, the view (display strings, :mod:`._view`), the charts (:mod:`._charts`) and the
+evidence are written into a fresh temporary directory that is Typst's root, and only the fonts
+shipped in ``fonts/`` are loaded, so the compile sees nothing else on the machine: no system
+fonts, no user files, no network packages. The evidence is attached byte for byte as canonical
+JSON (a PDF/A-3 associated file, relationship Data); its SHA-256 is printed on the cover and
+written into the document keywords (``evidence-sha256:<hex>``), next to the generator
+(``generator:explain-<version>+typst-<version>``) that :mod:`._verify` needs to render it again.
+With a pinned ``timestamp`` the same evidence gives the same bytes.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from explain.errors import require
+from explain.report._charts import chart_svgs
 from explain.report._evidence import canonical_json, sha256_hex
+from explain.report._view import build_view
 
-__all__ = ["FONT_FAMILY", "font_dir", "render_pdf"]
+__all__ = ["FONT_FAMILY", "font_dir", "generator", "pdf_timestamp", "render_pdf", "render_pdf_bytes"]
 
 FONT_FAMILY = "DejaVu Sans"
 """The family every text in the report (and its charts) is set in; shipped in ``fonts/``."""
 
+HASH_KEYWORD = "evidence-sha256:"
+GENERATOR_KEYWORD = "generator:"
 _PDF_STANDARDS = ["a-3b", "ua-1"]
 
 
@@ -33,48 +41,68 @@ def font_dir() -> Path:
     return Path(str(resources.files("explain.report") / "fonts"))
 
 
-def _importance_svg(rows: Sequence[Mapping[str, Any]]) -> tuple[bytes, str]:
-    """Draw the importance bar chart as SVG with real text; return it and its alt text."""
-    import io
+def generator() -> str:
+    """What writes the PDF bytes: the versions of ``explain`` (template, view) and of ``typst``.
 
-    import matplotlib
-    from matplotlib.figure import Figure
+    Two PDFs of the same evidence are byte-identical only when both versions match.
+    """
+    from explain import __version__
 
-    names = [str(r["feature"]) for r in rows]
-    # Matplotlib reads text between dollar signs as math; a feature name is shown as written.
-    labels = [name.replace("$", r"\$") for name in names]
-    values = [float(r["value"]) for r in rows]
-    with matplotlib.rc_context(
-        {
-            "svg.fonttype": "none",  # text stays text: searchable, set in the shipped font by Typst
-            "svg.hashsalt": "explain-report",  # fixed ids, hence identical bytes
-            "font.family": "sans-serif",
-            "font.sans-serif": [FONT_FAMILY],
-        }
-    ):
-        fig = Figure(figsize=(6.0, 0.4 * len(rows) + 1.2))
-        ax = fig.add_subplot()
-        ax.barh(range(len(rows)), values, color="#3b6ea5")
-        ax.set_yticks(range(len(rows)), labels=labels)
-        ax.invert_yaxis()
-        ax.set_xlabel("Importance (mean |SHAP value|)")
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    ranked = sorted(zip(names, values, strict=True), key=lambda nv: -nv[1])
-    alt = "Horizontal bar chart of global feature importance. " + "; ".join(
-        f"{name}: {value:.4g}" for name, value in ranked
-    )
-    return buffer.getvalue(), alt
+    typst: Any = require("typst", extra="pdf", purpose="Writing the audit PDF")
+    return f"explain-{__version__}+typst-{typst.__version__}"
 
 
-def _prepare_root(root: Path, evidence_json: bytes, svg: bytes) -> Path:
+def pdf_timestamp(timestamp: datetime) -> datetime:
+    """The timestamp as written into the PDF: UTC, whole seconds (a naive one is taken as UTC)."""
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=timezone.utc)
+    return timestamp.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _inputs(evidence_json: bytes) -> dict[str, str]:
+    """The values explain computes for the template (``sys.inputs``); never user text."""
+    return {"evidence-sha256": sha256_hex(evidence_json), "generator": generator()}
+
+
+def _compile(evidence_json: bytes, view: Mapping[str, Any], svgs: Mapping[str, bytes], timestamp: datetime) -> bytes:
+    typst: Any = require("typst", extra="pdf", purpose="Writing the audit PDF")
     template = resources.files("explain.report") / "templates" / "audit.typ"
-    main = root / "audit.typ"
-    main.write_bytes(template.read_bytes())
-    (root / "evidence.json").write_bytes(evidence_json)
-    (root / "importance.svg").write_bytes(svg)
-    return main
+    with tempfile.TemporaryDirectory(prefix="explain-report-") as tmp:
+        root = Path(tmp)
+        main = root / "audit.typ"
+        main.write_bytes(template.read_bytes())
+        (root / "evidence.json").write_bytes(evidence_json)
+        (root / "view.json").write_text(json.dumps(view, ensure_ascii=False), encoding="utf-8")
+        for name, svg in svgs.items():
+            (root / name).write_bytes(svg)
+        # Only the shipped fonts: neither the machine's nor those built into Typst (it bundles its
+        # own DejaVu Sans Mono, which would otherwise compete with ours).
+        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(font_dir())])
+        pdf, diagnostics = typst.compile_with_warnings(
+            str(main),
+            root=str(root),
+            font_paths=fonts,
+            ignore_system_fonts=True,
+            sys_inputs=_inputs(evidence_json),
+            pdf_standards=_PDF_STANDARDS,
+            timestamp=pdf_timestamp(timestamp),
+        )
+    for diagnostic in diagnostics:
+        # A warning here is a template bug (e.g. a font falling back); surface it, never hide it.
+        warnings.warn(f"Typst: {diagnostic.message}", RuntimeWarning, stacklevel=3)
+    return bytes(pdf)
+
+
+def render_pdf_bytes(evidence: Mapping[str, Any], *, timestamp: datetime) -> bytes:
+    """The audit PDF of ``evidence`` as bytes (see :func:`render_pdf`)."""
+    require("typst", extra="pdf", purpose="Writing the audit PDF")  # before any work
+    data = canonical_json(evidence)
+    # Render what is attached, not the caller's objects: canonical JSON rounds floats to 10
+    # digits, and a chart drawn from the unrounded values would differ in its last decimals from
+    # the one :mod:`._verify` draws from the attachment.
+    attached = json.loads(data)
+    view = build_view(attached)
+    return _compile(data, view, chart_svgs(attached, view), timestamp)
 
 
 def render_pdf(evidence: Mapping[str, Any], path: str | Path, *, timestamp: datetime) -> str:
@@ -83,12 +111,13 @@ def render_pdf(evidence: Mapping[str, Any], path: str | Path, *, timestamp: date
     Parameters
     ----------
     evidence : mapping
-        The evidence document (``schema_version``, ``title``, ``model``, ``summary``, ``importance``
-        rows with ``feature``, ``value``, ``spread``).
+        The evidence document (schema ``explain.audit``, see :mod:`explain.report._schema`).
     path : str or Path
         Where to write the PDF.
     timestamp : datetime
-        The report date, written into the document metadata; pin it for byte-identical output.
+        The document date written into the PDF metadata, in whole seconds, UTC (a naive datetime
+        is taken as UTC). Pin it for byte-identical output; :func:`explain.report._verify.verify_pdf`
+        reads it back to render the file again.
 
     Returns
     -------
@@ -100,28 +129,9 @@ def render_pdf(evidence: Mapping[str, Any], path: str | Path, *, timestamp: date
     ------
     MissingDependencyError
         If the optional ``typst`` package (the ``pdf`` extra) is not installed.
+    SchemaError
+        If the evidence holds an unknown block type, chart kind or format.
     """
-    typst: Any = require("typst", extra="pdf", purpose="Writing the audit PDF")
-    evidence_json = canonical_json(evidence)
-    svg, alt = _importance_svg(evidence["importance"])
-    sys_inputs = {"evidence-sha256": sha256_hex(evidence_json), "importance-alt": alt}
-    with tempfile.TemporaryDirectory(prefix="explain-report-") as tmp:
-        root = Path(tmp)
-        main = _prepare_root(root, evidence_json, svg)
-        # Only the shipped fonts: neither the machine's nor those built into Typst (it bundles its
-        # own DejaVu Sans Mono, which would otherwise compete with ours).
-        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(font_dir())])
-        pdf, diagnostics = typst.compile_with_warnings(
-            str(main),
-            root=str(root),
-            font_paths=fonts,
-            ignore_system_fonts=True,
-            sys_inputs=sys_inputs,
-            pdf_standards=_PDF_STANDARDS,
-            timestamp=timestamp,
-        )
-    for diagnostic in diagnostics:
-        # A warning here is a template bug (e.g. a font falling back); surface it, never hide it.
-        warnings.warn(f"Typst: {diagnostic.message}", RuntimeWarning, stacklevel=2)
+    pdf = render_pdf_bytes(evidence, timestamp=timestamp)
     Path(path).write_bytes(pdf)
     return sha256_hex(pdf)

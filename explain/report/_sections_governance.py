@@ -17,6 +17,7 @@ __all__ = [
     "limitations_section",
     "monitoring_section",
     "provenance_section",
+    "signers",
     "signoff_section",
     "standards_section",
 ]
@@ -166,22 +167,24 @@ def standards_section(ctx: AuditContext) -> Built:
     return _sec("standards", "References declared in the model card.", blocks, [])
 
 
+DEFAULT_SIGNERS = ("Model owner", "Independent validator", "Approver")
+
+
+def signers(ctx: AuditContext) -> list[dict[str, str]]:
+    """The people who sign: from the model card, or blank lines for the usual three roles."""
+    people = ctx.card.signoff
+    if people:
+        return [{"role": s.role, "name": s.name, "date": s.date} for s in people]
+    return [{"role": role, "name": "", "date": ""} for role in DEFAULT_SIGNERS]
+
+
 def signoff_section(ctx: AuditContext) -> Built:
-    people = ctx.card.signoff or ()
-    roles = [("Model owner", "", ""), ("Independent validator", "", ""), ("Approver", "", "")]
-    rows = [{"role": s.role, "name": s.name, "date": s.date, "signature": ""} for s in people] or [
-        {"role": r, "name": n, "date": d, "signature": ""} for r, n, d in roles
-    ]
     blocks = [
         paragraph(
             "By signing, each person confirms they reviewed this report and the evidence attached to it, and "
-            "states whether they are independent of the model's development."
-        ),
-        table(
-            "signoff",
-            "Sign-off",
-            [column("role", "Role"), column("name", "Name"), column("date", "Date"), column("signature", "Signature")],
-            rows,
+            "states whether they are independent of the model's development (SR 11-7 / SR 26-2 effective "
+            "challenge; NYC LL144 independent auditor). A PAdES digital signature may be applied to the PDF "
+            "after generation; `explain verify` checks the content, not the signatures."
         ),
     ]
     return _sec("signoff", "Names, roles, dates and signatures of the responsible persons.", blocks, [])

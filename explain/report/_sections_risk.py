@@ -24,6 +24,9 @@ from ._sections_model import Built, _sec
 __all__ = ["drift_section", "fairness_section"]
 
 
+TESTS = {"two_proportion_z": "two-proportion z-test", "fisher_exact": "Fisher's exact test"}
+
+
 def fairness_section(ctx: AuditContext) -> Built:
     p = ctx.policy
     if ctx.sensitive_test is None:
@@ -86,6 +89,7 @@ def fairness_section(ctx: AuditContext) -> Built:
             )
         else:
             ratio, significant = float(worst["impact_ratio"]), bool(worst["significant"])
+            ref_rate = float(rows.loc[rows["group"] == ref, "selection_rate"].iloc[0])
             status = "pass" if ratio >= p.min_impact_ratio else ("fail" if significant else "warn")
             found.append(
                 finding(
@@ -97,8 +101,9 @@ def fairness_section(ctx: AuditContext) -> Built:
                     threshold=p.min_impact_ratio,
                     comparison=">=",
                     status=status,  # type: ignore[arg-type]
-                    message=f"Group {worst['group']!s}: selection rate {worst['selection_rate']:.1%} against "
-                    f"{ref!s} (reference); {worst['test']} test p = {worst['p_value']:.2g}"
+                    message=f"Group {worst['group']!s} ({int(worst['count'])} rows): selection rate "
+                    f"{worst['selection_rate']:.1%} against {ref_rate:.1%} for {ref!s} (the most selected group); "
+                    f"{TESTS.get(worst['test'], worst['test'])} p = {worst['p_value']:.2g}"
                     + (" (significant)." if significant else " (not significant)."),
                 )
             )

@@ -1,0 +1,152 @@
+"""The HTML page: self-contained, escaped, complete, and carrying its own evidence."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from explain.report._evidence import canonical_json, sha256_hex
+from explain.report._html import render_html
+from explain.report._view import build_view
+
+from ._sample import HOSTILE, MODEL_NAME, sample_evidence
+
+
+class _Page(HTMLParser):
+    """Collects tags with their attributes, the visible text, and the embedded evidence."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    return sample_evidence()
+
+
+@pytest.fixture(scope="module")
+def page(evidence, tmp_path_factory):
+    path = tmp_path_factory.mktemp("html") / "audit.html"
+    text = render_html(evidence, path)
+    assert path.read_text(encoding="utf-8") == text
+    parser = _Page()
+    parser.feed(text)
+    parser.close()
+    return text, parser
+
+
+def _visible(parser: _Page) -> str:
+    return re.sub(r"\s+", " ", "".join(parser.text))
+
+
+def test_page_is_self_contained(page):
+    text, parser = page
+    assert text.startswith("<!DOCTYPE html>")
+    tags = [tag for tag, _ in parser.tags]
+    assert "link" not in tags and "img" not in tags and "iframe" not in tags
+    for tag, attrs in parser.tags:
+        for name in ("src", "href", "xlink:href", "action", "data"):
+            value = attrs.get(name)
+            assert value is None or not re.match(r"\s*(https?:)?//", value), (tag, name, value)
+        if tag == "a":
+            assert attrs["href"].startswith("#")
+    assert [attrs for tag, attrs in parser.tags if tag == "script"] == [{"type": "application/json", "id": "evidence"}]
+    assert "@import" not in text and not re.search(r"url\((?!#)", text)  # only references inside the page
+    assert "@media print" in text and "<style>" in text
+
+
+def test_user_strings_are_escaped_and_shown_literally(page):
+    text, parser = page
+    assert "<script>alert(1)</script>" not in text  # nowhere as markup, not even inside the evidence JSON
+    tags = {tag for tag, _ in parser.tags}
+    assert "b" not in tags and "p>" not in tags
+    visible = _visible(parser)
+    assert HOSTILE in visible
+    assert MODEL_NAME in visible
+    assert "$y$" in text  # matplotlib did not read the label as mathematics
+
+
+def test_embedded_evidence_round_trips_to_the_printed_hash(page, evidence):
+    _, parser = page
+    (embedded,) = parser.scripts
+    assert "</" not in embedded
+    parsed = json.loads(embedded)
+    assert parsed == json.loads(canonical_json(evidence))
+    digest = sha256_hex(canonical_json(parsed))
+    assert digest == sha256_hex(canonical_json(evidence))
+    assert f"Evidence SHA-256 {digest}" in _visible(parser)
+    meta = next(attrs for tag, attrs in parser.tags if tag == "meta" and attrs.get("name") == "evidence-sha256")
+    assert meta["content"] == digest
+
+
+def test_every_section_title_status_and_number_is_shown(page, evidence):
+    _, parser = page
+    visible = _visible(parser)
+    view = build_view(evidence)
+    ids = {attrs.get("id") for _, attrs in parser.tags}
+    for section in view["sections"]:
+        assert section["title"] in visible
+        assert f"sec-{section['id']}" in ids
+        assert section["status_label"] in visible
+    for tag, attrs in parser.tags:
+        if tag == "a":
+            assert attrs["href"][1:] in ids  # the contents and the crosswalk link to real anchors
+    assert "Appendix A." in visible and "VERDICT" in visible and "FAIL" in visible
+
+
+def test_tables_and_findings_show_the_view_strings(page, evidence):
+    _, parser = page
+    visible = _visible(parser)
+    view = build_view(evidence)
+    for section in view["sections"]:
+        for block in section["blocks"]:
+            if block["type"] == "table":
+                assert f"{block['label']}. {block['caption']}" in visible
+                for row in block["rows"]:
+                    for cell in row:
+                        assert cell in visible
+            elif block["type"] == "findings":
+                for row in block["rows"]:
+                    for key in ("title", "threshold", "observed", "ci", "status_label", "message"):
+                        assert row[key] in visible
+    assert "\u2265 0.80" in visible and "[0.61, 0.70]" in visible
+
+
+def test_charts_are_inline_svg_figures_with_alt_text(page, evidence):
+    text, parser = page
+    alts = [b["alt"] for s in evidence["sections"] for b in s["blocks"] if b["type"] == "chart"]
+    labelled = [attrs for tag, attrs in parser.tags if tag == "div" and attrs.get("role") == "img"]
+    assert [attrs["aria-label"] for attrs in labelled] == alts
+    tags = [tag for tag, _ in parser.tags]
+    assert tags.count("figure") == tags.count("figcaption") == tags.count("svg") == len(alts) == 3
+    assert "<?xml" not in text and "<!DOCTYPE svg" not in text
+    svg_ids = [attrs["id"] for tag, attrs in parser.tags if attrs.get("id") and tag not in ("section", "h2")]
+    assert len(svg_ids) == len(set(svg_ids))  # charts inlined in one page never share an element id
+
+
+def test_rendering_is_deterministic_and_path_is_optional(page, evidence):
+    assert render_html(evidence) == page[0]
