@@ -202,12 +202,13 @@ def _timestamp(generated_at: datetime | str | None) -> str:
 
 def _logger(progress: bool | None) -> Callable[[str], None]:
     show = progress if progress is not None else bool(getattr(sys.stderr, "isatty", lambda: False)())
-    step = [0]
+    step, start = [0], time.perf_counter()
 
     def log(message: str) -> None:
         step[0] += 1
         if show:
-            print(f"[audit {step[0]:>2}] {message}", file=sys.stderr, flush=True)
+            elapsed = time.perf_counter() - start
+            print(f"[audit {step[0]:>2} {elapsed:5.1f} s] {message}", file=sys.stderr, flush=True)
 
     return log
 

@@ -31,6 +31,8 @@ from ._sections_model import Built, _sec, _show
 __all__ = ["explain_sample", "global_section"]
 
 N_EFFECTS = 3
+EFFECT_ROWS = 200  # partial dependence: rows averaged over, and grid points per feature
+EFFECT_GRID = 25
 SAMPLED = ("kernel_shap", "permutation_shap", "lime")
 
 
@@ -135,9 +137,14 @@ def _glassbox_importance(ctx: AuditContext) -> np.ndarray | None:
 
 def _effects(ctx: AuditContext, features: list[str]) -> list[dict[str, Any]]:
     ctx.log(f"Partial dependence of the {len(features)} most important features")
-    rows = ctx.X_test.iloc[ctx.sample]
+    assert ctx.sample is not None
+    rows = ctx.X_test.iloc[ctx.sample[:EFFECT_ROWS]]
     glob = Explainer(
-        ctx.model, method="partial_dependence", random_state=ctx.random_state, progress=ctx.progress
+        ctx.model,
+        method="partial_dependence",
+        method_params={"grid_resolution": EFFECT_GRID},
+        random_state=ctx.random_state,
+        progress=ctx.progress,
     ).explain_global(rows, features=features)
     blocks = []
     for name in features:
