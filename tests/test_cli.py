@@ -197,3 +197,26 @@ def test_unknown_command_is_a_usage_error() -> None:
 def test_verify_of_a_missing_file_is_a_usage_error(tmp_path, capsys) -> None:
     assert main(["verify", str(tmp_path / "none.pdf")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_demo_pdf_shows_every_section_and_the_fairness_numbers_of_the_evidence(
+    demo_dirs: tuple[Path, Path, str],
+) -> None:
+    import pypdf
+
+    from explain.report._view import format_value
+
+    out = demo_dirs[0]
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(out / "audit.pdf").pages)
+    flat = " ".join(text.split())
+    report = ex.AuditReport.from_json(out / "evidence.json")
+    for section in report.evidence["sections"]:
+        assert section["title"] in flat, section["title"]
+    fairness = report.table("fairness", "fairness_sex").dropna(subset=["impact_ratio"])
+    for row in fairness.itertuples():
+        shown = f"{row.group} {format_value(row.count, 'int')} {format_value(row.selected, 'int')} " + format_value(
+            row.selection_rate, "pct"
+        )
+        assert shown in flat, shown
+        assert format_value(row.impact_ratio, "float2") in flat
+    assert report.evidence_sha256 in flat  # printed on the cover
