@@ -28,6 +28,8 @@ supported library to "go left when ``x <= threshold``; missing values follow the
 
 from __future__ import annotations
 
+import ast
+import json
 from dataclasses import dataclass
 from math import lgamma
 from typing import Any
@@ -48,6 +50,7 @@ class Forest:
     feature: np.ndarray
     threshold: np.ndarray  # (T, N) float64
     value: np.ndarray  # (T, N, k) float64
+    cover: np.ndarray  # (T, N) float64: training weight reaching each node (path-dependent SHAP)
     base_offset: np.ndarray  # (k,)
     input_dtype: Any
     max_depth: int
@@ -62,6 +65,8 @@ def read_forest(model: Any) -> Forest:
     limit = ensemble.tree_limit if ensemble.tree_limit is not None else ensemble.children_left.shape[0]
     left = np.ascontiguousarray(ensemble.children_left[:limit], dtype=np.int64)
     right = np.ascontiguousarray(ensemble.children_right[:limit], dtype=np.int64)
+    if np.any(np.asarray(ensemble.threshold_types[:limit])[left >= 0] != 0):
+        raise ValueError("the trees make categorical (set membership) splits, which the compiled engines do not read")
     return Forest(
         left=left,
         right=right,
@@ -69,11 +74,26 @@ def read_forest(model: Any) -> Forest:
         feature=np.ascontiguousarray(ensemble.features[:limit], dtype=np.int64),
         threshold=np.ascontiguousarray(ensemble.thresholds[:limit], dtype=np.float64),
         value=np.ascontiguousarray(ensemble.values[:limit], dtype=np.float64),
-        base_offset=np.atleast_1d(np.asarray(ensemble.base_offset, dtype=np.float64)),
+        cover=np.ascontiguousarray(ensemble.node_sample_weight[:limit], dtype=np.float64),
+        base_offset=_base_offset(ensemble),
         input_dtype=ensemble.input_dtype,
         max_depth=int(_max_depth(left, right)),
         tree_output=str(ensemble.tree_output),
     )
+
+
+def _base_offset(ensemble: Any) -> np.ndarray:
+    offset = np.atleast_1d(np.asarray(ensemble.base_offset, dtype=np.float64))
+    if ensemble.model_type != "xgboost" or offset.size < 2:
+        return offset
+    # XGBoost >= 3 keeps one intercept per class (in the margin) and shap's parser reads the first
+    # only: read them all, else the base values of a multiclass model miss by up to the spread
+    config = json.loads(ensemble.original_model.save_config())["learner"]
+    if not str(config.get("objective", {}).get("name", "")).startswith("multi:"):
+        return offset
+    raw = config["learner_model_param"]["base_score"]
+    per_class = np.atleast_1d(np.asarray(ast.literal_eval(raw) if isinstance(raw, str) else raw, dtype=np.float64))
+    return per_class if per_class.shape == offset.shape else offset
 
 
 @numba.njit(cache=True)

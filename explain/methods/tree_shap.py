@@ -10,7 +10,10 @@ TreeExplainer stays available as ``method_params={"engine": "shap"}``; it disagr
 brute-force enumeration on HistGradientBoosting models and deep trees (see the engine module).
 
 Without background data the values are *path-dependent* (the trees' cover weights stand in for
-the background), computed by shap's TreeExplainer, and only the model's margin is explained.
+the background) and only the model's margin is explained. They are computed by our own compiled
+engine (:mod:`explain.methods._tree_path`: per-leaf subset tables after Yang's Fast TreeSHAP v2,
+with the O(D^2)-per-leaf recursion for leaves whose table would not pay or not fit in memory;
+``algorithm="v1"`` / ``"v2"`` force one); ``engine="shap"`` runs shap's TreeExplainer instead.
 """
 
 from __future__ import annotations
@@ -90,16 +93,18 @@ def run(job: Job, space: OutputSpace) -> Attribution:
     engine = job.params.get("engine", "explain")
     if engine not in ("explain", "shap"):
         raise Unsupported(f"engine={engine!r} is not known; use 'explain' or 'shap'")
-    if job.background is not None and engine == "explain":
+    if engine == "shap":
+        values, base, params = _shap(job, space)
+    elif job.background is not None:
         values, base, params = _ours(job, space)
     else:
-        values, base, params = _shap(job, space)
+        values, base, params = _path_dependent(job)
     if job.model.is_classifier and _n_classes(job) == 2 and values.shape[2] == 2:
         values, base = values[:, :, 1:], base[1:]  # the positive class
     cmap = job.column_map
     values = cmap.collapse(values)
     params["summed_from_encoded_columns"] = not cmap.is_identity
-    params["engine"] = engine if job.background is not None else "shap"
+    params.setdefault("engine", engine)
     return Attribution(values, np.broadcast_to(base, (n, values.shape[2])), params)
 
 
@@ -138,6 +143,35 @@ def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[st
     return values, base, params
 
 
+def _path_dependent(job: Job) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    from ._tree_engine import read_forest
+    from ._tree_path import path_dependent_shap, path_layout
+
+    algorithm = job.params.get("algorithm", "auto")
+    if algorithm not in ("auto", "v1", "v2"):
+        raise Unsupported(
+            f"algorithm={algorithm!r} is not known for path-dependent tree SHAP (no background data); "
+            "use 'auto', 'v1' or 'v2' ('walk' and 'masks' are interventional: pass background=)"
+        )
+    try:
+        forest = read_forest(job.model.estimator)
+        layout = path_layout(forest)
+        if layout is None:
+            raise ValueError("a path tests more distinct features than a 64-bit mask holds")
+    except Exception as exc:  # e.g. categorical splits: shap hands them to LightGBM's / XGBoost's own code
+        values, base, params = _shap(job, _natural_margin(job))
+        params.update(engine="shap", engine_fallback=f"explain's engine does not read these trees: {exc}")
+        return values, base, params
+    X_model = np.asarray(job.model_space(job.X), dtype=float)
+    # a binary classifier whose trees hold both classes' values: explain the positive class alone
+    positive = 1 if _n_classes(job) == 2 and forest.value.shape[2] == 2 else None
+    values, base, facts = path_dependent_shap(
+        forest, layout, X_model, algorithm=algorithm, output=positive, progress=job.progress
+    )
+    params = {"feature_perturbation": "tree_path_dependent", "model_output": "raw", **facts}
+    return values, base, params
+
+
 def _shap(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     import shap
 
@@ -163,13 +197,15 @@ def _shap(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[st
 
 METHOD = MethodSpec(
     name="tree_shap",
-    summary="exact interventional Shapley values of tree ensembles (compiled tree walk)",
+    summary="exact Shapley values of tree ensembles: interventional, or path-dependent without background",
     support=support,
     run=run,
     exact=True,
     additive=True,
     needs_background=False,
-    # algorithm: "masks" (per-leaf mask aggregation) or "walk" (per pair); "auto" uses masks
-    # wherever they apply. Both are exact; tests hold them equal.
+    # algorithm, with background: "masks" (per-leaf mask aggregation) or "walk" (per pair); "auto"
+    # uses masks wherever they apply. Without background (path-dependent): "v2" (per-leaf tables)
+    # or "v1" (per-row recursion); "auto" tabulates the leaves where it pays and fits the memory
+    # budget. All are exact; tests hold them equal.
     defaults={"engine": "explain", "algorithm": "auto"},
 )
