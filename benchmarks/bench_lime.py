@@ -1,29 +1,33 @@
 """Time explain's batched LIME engine against the ``lime`` package, and against the floor.
 
-On breast cancer (30 features; 300 training rows as background, held-out rows explained), at
-the same ``num_samples`` in one run:
+On the same model, background (300 rows) and rows in one run, with ``num_samples`` perturbed
+rows per explained row (lime's default, 5 000), it prints:
 
-- **lime**: ``lime.lime_tabular.LimeTabularExplainer`` with its defaults, one
-  ``explain_instance(row, model.predict_proba, num_features=30, num_samples=S)`` per row;
 - **ours, shared**: ``explain.Explainer(model, method="lime")`` with the defaults (batched
   engine, one scored sample serves every row of the call);
-- **ours, independent**: the batched engine with ``sample="independent"`` (a fresh sample per
-  row, as lime draws, scored in large chunks);
-- **floor**: the model alone, ``predict_proba`` on an array of ``rows x S`` rows (the number of
-  perturbed rows lime scores, and the independent engine too). Its rows mix the background's
-  values column by column, as perturbed rows do: a tree ensemble scores repeated copies of a few
-  hundred rows faster than varied rows (its branches become predictable), which would make the
-  floor too low.
+- **ours, independent**: ``sample="independent"`` (a fresh sample per row, as lime draws);
+- **lime**: ``lime.lime_tabular.LimeTabularExplainer(background)`` with its defaults, one
+  ``explain_instance(row, model.predict_proba, num_features=d, num_samples=S)`` per row, on the
+  first ``lime rows`` rows when all of them would take too long (its time is then scaled to
+  every row: lime explains row by row);
+- **floor**: the model alone, ``predict_proba`` on as many rows as the engine scores (shared:
+  ``S - 1`` perturbed rows and the rows themselves; independent: ``S - 1`` per row, and the
+  rows), in one call (above a million rows, 100 000 for the MLP, timed on that many and
+  scaled). Its rows mix the background's values column by column, as perturbed rows do;
+- the ratios, the peak memory of our call (``tracemalloc``, a separate run), and the largest
+  difference of coefficients to lime's on the rows both explained, next to lime's own
+  seed-to-seed difference on the same rows (seeds 0 and 1): LIME is a sampled estimate.
 
-for a fast model (logistic regression) and a slower one (HistGradientBoosting, 100 trees).
-Times are CPU seconds of the benchmark process, the best of ``--repeat`` rounds after a one-row
-warm-up, each round running every side in turn. OpenMP and BLAS are limited to one thread for
-every side, so the comparison does not depend on how many cores happen to be free, and CPU
-time, unlike wall time, does not count what other processes on a shared machine take.
+Models: logistic regression (cheap) and an MLP with two hidden layers of 512 units (at least
+10 us per row), fitted on ``make_classification`` data with 20 and 50 features. Times are CPU
+seconds of this process, OpenMP and BLAS limited to one thread, ``n_jobs=1``; ours and the
+floor are timed in turn, ``--repeat`` rounds (one if ours takes over 20 s), the best of each
+kept; lime is timed once. A last table gives wall times with ``n_jobs=2``.
 
-Targets (issue 3): at least 5x faster than lime on a fast model, within 2x of the floor.
+Targets (issue 6): within 1.5x of the floor on a model of at least 10 us per row; on cheap
+models, faster than the ``lime`` package.
 
-Run ``python benchmarks/bench_lime.py`` (about 20 seconds on 2 cores) or ``--quick``.
+Run ``python benchmarks/bench_lime.py`` (about 5 minutes on 2 cores) or ``--quick``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import argparse
 import os
 import platform
 import time
+import tracemalloc
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,154 +48,238 @@ import numpy as np
 import explain as ex
 
 RANDOM_STATE = 0
+FLOOR_BLOCK = {"cheap": 1_000_000, "costly": 100_000}  # rows timed in one call for the floor; more: scaled
+LONG = 20.0  # CPU seconds: a case whose first timed run takes longer is not repeated
 
 
 @dataclass(frozen=True)
 class Case:
-    name: str
-    model: Any
+    model: str  # "cheap" or "costly"
+    est: Any
     background: np.ndarray
     rows: np.ndarray
 
+    @property
+    def name(self) -> str:
+        return "logistic regression" if self.model == "cheap" else "MLP 512-512"
+
 
 @dataclass(frozen=True)
-class Timing:
-    case: str
-    rows: int
-    features: int
+class Result:
+    case: Case
+    sample: str
     samples: int
-    lime: float
-    shared: float
-    independent: float
+    ours: float
+    lime: float  # scaled to every row
+    lime_rows: int
     floor: float
+    model_rows: int
+    peak_mb: float
+    diff: float
+    noise: float
 
 
-def best_of(repeat: int, runs: dict[str, Callable[[], Any]]) -> dict[str, float]:
-    """The shortest CPU time of each function over ``repeat`` rounds.
-
-    CPU time of this process (one thread everywhere), which unlike wall time does not count what
-    other processes take; each round calls every function once, in turn, so that all of them
-    meet the same conditions (caches, frequency) when the machine is shared.
-    """
-    best = dict.fromkeys(runs, np.inf)
-    for _ in range(repeat):
-        for name, fn in runs.items():
-            start = time.process_time()
-            fn()
-            best[name] = min(best[name], time.process_time() - start)
-    return best
+def cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.process_time()
+    out = fn()
+    return time.process_time() - start, out
 
 
-def make_cases(n_rows: int) -> list[Case]:
-    from sklearn.datasets import load_breast_cancer
-    from sklearn.ensemble import HistGradientBoostingClassifier
+def make_case(model: str, d: int, n_rows: int) -> Case:
+    from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    X, y = load_breast_cancer(return_X_y=True)
-    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.3, random_state=RANDOM_STATE, stratify=y)
-    background, rows = X_train[:300], X_test[:n_rows]
-    fast = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_train, y_train)
-    slow = HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=RANDOM_STATE)
-    slow.fit(X_train, y_train)
-    return [
-        Case("logistic regression (fast)", fast, background, rows),
-        Case("HistGradientBoosting, 100 trees (slower)", slow, background, rows),
-    ]
+    X, y = make_classification(
+        n_samples=3000 + n_rows, n_features=d, n_informative=8, n_redundant=0, random_state=RANDOM_STATE
+    )
+    if model == "cheap":
+        est: Any = make_pipeline(StandardScaler(), LogisticRegression())
+    else:
+        est = MLPClassifier((512, 512), max_iter=20, random_state=RANDOM_STATE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the MLP stops before converging: its cost is the point
+        est.fit(X[:3000], y[:3000])
+    return Case(model, est, X[:300], X[3000:])
 
 
-def ours(case: Case, samples: int, sample: str) -> np.ndarray:
+def ours(case: Case, rows: np.ndarray, samples: int, sample: str, n_jobs: int | None = None) -> np.ndarray:
     explainer = ex.Explainer(
-        case.model,
+        case.est,
         background=case.background,
         method="lime",
         background_size=None,  # the whole background, as lime's training_data
         method_params={"num_samples": samples, "sample": sample},
         random_state=RANDOM_STATE,
+        n_jobs=n_jobs,
     )
-    return np.asarray(explainer.explain_local(case.rows).values)
+    return np.asarray(explainer.explain_local(rows).values)
 
 
-def lime_package(case: Case, samples: int) -> list[Any]:
+def lime_package(case: Case, rows: np.ndarray, samples: int, seed: int = RANDOM_STATE) -> np.ndarray:
     from lime.lime_tabular import LimeTabularExplainer
 
-    explainer = LimeTabularExplainer(case.background, random_state=RANDOM_STATE)
-    d = case.rows.shape[1]
-    return [
-        explainer.explain_instance(row, case.model.predict_proba, num_features=d, num_samples=samples)
-        for row in case.rows
-    ]
-
-
-def floor_rows(case: Case, samples: int) -> np.ndarray:
-    """As many rows as lime scores, each column drawn from the background's values of that column."""
-    rng = np.random.default_rng(RANDOM_STATE)
-    n = case.rows.shape[0] * samples
-    return np.column_stack([rng.choice(column, n) for column in case.background.T])
-
-
-def measure(case: Case, samples: int, repeat: int) -> Timing:
-    n, d = case.rows.shape
-    one = Case(case.name, case.model, case.background, case.rows[:1])
-    Z = floor_rows(case, samples)
+    explainer = LimeTabularExplainer(case.background, random_state=seed)
+    d = rows.shape[1]
+    out = np.zeros((len(rows), d))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lime warns about its own defaults on some inputs
-        lime_package(one, samples), ours(one, samples, "shared"), ours(one, samples, "independent")  # warm up
-        best = best_of(
-            repeat,
-            {
-                "lime": lambda: lime_package(case, samples),
-                "shared": lambda: ours(case, samples, "shared"),
-                "independent": lambda: ours(case, samples, "independent"),
-                "floor": lambda: case.model.predict_proba(Z),
-            },
-        )
-    return Timing(case.name, n, d, samples, best["lime"], best["shared"], best["independent"], best["floor"])
+        warnings.simplefilter("ignore")
+        for i, row in enumerate(rows):
+            exp = explainer.explain_instance(row, case.est.predict_proba, num_features=d, num_samples=samples)
+            for j, w in exp.local_exp[1]:
+                out[i, j] = w
+    return out
 
 
-def table(results: list[Timing]) -> str:
-    columns = ("model", "engine", "CPU ms / row", "lime / ours", "ours / floor")
+def floor_rows(case: Case, total: int) -> np.ndarray:
+    """Up to :data:`FLOOR_BLOCK` rows, each column drawn from the background's values."""
+    rng = np.random.default_rng(RANDOM_STATE)
+    block = min(total, FLOOR_BLOCK[case.model])
+    return np.column_stack([rng.choice(column, block) for column in case.background.T])
+
+
+def floor(case: Case, total: int, Z: np.ndarray) -> float:
+    """CPU seconds of ``predict_proba`` on ``total`` rows: one call on ``Z`` (best of 3), scaled."""
+    best = min(cpu(lambda: case.est.predict_proba(Z))[0] for _ in range(3))
+    return best * total / len(Z)
+
+
+def peak_mb(fn: Callable[[], Any]) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def measure(case: Case, sample: str, samples: int, lime_rows: int, repeat: int) -> Result:
+    n = len(case.rows)
+    lime_rows = min(lime_rows, n)
+    ours(case, case.rows[:2], samples, sample)  # warm up
+    lime_package(case, case.rows[:1], samples)
+    total = (samples - 1) * (n if sample == "independent" else 1) + n
+    t_ours, t_floor, Z = np.inf, np.inf, floor_rows(case, total)
+    for _ in range(repeat):  # ours and the floor in turn, so that both meet the same conditions
+        t, v_ours = cpu(lambda: ours(case, case.rows, samples, sample))
+        t_ours, t_floor = min(t_ours, t), min(t_floor, floor(case, total, Z))
+        if t > LONG:
+            break
+    t_lime, v_lime = cpu(lambda: lime_package(case, case.rows[:lime_rows], samples))
+    noise_rows = min(lime_rows, 10)
+    other = lime_package(case, case.rows[:noise_rows], samples, seed=RANDOM_STATE + 1)
+    return Result(
+        case,
+        sample,
+        samples,
+        t_ours,
+        t_lime * n / lime_rows,
+        lime_rows,
+        t_floor,
+        total,
+        peak_mb(lambda: ours(case, case.rows, samples, sample)),
+        float(np.abs(v_ours[:noise_rows] - v_lime[:noise_rows]).max()),
+        float(np.abs(other - v_lime[:noise_rows]).max()),
+    )
+
+
+def table(results: list[Result]) -> str:
+    columns = ("model", "us/model row", "sample", "rows", "d", "model rows", "ours s", "lime s (rows timed)",
+               "floor s", "ours/floor", "lime/ours", "peak MB", "max abs diff to lime",
+               "lime seed-to-seed")  # fmt: skip
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in results:
-        per_row = {k: 1000 * getattr(r, k) / r.rows for k in ("lime", "shared", "independent", "floor")}
-        lines.append(f"| {r.case} | lime package | {per_row['lime']:.2f} | | |")
-        for engine in ("shared", "independent"):
-            lines.append(
-                f"| {r.case} | ours, {engine} | {per_row[engine]:.2f} | {r.lime / getattr(r, engine):.1f}x "
-                f"| {getattr(r, engine) / r.floor:.2f}x |"
-            )
-        lines.append(f"| {r.case} | floor ({r.rows} x {r.samples} rows) | {per_row['floor']:.2f} | | |")
+        n, d = r.case.rows.shape
+        scaled = "" if r.lime_rows == n else f", {r.lime_rows} rows scaled"
+        lines.append(
+            f"| {r.case.name} | {1e6 * r.floor / r.model_rows:.2f} | {r.sample} | {n} | {d} | {r.model_rows:.2e} "
+            f"| {r.ours:.2f} | {r.lime:.2f}{scaled} "
+            f"| {r.floor:.2f} | {r.ours / r.floor:.2f} | {r.lime / r.ours:.1f} | {r.peak_mb:.0f} | {r.diff:.1e} "
+            f"| {r.noise:.1e} |"
+        )
     return "\n".join(lines)
+
+
+def plan(quick: bool) -> list[tuple[str, int, int, str, int]]:
+    """(model, d, rows, sample, lime rows)."""
+    if quick:
+        return [
+            ("cheap", 20, 100, "shared", 5),
+            ("cheap", 20, 100, "independent", 5),
+            ("costly", 20, 5, "independent", 5),
+        ]
+    return [
+        ("cheap", 20, 1000, "shared", 20),
+        ("cheap", 20, 1000, "independent", 20),
+        ("cheap", 20, 10000, "shared", 20),
+        ("cheap", 50, 1000, "shared", 20),
+        ("cheap", 50, 1000, "independent", 20),
+        ("costly", 20, 20, "shared", 20),
+        ("costly", 20, 20, "independent", 20),
+        ("costly", 50, 20, "independent", 20),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20, help="rows explained per model (default: %(default)s)")
     parser.add_argument("--samples", type=int, default=5000, help="num_samples, lime's default: %(default)s")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement; the best is kept")
-    parser.add_argument("--quick", action="store_true", help="5 rows, 1000 samples, 1 run: a smoke run")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of ours and the floor; the best is kept")
+    parser.add_argument("--quick", action="store_true", help="small sizes, 1000 samples: a smoke run")
     args = parser.parse_args(argv)
-    n_rows, samples, repeat = (5, 1000, 1) if args.quick else (args.rows, args.samples, args.repeat)
-    if min(n_rows, repeat) < 1 or samples < 2:
-        parser.error("--rows and --repeat must be positive, --samples at least 2")
+    samples = 1000 if args.quick else args.samples
+    if samples < 2 or args.repeat < 1:
+        parser.error("--samples must be at least 2, --repeat positive")
 
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
     print(f"explain {ex.__version__}, lime {_version('lime')}, scikit-learn {_version('scikit-learn')}, ", end="")
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {date.today().isoformat()}")
-    print(f"{n_rows} rows explained per model, num_samples={samples}, CPU time: best of {repeat} rounds")
-    print(f"load average before: {_load()} (other processes share the machine)", flush=True)
+    print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} CPUs ({_cpu()}), ", end="")
+    print(f"{date.today().isoformat()}; num_samples={samples}")
+    print(f"load average before: {_load()}", flush=True)
+    results, walls = [], []
+    cases: dict[tuple[str, int, int], Case] = {}
     with threadpool_limits(limits=1):  # OpenMP and BLAS: one thread for every side
-        results = []
-        for case in make_cases(n_rows):
-            print(f"... {case.name}", flush=True)
-            results.append(measure(case, samples, repeat))
+        for model, d, n, sample, lime_rows in plan(args.quick):
+            if (model, d, n) not in cases:
+                cases[(model, d, n)] = make_case(model, d, n)
+            case = cases[(model, d, n)]
+            print(f"... {case.name}, {sample}, {n} rows x {d} features", flush=True)
+            results.append(measure(case, sample, samples, lime_rows, args.repeat))
+            print(table(results[-1:]).splitlines()[-1], flush=True)
+        case = cases[("cheap", 20, 100 if args.quick else 1000)]
+        for sample in ("shared", "independent"):
+            walls.append(parallel(case, samples, sample))
     print(f"load average after: {_load()}")
     print()
     print(table(results))
+    print()
+    print("| model | sample | rows | d | wall s, n_jobs=1 | wall s, n_jobs=2 | speed-up | values |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(walls))
     return 0
+
+
+def parallel(case: Case, samples: int, sample: str) -> str:
+    walls, values = [], []
+    for n_jobs in (1, 2):
+        start = time.perf_counter()
+        values.append(ours(case, case.rows, samples, sample, n_jobs=n_jobs))
+        walls.append(time.perf_counter() - start)
+    same = "identical" if np.array_equal(values[0], values[1]) else "DIFFERENT"
+    n, d = case.rows.shape
+    return (
+        f"| {case.name} | {sample} | {n} | {d} | {walls[0]:.2f} | {walls[1]:.2f} | {walls[0] / walls[1]:.2f} | {same} |"
+    )
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
 
 
 def _load() -> str:

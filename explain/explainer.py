@@ -14,7 +14,7 @@ from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
 from .errors import FeatureMismatchError, InputError, MethodError
 from .explanation import GlobalExplanation, LocalExplanation
-from .methods import AUTO_ORDER, GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported
+from .methods import GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported, choose_auto
 from .methods._global import GlobalJob, GlobalMethodSpec
 from .methods.glassbox import effects as glassbox_effects
 
@@ -60,11 +60,12 @@ class Explainer:
         Seed of every random step; the same seed gives the same explanation, byte for byte.
     n_jobs : int or None, default None
         Workers (joblib, threads unless a ``joblib.parallel_config`` says otherwise) over chunks
-        of rows, for ``exact_shap``, the one method that is neither compiled and parallel
-        already (``tree_shap``) nor bound to one random stream (``kernel_shap``,
-        ``permutation_shap`` and ``lime`` draw their rows in sequence from one seed, so they run
-        in one worker). ``None`` means 1 unless a joblib context says otherwise; ``-1`` uses
-        every core. The values do not depend on ``n_jobs``: the chunks are fixed by the data.
+        of rows, for the model-agnostic methods (``exact_shap``, ``kernel_shap``,
+        ``permutation_shap``, ``lime``); ``tree_shap`` is compiled and parallel already, and the
+        reference engines (``engine="shap"`` or ``"lime"``) run in one worker. ``None`` means 1
+        unless a joblib context says otherwise; ``-1`` uses every core. The values do not
+        depend on ``n_jobs``: the chunks are fixed by the data, and each row draws its
+        randomness from its own stream (keyed by ``random_state`` and the row's values).
     progress : bool or None, default None
         Show a progress bar (tqdm, on stderr) over the chunks of rows. ``None``: only on an
         interactive terminal, and only once the work has lasted a few seconds; ``False``: never;
@@ -333,23 +334,11 @@ class Explainer:
                     f"method {spec.name!r} cannot explain this model: {exc}. Pass method='auto' to "
                     "use the best method that can."
                 ) from None
-        skipped: dict[str, str] = {}
-        order = (("glassbox",) if hasattr(job.model.estimator, "term_features_") else ()) + AUTO_ORDER  # EBM, GAM
-        d = job.n_features
-        for name in order:
-            spec = REGISTRY[name]
-            if name == "exact_shap" and (1 << d) > 2 * d + 2048:  # kernel_shap's default nsamples
-                skipped[name] = f"2^{d} coalitions cost more model calls than kernel_shap's {2 * d + 2048} samples"
-                continue
-            try:
-                space = spec.support(job)
-            except Unsupported as exc:
-                skipped[name] = str(exc)
-                continue
-            note = {"auto": {"chosen": name, "skipped": skipped}}
-            return spec, space, note
-        reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
-        raise MethodError(f"no method can explain this model as configured ({reasons}).")
+        try:
+            spec, space, note = choose_auto(job)
+        except Unsupported as exc:
+            raise MethodError(f"no method can explain this model as configured ({exc}).") from None
+        return spec, space, {"auto": note}
 
     def _check_missing(self, job: Job, table: Table, role: str) -> None:
         counts = missing_by_column(table)
@@ -412,8 +401,7 @@ class Explainer:
             provenance=provenance,
             feature_kinds=kinds,
             diagnostics={
-                key: (value[:, 0] if k == 1 and value.ndim == 2 else value)
-                for key, value in result.diagnostics.items()
+                key: (value[:, 0] if k == 1 and value.ndim == 2 else value) for key, value in result.diagnostics.items()
             },
         )
 

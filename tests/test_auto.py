@@ -86,6 +86,26 @@ def test_callable_gets_exact_shap_up_to_11_features_then_kernel_shap(d, method):
     assert local.method == method
     if method == "kernel_shap":
         assert "coalitions" in local.params["auto"]["skipped"]["exact_shap"]
+    else:
+        assert "no more than kernel_shap" in local.params["auto"]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("d", "nsamples", "method"),
+    [(12, 4094, "exact_shap"), (12, 4093, "kernel_shap"), (11, 2046, "exact_shap"), (9, 300, "kernel_shap")],
+)
+def test_exact_when_it_scores_no_more_model_rows_than_kernel_shap(d, nsamples, method):
+    """(2^d - 2) coalitions per row against kernel_shap's nsamples, as configured; the model rows
+    compared are recorded."""
+    rng = np.random.default_rng(d)
+    X = pd.DataFrame(rng.normal(size=(12, d)), columns=[f"x{i}" for i in range(d)])
+    local = _auto(
+        lambda Z: np.asarray(Z, dtype=float).sum(axis=1), X, task="regression", method_params={"nsamples": nsamples}
+    )
+    assert local.method == method
+    exact_rows, sampled_rows = ((1 << d) - 2) * 10, min(nsamples, (1 << d) - 2) * 10  # 10 background rows
+    note = local.params["auto"]["reason"] if method == "exact_shap" else local.params["auto"]["skipped"]["exact_shap"]
+    assert f"= {exact_rows} model rows" in note and f"({sampled_rows})" in note
 
 
 def test_ebm_gets_glassbox(data):

@@ -64,3 +64,20 @@ def test_bad_settings_are_refused_with_the_fix(key, value):
     explainer = ex.Explainer(model, background=X[:10], **{key: value})
     with pytest.raises(InputError, match=key):
         explainer.explain_local(X[:2])
+
+
+@pytest.mark.parametrize("method", ["exact_shap", "kernel_shap", "permutation_shap", "lime"])
+def test_every_model_agnostic_method_shows_its_bar(capsys, monkeypatch, method):
+    from explain.methods import _batch
+
+    monkeypatch.setattr(_batch, "MAX_TASK_ROWS", 2)  # several chunks of rows
+    X, y = load_diabetes(return_X_y=True)
+    X = X[:, :4]
+    model = Ridge().fit(X, y)
+    params = {"num_samples": 200} if method == "lime" else {}
+    shown = ex.Explainer(model, background=X[:10], method=method, method_params=params, progress=True, n_jobs=2)
+    quiet = ex.Explainer(model, background=X[:10], method=method, method_params=params, progress=False)
+    values = shown.explain_local(X[:40]).values
+    assert method in capsys.readouterr().err
+    assert np.array_equal(quiet.explain_local(X[:40]).values, values)
+    assert capsys.readouterr().err == ""

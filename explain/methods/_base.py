@@ -57,7 +57,20 @@ class Job:
         return self.output or self.model.default_output()
 
     def predict(self, encoded: np.ndarray, space: OutputSpace) -> np.ndarray:
+        if self._float_input and encoded.dtype == np.float64 and encoded.flags.writeable:
+            # the model takes the encoded floats as they are: skip the copy that building its
+            # input would make (methods pass arrays they made and do not reuse after the call)
+            return self.model.predict(encoded, space)
         return self.model.predict(self.codebook.to_container(encoded), space)
+
+    @cached_property
+    def _float_input(self) -> bool:
+        """Whether the model's input is a plain float64 array equal to the encoded rows."""
+        probe = self.X.encoded[:1]
+        built = self.codebook.to_container(probe)
+        return (
+            isinstance(built, np.ndarray) and built.dtype == np.float64 and np.array_equal(built, probe, equal_nan=True)
+        )
 
     def model_input(self, table: Table) -> Any:
         return self.codebook.to_container(table.encoded)
@@ -120,8 +133,7 @@ class MethodSpec:
 def require_background(job: Job, method: str) -> Table:
     if job.background is None:
         raise Unsupported(
-            f"{method} needs background data; pass background=X_train (a sample of the "
-            "training data) to the Explainer"
+            f"{method} needs background data; pass background=X_train (a sample of the training data) to the Explainer"
         )
     return job.background
 

@@ -1,30 +1,34 @@
 """``exact_shap``: exact interventional Shapley values by enumerating every coalition.
 
-For a row ``x`` and background rows ``b_1..b_m``, the value of a coalition ``S`` is
-``v(S) = mean_i f(x_S, b_i,~S)``. All ``2^d`` values are computed with batched model calls
-(bounded chunks), and the Shapley values follow as one matrix product
-``phi = W v`` with ``W[j, S] = w(|S|-1)`` if ``j in S`` and ``-w(|S|)`` otherwise, where
-``w(s) = s! (d-s-1)! / d!``. The cost is ``2^d * m`` model rows per explained row, so the
-method is limited to ``max_features`` (15 by default) features.
+For a row ``x`` and background rows ``b_1..b_N``, the value of a coalition ``S`` is
+``v(S) = mean_i f(x_S, b_i,~S)``. The empty coalition's value is the mean prediction over the
+background (the same for every row) and the full coalition's is ``f(x)``; the ``2^d - 2`` others
+are scored with batched model calls of bounded size (see :mod:`._batch`; coalitions come in
+aligned blocks whose input is written through strided views), and the Shapley values
+follow as one matrix product ``phi = W v`` with ``W[j, S] = w(|S|-1)`` if ``j in S`` and
+``-w(|S|)`` otherwise, where ``w(s) = s! (d-s-1)! / d!``. The cost is ``(2^d - 2) * N`` model
+rows per explained row, so the method is limited to ``max_features`` (15 by default) features.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from math import factorial
+from math import factorial, log2
 
 import numpy as np
 
 from .._model import OutputSpace
-from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, map_chunks, require_background
+from . import _batch
+from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, require_background
+from ._batch import call_rows, run_tasks
 
 MAX_FEATURES = 15
-CHUNK_ROWS = 1 << 17  # model rows scored per call: bounds memory at chunk * d floats
 
 
 @lru_cache(maxsize=32)
 def coalitions(d: int) -> tuple[np.ndarray, np.ndarray]:
-    """All ``2^d`` coalitions as a boolean matrix, and the Shapley weight matrix ``W (d, 2^d)``."""
+    """All ``2^d`` coalitions as a boolean matrix (empty first, full last), and the Shapley
+    weight matrix ``W (d, 2^d)``."""
     masks = ((np.arange(1 << d)[:, None] >> np.arange(d)[None, :]) & 1).astype(bool)
     sizes = masks.sum(axis=1)
     w = np.array([factorial(s) * factorial(d - s - 1) / factorial(d) for s in range(d)] + [0.0])
@@ -36,40 +40,10 @@ def coalitions(d: int) -> tuple[np.ndarray, np.ndarray]:
     return masks, weights
 
 
-def coalition_values(job: Job, x: np.ndarray, background: np.ndarray, space: OutputSpace) -> np.ndarray:
-    """``v(S)`` for every coalition and each row of ``x``: shape ``(n, 2^d, k)``.
-
-    Rows go in chunks fixed by the sizes alone (never by ``job.n_jobs``), so the values do not
-    depend on the number of workers.
-    """
-    n, d = x.shape
-    masks, _ = coalitions(d)
-    m_count, b_count = masks.shape[0], background.shape[0]
-    per_row = m_count * b_count
-    step = max(1, CHUNK_ROWS // per_row) if per_row <= CHUNK_ROWS else 1
-    bounds = [(start, min(n, start + step)) for start in range(0, n, step)]
-
-    def rows(start: int, stop: int) -> np.ndarray:
-        if per_row <= CHUNK_ROWS:  # several rows per model call
-            xs = x[start:stop]
-            z = np.where(masks[None, :, None, :], xs[:, None, None, :], background[None, None, :, :])
-            pred = job.predict(z.reshape(-1, d), space)
-            return pred.reshape(len(xs), m_count, b_count, -1).mean(axis=2)
-        return _one_row(job, x[start], masks, background, space)[None]
-
-    return np.concatenate(map_chunks(job, rows, bounds, desc="exact_shap"), axis=0)
-
-
-def _one_row(job: Job, row: np.ndarray, masks: np.ndarray, background: np.ndarray, space: OutputSpace) -> np.ndarray:
-    """``v(S)`` of one row whose coalitions take several model calls: ``(2^d, k)``."""
-    b_count, d = background.shape
-    step = max(1, CHUNK_ROWS // b_count)
-    parts = []
-    for start in range(0, masks.shape[0], step):
-        z = np.where(masks[start : start + step, None, :], row[None, None, :], background[None, :, :])
-        pred = job.predict(z.reshape(-1, d), space)
-        parts.append(pred.reshape(z.shape[0], b_count, -1).mean(axis=1))
-    return np.concatenate(parts, axis=0)
+def model_rows(d: int, n_background: int) -> int:
+    """Model rows needed per explained row: every coalition but the empty and the full one
+    (when several rows share a model call, those two are scored too: 2 in 2^d more)."""
+    return ((1 << d) - 2) * n_background
 
 
 def support(job: Job) -> OutputSpace:
@@ -86,12 +60,54 @@ def support(job: Job) -> OutputSpace:
 
 def run(job: Job, space: OutputSpace) -> Attribution:
     background = require_background(job, "exact_shap").encoded
-    _, weights = coalitions(job.n_features)
-    v = coalition_values(job, job.X.encoded, background, space)  # (n, 2^d, k)
-    values = np.einsum("jm,nmk->njk", weights, v)
-    base = v[:, 0, :]
-    params = {"coalitions": 1 << job.n_features, "background_rows": int(background.shape[0])}
-    return Attribution(values, base, params)
+    x = job.X.encoded
+    n, d = x.shape
+    n_bg = background.shape[0]
+    _, weights = coalitions(d)
+    base = job.predict(background, space).mean(axis=0)  # v(empty), every row
+    full = job.predict(x, space)  # v(full) = f(x)
+    k = base.shape[0]
+    # coalitions go to the model in aligned blocks of 2^c (about as many as a call holds),
+    # several rows per call when a whole row's coalitions fit in one
+    c = min(d, max(0, round(log2(max(1, call_rows(d) // n_bg)))))  # 2^c: the power of two nearest a call
+    per_call = max(1, call_rows(d) // ((1 << c) * n_bg)) if c == d else 1
+
+    def work(start: int, stop: int) -> tuple[np.ndarray]:
+        v = np.empty((stop - start, 1 << d, k))
+        v[:, 0], v[:, -1] = base, full[start:stop]
+        z = np.empty((min(per_call, stop - start), 1 << c, n_bg, d))
+        for t in range(1 << (d - c)):
+            z[...] = background  # the block's template: the x values of each row overwrite it
+            for a in range(start, stop, per_call):
+                xs = x[a : min(stop, a + per_call)]
+                _fill_block(z[: len(xs)], xs, t, c)
+                # the empty and full coalitions are known: left out of one row's call (a slice),
+                # scored with the others when several rows share a call (cheaper than a copy)
+                lo, hi = int(t == 0), (1 << c) - int(t == (1 << (d - c)) - 1)
+                if len(xs) > 1:
+                    pred = job.predict(z[: len(xs)].reshape(-1, d), space).reshape(len(xs), 1 << c, n_bg, k)[:, lo:hi]
+                else:
+                    pred = job.predict(z[0, lo:hi].reshape(-1, d), space).reshape(1, hi - lo, n_bg, k)
+                v[a - start : a - start + len(xs), (t << c) + lo : (t << c) + hi] = pred.mean(axis=2)
+        return (np.einsum("jm,nmk->njk", weights, v),)
+
+    size = min(_batch.MAX_TASK_ROWS, per_call * max(1, 8 // per_call))  # whole calls; a block's template serves 8+ rows
+    bounds = [(a, min(n, a + size)) for a in range(0, n, size)]
+    (values,) = run_tasks(job, work, bounds, desc="exact_shap")
+    params = {"coalitions": 1 << d, "background_rows": int(n_bg)}
+    return Attribution(values, np.broadcast_to(base, (n, k)).copy(), params)
+
+
+def _fill_block(z: np.ndarray, xs: np.ndarray, t: int, c: int) -> None:
+    """Write the rows ``xs`` into the coalitions ``t * 2^c .. (t+1) * 2^c - 1`` of ``z`` (shape
+    ``(r, 2^c, N, d)``, the background elsewhere), through strided views: coalition ``s`` holds
+    feature ``j`` when bit ``j`` of ``s`` is set."""
+    r, block, n_bg, d = z.shape
+    for j in range(d):
+        if j < c:  # alternates inside the block, in runs of 2^j
+            z.reshape(r, block >> (j + 1), 2, 1 << j, n_bg, d)[:, :, 1, :, :, j] = xs[:, j, None, None, None]
+        elif (t >> (j - c)) & 1:  # the same for the whole block
+            z[:, :, :, j] = xs[:, j, None, None]
 
 
 METHOD = MethodSpec(

@@ -30,10 +30,13 @@ each row's neighbourhood still has exactly lime's distribution, but **rows share
 randomness**. Their sampling errors are correlated, so an average over rows (a global
 importance) keeps the noise of one sample; ``sample="independent"`` draws a fresh sample for
 every row, scored in large chunks. Either way the ridge problems of many rows are solved
-together in closed form with numpy, in blocks of bounded memory. ``engine="lime"`` calls the
-``lime`` package row by row, as a reference. Both engines draw from ``random_state`` (one
-generator per call), so two calls with the same seed give identical values. Every feature gets
-a coefficient (lime's ``num_features`` is the number of columns).
+together in closed form with numpy, in blocks of bounded memory, and chunks of rows run over
+``n_jobs`` workers. The shared sample comes from ``random_state``; an independent sample from
+the row's own stream, keyed by ``random_state`` and the row's values, so that a row's values do
+not depend on the other rows, on chunking or on ``n_jobs`` (and equal rows get equal values).
+``engine="lime"`` calls the ``lime`` package row by row, as a reference, in one worker. Two calls
+with the same seed give identical values. Every feature gets a coefficient (lime's
+``num_features`` is the number of columns).
 
 One deliberate difference from the ``lime`` package: where a quartile bin holds a single value
 (a quarter or more of the background at its minimum, e.g. a binary column), lime 0.2.0.1
@@ -66,9 +69,9 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from .._model import OutputSpace
-from .._progress import progress
 from ..errors import MethodError
 from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, require_background
+from ._batch import call_entropy, row_generators, run_tasks
 
 ENGINES = ("batched", "lime")
 SAMPLES = ("shared", "independent")
@@ -157,9 +160,13 @@ class _Column:
     labels: np.ndarray  # the labels seen in the background, sorted
     cumulative: np.ndarray  # their cumulative frequencies
     edges: np.ndarray  # quartile edges (binned)
-    bins: np.ndarray  # (4, len(labels)), binned: each bin's bounds in standard units, and its values' mean and std
+    # (4, len(labels)), binned: how a uniform becomes a value of the bin (offset and slope to
+    # the normal CDF's argument, see _fit_column), and the bin values' mean and std
+    bins: np.ndarray
     center: float = 0.0  # continuous: mean and scale of the background values
     scale: float = 1.0
+    lo: float = -np.inf  # binned: the background's range, where draws are kept (rounding)
+    hi: float = np.inf
 
 
 def _fit_column(values: np.ndarray, categorical: bool, discretize: bool, edges: np.ndarray | None = None) -> _Column:
@@ -188,8 +195,17 @@ def _fit_column(values: np.ndarray, categorical: bool, discretize: bool, edges: 
     mu, sd = np.where(single, lo, mu), np.where(single, 0.0, sd)
     with np.errstate(divide="ignore", invalid="ignore"):
         a, b = np.where(single, -np.inf, (lo - mu) / sd), np.where(single, np.inf, (hi - mu) / sd)
-    bins = np.vstack([a, b, mu, sd])
-    return _Column("binned", labels.astype(float), _cumulative(counts[labels]), edges, bins)
+    cumulative = _cumulative(counts[labels])
+    lower = np.r_[0.0, cumulative[:-1]]  # the bin's share [lower, cumulative) of the uniforms
+    # a uniform u of the bin maps to the truncated normal's CDF at (u - lower) / share, i.e.
+    # ndtr(a) + (u - lower) / share * (ndtr(b) - ndtr(a)) = offset + slope * u; a single-valued
+    # bin maps every u to 1/2, z = 0 (no spread)
+    slope = np.where(single, 0.0, (ndtr(b) - ndtr(a)) / (cumulative - lower))
+    offset = np.where(single, 0.5, ndtr(a) - lower * slope)
+    bins = np.vstack([offset, slope, mu, sd])
+    return _Column(
+        "binned", labels.astype(float), cumulative, edges, bins, lo=float(values.min()), hi=float(values.max())
+    )
 
 
 def _cumulative(counts: np.ndarray) -> np.ndarray:
@@ -218,57 +234,47 @@ def _row_labels(columns: list[_Column], X: np.ndarray) -> np.ndarray:
 
 
 def _draw(columns: list[_Column], rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """``m`` perturbed rows from the background distribution.
+    """``m`` perturbed rows from one stream: labels ``(d, m)`` and the model's input ``(m, d)``."""
+    labels, values = _draw_rows(columns, [rng], m)
+    return labels[0], values
 
-    Returns their labels ``(d, m)`` (column-major: the design is built column by column) and
-    the model's encoded input ``(m, d)``.
+
+def _draw_rows(columns: list[_Column], generators: list[np.random.Generator], m: int) -> tuple[np.ndarray, ...]:
+    """``m`` perturbed rows from the background distribution for each generator.
+
+    Returns their labels ``(r, d, m)`` (feature-major: the design is built feature by feature)
+    and the model's encoded input ``(r * m, d)``. Each generator's rows depend on that generator
+    alone, whatever the others: one explained row's sample comes from its own stream.
+
+    One uniform per value picks the bin (with the background's frequencies) and, rescaled to
+    the bin's share of ``[0, 1)`` (a uniform again, independent of the bin), the value inside
+    it: the inverse CDF of the normal truncated to the bin. Continuous columns draw normals.
     """
-    d = len(columns)
-    u = rng.random((d, m))
-    labels, values = np.empty((d, m)), np.empty((d, m))
+    d, r = len(columns), len(generators)
+    u = np.empty((r, d, m))
+    for g, out in zip(generators, u, strict=True):
+        g.random(out=out)
+    continuous = [j for j, c in enumerate(columns) if c.kind == "continuous"]
+    normals = np.stack([g.standard_normal((len(continuous), m)) for g in generators], axis=1) if continuous else None
+    labels, values = np.empty((r, d, m)), np.empty((d, r, m))
     for j, col in enumerate(columns):
+        uj = u[:, j]
         if col.kind == "continuous":
-            labels[j] = rng.standard_normal(m)
-            values[j] = col.center + labels[j] * col.scale
+            labels[:, j] = normals[continuous.index(j)]  # type: ignore[index]
+            values[j] = col.center + labels[:, j] * col.scale
             continue
         if len(col.labels) <= 8:  # a few comparisons beat a binary search
-            picked = sum((u[j] >= c for c in col.cumulative[:-1]), np.zeros(m, dtype=np.intp))
+            picked = sum((uj >= c for c in col.cumulative[:-1]), np.zeros((r, m), dtype=np.intp))
         else:
-            picked = np.searchsorted(col.cumulative[:-1], u[j], side="right")
-        labels[j] = col.labels[picked]
+            picked = np.searchsorted(col.cumulative[:-1], uj, side="right")
+        labels[:, j] = col.labels[picked]
         if col.kind == "category":
-            values[j] = labels[j]
+            values[j] = labels[:, j]
             continue
-        a, b, mu, sd = np.take(col.bins, picked, axis=1)  # faster than fancy indexing
-        values[j] = mu + sd * _truncated_standard_normal(rng, a, b)
-    return labels, values.T.copy()
-
-
-def _truncated_standard_normal(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, rounds: int = 8) -> np.ndarray:
-    """Standard normal draws truncated to ``[a, b]``, elementwise.
-
-    By rejection: a bin's mean lies inside its bounds and its standard deviation is at most half
-    their width (up to lime's 1e-11 floor), so a draw lands inside with probability > 0.47. What
-    is left after ``rounds`` is drawn by inverting the truncated CDF (exact too, only slower).
-    """
-    z = rng.standard_normal(a.shape)
-    todo = np.flatnonzero((z < a) | (z > b))
-    for _ in range(rounds - 1):
-        if not todo.size:
-            return z
-        draw = rng.standard_normal(todo.size)
-        inside = (draw >= a[todo]) & (draw <= b[todo])
-        z[todo[inside]] = draw[inside]
-        todo = todo[~inside]
-    if todo.size:
-        ta, tb = a[todo], b[todo]
-        flip = ta > 0  # invert in the lower tail, where the CDF keeps its precision
-        ta, tb = np.where(flip, -tb, ta), np.where(flip, -ta, tb)
-        pa, pb = ndtr(ta), ndtr(tb)
-        with np.errstate(divide="ignore"):
-            back = ndtri(pa + rng.random(todo.size) * (pb - pa))
-        z[todo] = np.clip(np.where(flip, -back, back), a[todo], b[todo])
-    return z
+        offset, slope, mu, sd = np.take(col.bins, picked, axis=1)  # faster than fancy indexing
+        z = ndtri(offset + slope * uj)
+        np.clip(mu + sd * z, col.lo, col.hi, out=values[j])  # the bounds, up to rounding
+    return labels, np.ascontiguousarray(values.transpose(1, 2, 0)).reshape(r * m, d)  # rows for the model
 
 
 # --------------------------------------------------------------------------- the batched engine
@@ -282,7 +288,6 @@ def _score(job: Job, encoded: np.ndarray, space: OutputSpace) -> np.ndarray:
 
 
 def _run_batched(job: Job, space: OutputSpace, s: _Settings) -> tuple[np.ndarray, ...]:
-    rng = np.random.default_rng(job.random_state)
     columns = _fit_columns(job, s.discretize)
     discrete = np.array([c.kind != "continuous" for c in columns])
     x = job.X.encoded
@@ -290,10 +295,10 @@ def _run_batched(job: Job, space: OutputSpace, s: _Settings) -> tuple[np.ndarray
     n, d, m = x.shape[0], x.shape[1], s.num_samples - 1
     per_fit = max(1, FIT_ELEMENTS // (s.num_samples * d))  # rows whose ridge problems are solved together
 
-    def fit(labels: np.ndarray, y: np.ndarray, start: int, stop: int) -> list[tuple[np.ndarray, ...]]:
+    def fit(labels: np.ndarray, y: np.ndarray, start: int, stop: int) -> tuple[np.ndarray, ...]:
         """Fit rows ``start:stop`` on their samples (``labels (1 or r, d, m)``, ``y (1 or r, m, k)``)."""
         shared = labels.shape[0] == 1
-        return [
+        fits = [
             _fit_rows(
                 labels if shared else labels[i - start : i - start + per_fit],
                 y if shared else y[i - start : i - start + per_fit],
@@ -304,25 +309,24 @@ def _run_batched(job: Job, space: OutputSpace, s: _Settings) -> tuple[np.ndarray
             )
             for i in range(start, stop, per_fit)
         ]
+        return tuple(np.concatenate(part) for part in zip(*fits, strict=True))
 
-    fits = []
     if s.sample == "shared":
-        labels, values = _draw(columns, rng, m)
+        # one sample, drawn and scored once, serves every row; the fits run over row chunks
+        labels, values = _draw_rows(columns, [np.random.default_rng(job.random_state)], m)
         y = _score(job, values, space)[None]
-        starts = range(0, n, per_fit)
-        for start in progress(starts, total=len(starts), setting=job.progress, desc="lime"):
-            fits += fit(labels[None], y, start, min(n, start + per_fit))
-    else:
-        # one random stream drawn in sequence (rejection sampling takes a varying number of
-        # draws), so the chunks run in order, in one worker: n_jobs is not used
-        per_draw = max(1, CHUNK_ELEMENTS // (s.num_samples * d))  # rows whose samples are drawn and scored together
-        starts = range(0, n, per_draw)
-        for start in progress(starts, total=len(starts), setting=job.progress, desc="lime"):
-            r = min(n, start + per_draw) - start
-            labels, values = _draw(columns, rng, r * m)
-            y = _score(job, values, space)
-            fits += fit(labels.reshape(d, r, m).transpose(1, 0, 2), y.reshape(r, m, -1), start, start + r)
-    return tuple(np.concatenate(part) for part in zip(*fits, strict=True))
+        size = max(per_fit, 16)
+        bounds = [(a, min(n, a + size)) for a in range(0, n, size)]
+        return run_tasks(job, lambda start, stop: fit(labels, y, start, stop), bounds, desc="lime")
+    # a fresh sample per row, from the row's own stream: chunks can run in any order or worker
+    entropy = call_entropy(job.random_state)
+    per_draw = max(1, CHUNK_ELEMENTS // (s.num_samples * d))  # rows whose samples are drawn and scored together
+
+    def independent(start: int, stop: int) -> tuple[np.ndarray, ...]:
+        labels, values = _draw_rows(columns, row_generators(entropy, x[start:stop]), m)
+        return fit(labels, _score(job, values, space).reshape(stop - start, m, -1), start, stop)
+
+    return run_tasks(job, independent, [(a, min(n, a + per_draw)) for a in range(0, n, per_draw)], desc="lime")
 
 
 def _fit_rows(

@@ -158,16 +158,32 @@ def test_without_background_is_refused():
         ex.Explainer(lambda Z: Z.sum(axis=1), method="exact_shap", task="regression").explain_local(np.ones((2, 3)))
 
 
-def test_n_jobs_gives_identical_values(monkeypatch):
-    from explain.methods import exact_shap
+def test_chunks_and_n_jobs_give_the_same_values(monkeypatch):
+    from explain.methods import _batch
 
     X, y = load_diabetes(return_X_y=True)
     X = X[:, :6]
     model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y)
-    monkeypatch.setattr(exact_shap, "CHUNK_ROWS", 64 * 20 * 3)  # 3 rows per chunk: many chunks
     one = _exact(model, X[:20], X[50:80])
+    monkeypatch.setattr(_batch, "MIN_CALL_ROWS", 1)
+    monkeypatch.setattr(_batch, "CALL_VALUES", 20 * 6 * 7)  # 7 coalitions per model call: calls straddle rows
+    monkeypatch.setattr(_batch, "MAX_TASK_ROWS", 3)  # many tasks
+    small = _exact(model, X[:20], X[50:80])
     two = _exact(model, X[:20], X[50:80], n_jobs=2)
+    assert np.array_equal(small.values, one.values)  # trees score a row the same in any batch
     assert np.array_equal(two.values, one.values)
     assert np.array_equal(two.base_values, one.base_values)
-    monkeypatch.setattr(exact_shap, "CHUNK_ROWS", 64 * 20 // 4)  # several model calls per row
-    assert np.array_equal(_exact(model, X[:20], X[50:80], n_jobs=2).values, one.values)
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_one_and_two_features(d):
+    rng = np.random.default_rng(d)
+    background, X = rng.normal(size=(5, d)), rng.normal(size=(3, d))
+
+    def f(Z):
+        return np.exp(Z[:, 0]) * (1 + Z[:, -1] ** 2)
+
+    local = _exact(f, background, X, task="regression")
+    phi, base = shapley(f, X, background)
+    assert np.abs(local.values - phi[:, :, 0]).max() < TOL
+    assert np.abs(local.base_values - base[:, 0]).max() < TOL

@@ -28,10 +28,16 @@ from explain.methods.lime import _draw, _fit_column, _fit_rows, _row_labels
 SAMPLES = 2000
 
 
-def _lime(model, background, rows, *, seed=0, **params):
+def _lime(model, background, rows, *, seed=0, n_jobs=None, **params):
     params = {"num_samples": SAMPLES, **params}
     explainer = ex.Explainer(
-        model, background=background, method="lime", method_params=params, random_state=seed, background_size=None
+        model,
+        background=background,
+        method="lime",
+        method_params=params,
+        random_state=seed,
+        background_size=None,
+        n_jobs=n_jobs,
     )
     return explainer.explain_local(rows)
 
@@ -277,14 +283,31 @@ def test_shapes_for_binary_multiclass_and_regression(cancer, iris_data, diabetes
 
 def test_shared_sample_serves_every_row_with_its_own_design(cancer):
     """Rows in the same bins get the same fit whatever else is in the call; a fresh sample per
-    row gives each row different sampling noise."""
+    row gives each row different sampling noise (the same row: the same sample)."""
     model, X = cancer
-    rows = X.iloc[[300, 300, 301]]
+    rows = X.iloc[[300, 300, 301, 300]].copy()
+    rows.iloc[3, 0] *= 1.0 + 1e-9  # another row, in the same bins (its own prediction is in its fit)
     shared = _lime(model, X[:200], rows, num_samples=500)
     independent = _lime(model, X[:200], rows, num_samples=500, sample="independent")
     assert np.array_equal(shared.values[0], shared.values[1])
-    assert not np.array_equal(independent.values[0], independent.values[1])
+    assert np.abs(shared.values[0] - shared.values[3]).max() < 1e-8
+    assert np.array_equal(independent.values[0], independent.values[1])  # a row's stream is keyed by its values
+    assert not np.array_equal(independent.values[0], independent.values[3])
     assert np.allclose(shared.values[0], independent.values[0], atol=0.1)
+
+
+@pytest.mark.parametrize("sample", ["shared", "independent"])
+def test_values_do_not_depend_on_the_other_rows_chunks_or_n_jobs(cancer, monkeypatch, sample):
+    from explain.methods import _batch
+
+    model, X = cancer
+    together = _lime(model, X[:200], X[300:310], num_samples=400, sample=sample)
+    alone = _lime(model, X[:200], X[303:304], num_samples=400, sample=sample)
+    assert np.abs(together.values[3] - alone.values[0]).max() < 1e-12
+    monkeypatch.setattr(_batch, "MAX_TASK_ROWS", 1)
+    monkeypatch.setattr(lime_method, "CHUNK_ELEMENTS", 8 * 150)  # one row per task, 150 perturbed rows per model call
+    apart = _lime(model, X[:200], X[300:310], num_samples=400, sample=sample, n_jobs=2)
+    assert np.abs(apart.values - together.values).max() < 1e-12
 
 
 @pytest.mark.parametrize("sample", ["shared", "independent"])
@@ -292,8 +315,7 @@ def test_ridge_problems_solved_together_or_apart_give_the_same_fit(cancer, monke
     model, X = cancer
     together = _lime(model, X[:200], X[300:307], num_samples=400, sample=sample)
     monkeypatch.setattr(lime_method, "FIT_ELEMENTS", 1)  # one row per solve
-    if sample == "shared":  # (with independent samples, other chunks would mean other draws)
-        monkeypatch.setattr(lime_method, "CHUNK_ELEMENTS", 8 * 150)  # 150 perturbed rows per model call
+    monkeypatch.setattr(lime_method, "CHUNK_ELEMENTS", 8 * 150)  # 150 perturbed rows per model call
     apart = _lime(model, X[:200], X[300:307], num_samples=400, sample=sample)
     assert np.abs(together.values - apart.values).max() < 1e-12
     assert np.abs(together.diagnostics["fidelity"] - apart.diagnostics["fidelity"]).max() < 1e-12
