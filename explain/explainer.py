@@ -61,9 +61,10 @@ class Explainer:
     n_jobs : int or None, default None
         Workers (joblib, threads unless a ``joblib.parallel_config`` says otherwise) over chunks
         of rows, for the model-agnostic methods (``exact_shap``, ``kernel_shap``,
-        ``permutation_shap``, ``lime``); ``tree_shap`` is compiled and parallel already, and the
-        reference engines (``engine="shap"`` or ``"lime"``) run in one worker. ``None`` means 1
-        unless a joblib context says otherwise; ``-1`` uses every core. The values do not
+        ``permutation_shap``, ``lime``); for ``tree_shap``, whose compiled engine is parallel
+        over every core by default, the most threads it may use. The reference engines
+        (``engine="shap"`` or ``"lime"``) run in one worker. ``None`` means 1 (``tree_shap``:
+        every core) unless a joblib context says otherwise; ``-1`` uses every core. The values do not
         depend on ``n_jobs``: the chunks are fixed by the data, and each row draws its
         randomness from its own stream (keyed by ``random_state`` and the row's values).
     progress : bool or None, default None

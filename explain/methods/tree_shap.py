@@ -18,6 +18,8 @@ with the O(D^2)-per-leaf recursion for leaves whose table would not pay or not f
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,22 @@ _SKLEARN_TREES = {
     "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
 }  # fmt: skip
 _AVERAGING = {"DecisionTreeClassifier", "ExtraTreeClassifier", "RandomForestClassifier", "ExtraTreesClassifier"}
+
+
+@contextmanager
+def _threads(n_jobs: int | None) -> Iterator[None]:
+    """The compiled engines' threads, capped by ``Explainer(n_jobs=...)`` (``None``: every core;
+    negative as in joblib: ``-1`` every core, ``-2`` all but one)."""
+    import numba
+
+    previous = numba.get_num_threads()
+    if n_jobs is not None:
+        cores = numba.config.NUMBA_NUM_THREADS
+        numba.set_num_threads(max(1, min(cores, n_jobs if n_jobs > 0 else cores + 1 + n_jobs)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 def is_tree_model(job: Job) -> bool:
@@ -95,10 +113,12 @@ def run(job: Job, space: OutputSpace) -> Attribution:
         raise Unsupported(f"engine={engine!r} is not known; use 'explain' or 'shap'")
     if engine == "shap":
         values, base, params = _shap(job, space)
-    elif job.background is not None:
-        values, base, params = _ours(job, space)
     else:
-        values, base, params = _path_dependent(job)
+        with _threads(job.n_jobs):
+            if job.background is not None:
+                values, base, params = _ours(job, space)
+            else:
+                values, base, params = _path_dependent(job)
     if job.model.is_classifier and _n_classes(job) == 2 and values.shape[2] == 2:
         values, base = values[:, :, 1:], base[1:]  # the positive class
     cmap = job.column_map

@@ -221,3 +221,24 @@ def test_interventional_algorithm_names_are_refused_without_background():
     model = DecisionTreeClassifier(max_depth=3).fit(X, y)
     with pytest.raises(Exception, match="interventional"):
         ex.Explainer(model, method="tree_shap", method_params={"algorithm": "masks"}).explain_local(X[:2])
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_n_jobs_caps_the_engine_threads_and_keeps_the_values(monkeypatch, background):
+    import numba
+
+    from explain.methods import _tree_masks
+
+    X, y = load_breast_cancer(return_X_y=True)
+    model = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X, y)
+    bg = X[:20] if background else None
+    seen: list[int] = []
+    kernel = (_tree_masks, "mask_shap_logistic") if background else (_tree_path, "path_dependent_shap")
+    original = getattr(*kernel)
+    monkeypatch.setattr(*kernel, lambda *a, **k: (seen.append(numba.get_num_threads()), original(*a, **k))[1])
+    before = numba.get_num_threads()
+    one = ex.Explainer(model, background=bg, n_jobs=1).explain_local(X[:300])
+    every = ex.Explainer(model, background=bg, n_jobs=-1).explain_local(X[:300])
+    assert seen == [1, numba.config.NUMBA_NUM_THREADS]
+    assert numba.get_num_threads() == before  # restored after the call
+    np.testing.assert_allclose(one.values, every.values, rtol=0, atol=1e-12)
