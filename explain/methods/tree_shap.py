@@ -44,7 +44,7 @@ def _threads(n_jobs: int | None) -> Iterator[None]:
 
     previous = numba.get_num_threads()
     if n_jobs is not None:
-        cores = numba.config.NUMBA_NUM_THREADS
+        cores = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
         numba.set_num_threads(max(1, min(cores, n_jobs if n_jobs > 0 else cores + 1 + n_jobs)))
     try:
         yield
