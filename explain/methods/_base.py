@@ -65,7 +65,11 @@ class Job:
 
     @cached_property
     def _float_input(self) -> bool:
-        """Whether the model's input is a plain float64 array equal to the encoded rows."""
+        """Whether the model's input is a plain float64 array equal to the encoded rows, and the
+        model is a library estimator (which by convention never writes into its input; a plain
+        function might, and would spoil buffers that methods reuse: it gets its own copy)."""
+        if self.model.kind == "callable":
+            return False
         probe = self.X.encoded[:1]
         built = self.codebook.to_container(probe)
         return (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 
 import explain as ex
@@ -100,3 +101,23 @@ def test_n_jobs_and_task_size_do_not_change_the_values(monkeypatch, method):
     assert np.array_equal(two.values, one.values)  # the same model calls, in other workers
     assert np.array_equal(two.base_values, one.base_values)
     assert np.abs(one.values - whole.values).max() < 1e-12  # other calls: the model's rounding at most
+
+
+@pytest.mark.parametrize("method", ["exact_shap", "kernel_shap", "permutation_shap"])
+def test_a_function_that_writes_into_its_input_cannot_spoil_the_values(method):
+    """Methods reuse their coalition buffers between model calls: a function that scales its
+    input in place must get a copy, or later coalitions would start from its writes."""
+    X, y = load_diabetes(return_X_y=True)  # 10 features: exact_shap scores one row per call, reusing its buffer
+    w = np.arange(1.0, 11.0)
+
+    def clean(rows):
+        return rows @ w
+
+    def mutating(rows):
+        rows *= 2.0  # in place
+        return rows @ w / 2.0
+
+    explain = {f: ex.Explainer(f, background=X[:30], method=method, task="regression") for f in (clean, mutating)}
+    np.testing.assert_allclose(
+        explain[mutating].explain_local(X[:20]).values, explain[clean].explain_local(X[:20]).values, atol=1e-12
+    )
