@@ -24,6 +24,7 @@ default (all cores).
     python benchmarks/bench_tree_shap.py              # the full grid: about 30 minutes on 2 cores
     python benchmarks/bench_tree_shap.py --quick      # 300 rows x 20 features, 30 trees: a minute
     python benchmarks/bench_tree_shap.py --perturbation path --rows 1000 10000 --features 20 50
+    python benchmarks/bench_tree_shap.py --large 100000 --models HistGradientBoosting RandomForest --features 20
 
 Also measured, in fresh processes with an empty numba cache directory: the first call (numba
 compiles explain's tree kernels, once per install) and the first call of a later process.
@@ -87,7 +88,8 @@ def _call(spec: dict[str, Any], model: Any, X: np.ndarray, bg: np.ndarray) -> tu
 
     path = spec["perturbation"] == "path"
     if spec["engine"] == "explain":
-        explainer = ex.Explainer(model, background=None if path else bg, method="tree_shap")
+        explainer = ex.Explainer(model, background=None if path else bg, method="tree_shap",
+                                 progress=spec.get("progress", False))  # fmt: skip
         local = explainer.explain_local(X)
         return np.asarray(local.values).reshape(len(X), -1), local.additivity_error()
     with warnings.catch_warnings():
@@ -107,7 +109,7 @@ def _worker(spec: dict[str, Any]) -> None:
     X_train, y_train, rows = _data(spec["rows"], spec["features"])
     model = _model(spec["model"], spec["trees"]).fit(X_train, y_train)
     bg = X_train[: spec["background"]]
-    _call(spec, model, rows[:5], bg)
+    _call({**spec, "progress": False}, model, rows[:5], bg)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     seconds = float("inf")
     for _ in range(spec["repeat"]):  # the best of a few: other processes on a shared machine only add time
@@ -124,7 +126,28 @@ def _run(spec: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, A
                           env=env, check=False)  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"worker {spec} failed:\n{done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    # tqdm redraws its bar with a carriage return: count the redraws naming our method
+    bar_updates = sum(part.count("tree_shap") for part in done.stderr.split("\r"))
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "bar_updates": bar_updates}
+
+
+def _large(rows: int, args: argparse.Namespace) -> None:
+    """Ours alone on many rows, with the progress bar on: time, memory growth, bar redraws."""
+    print(f"\n{rows} rows, ours alone, progress=True (peak MB: the process's growth during the call; "
+          "the values themselves take rows x features x 8 bytes)")  # fmt: skip
+    print("| perturbation | model | rows | features | ours s | peak MB | values MB | progress bar redraws |")
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("path", "interventional") if args.perturbation == "both" else (args.perturbation,):
+            for model in args.models:
+                for features in args.features:
+                    spec = {"perturbation": kind, "model": model, "rows": rows, "features": features, "repeat": 1,
+                            "trees": args.trees, "background": args.background, "engine": "explain",
+                            "progress": True, "out": f"{tmp}/ours.npy"}  # fmt: skip
+                    got = _run(spec)
+                    print(f"| {kind} | {model} | {rows} | {features} | {got['seconds']:.1f} | "
+                          f"{got['peak_mb']:.0f} | {rows * features * 8 / 2**20:.0f} | {got['bar_updates']} |",
+                          flush=True)  # fmt: skip
 
 
 def _first_calls() -> None:
@@ -155,6 +178,9 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--repeat", type=int, default=1, help="time each call this many times, keep the best")
     parser.add_argument("--rounds", type=int, default=1, help="fresh processes per side, alternating; the best")
+    parser.add_argument("--large", type=int, metavar="ROWS",
+                        help="ours alone on ROWS rows with the progress bar (e.g. 100000 with --models "
+                        "HistGradientBoosting --features 20): time, memory, progress")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -165,6 +191,9 @@ def main() -> None:
     with open("/proc/cpuinfo") as info:
         cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "?")
     print(f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}")
+    if args.large:
+        _large(args.large, args)
+        return
     _first_calls()
     kinds = ("path", "interventional") if args.perturbation == "both" else (args.perturbation,)
     print("| perturbation | model | rows | features | ours s | shap s | ratio | ours MB | shap MB | max abs diff "
