@@ -21,7 +21,8 @@ def progress(items: Iterable[T], *, total: int, setting: bool | None, desc: str)
     """Iterate over ``items`` (``total`` of them), with a tqdm bar on stderr if ``setting`` asks.
 
     ``setting``: ``False`` never shows a bar, ``True`` always does, ``None`` shows one only on
-    an interactive stderr and only once the work has lasted ``DELAY_SECONDS`` (tqdm's ``delay``),
+    an interactive stderr (a terminal, or a Jupyter notebook) and only once the work has lasted
+    ``DELAY_SECONDS`` (tqdm's ``delay``),
     so that quick calls and logs stay silent. A single item never gets a bar under ``None``.
     """
     if setting is False or (setting is None and (total < 2 or not _interactive())):
@@ -35,8 +36,19 @@ def progress(items: Iterable[T], *, total: int, setting: bool | None, desc: str)
 
 
 def _interactive() -> bool:
+    """A person is watching: stderr is a terminal, or the code runs in a Jupyter kernel (whose
+    streams are not terminals but show a bar's redraws in the cell's output)."""
+    if _in_jupyter():
+        return True
     isatty = getattr(sys.stderr, "isatty", None)
     try:
         return bool(isatty and isatty())
     except ValueError:  # a closed stream
         return False
+
+
+def _in_jupyter() -> bool:
+    ipython = sys.modules.get("IPython")  # never imported here: only if the user's session has it
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return shell is not None and getattr(shell, "kernel", None) is not None

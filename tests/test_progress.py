@@ -81,3 +81,23 @@ def test_every_model_agnostic_method_shows_its_bar(capsys, monkeypatch, method):
     assert method in capsys.readouterr().err
     assert np.array_equal(quiet.explain_local(X[:40]).values, values)
     assert capsys.readouterr().err == ""
+
+
+def test_none_in_a_jupyter_kernel_shows_a_bar_once_the_work_is_long(monkeypatch):
+    """A notebook's stderr is not a terminal, but a person is watching it."""
+    import sys
+    import types
+
+    class Shell:
+        kernel = object()  # what an IPython kernel's shell has and a terminal IPython lacks
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: Shell()  # type: ignore[attr-defined]
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    monkeypatch.setattr(_progress, "DELAY_SECONDS", 0.0)
+    list(_progress.progress(range(5), total=5, setting=None, desc="plain"))
+    assert stream.getvalue() == ""  # no kernel: a log file, silent
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    list(_progress.progress(range(5), total=5, setting=None, desc="notebook"))
+    assert "notebook" in stream.getvalue()
