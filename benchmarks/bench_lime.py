@@ -36,14 +36,13 @@ import argparse
 import os
 import platform
 import time
-import tracemalloc
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
+from _common import cpu, cpu_name, load_average, peak_mb, version
 
 import explain as ex
 
@@ -78,11 +77,6 @@ class Result:
     diff: float
     noise: float
 
-
-def cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.process_time()
-    out = fn()
-    return time.process_time() - start, out
 
 
 def make_case(model: str, d: int, n_rows: int) -> Case:
@@ -145,14 +139,6 @@ def floor(case: Case, total: int, Z: np.ndarray) -> float:
     best = min(cpu(lambda: case.est.predict_proba(Z))[0] for _ in range(3))
     return best * total / len(Z)
 
-
-def peak_mb(fn: Callable[[], Any]) -> float:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
 
 
 def measure(case: Case, sample: str, samples: int, lime_rows: int, repeat: int) -> Result:
@@ -234,10 +220,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
-    print(f"explain {ex.__version__}, lime {_version('lime')}, scikit-learn {_version('scikit-learn')}, ", end="")
-    print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} CPUs ({_cpu()}), ", end="")
+    print(f"explain {ex.__version__}, lime {version('lime')}, scikit-learn {version('scikit-learn')}, ", end="")
+    print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} CPUs ({cpu_name()}), ", end="")
     print(f"{date.today().isoformat()}; num_samples={samples}")
-    print(f"load average before: {_load()}", flush=True)
+    print(f"load average before: {load_average()}", flush=True)
     results, walls = [], []
     cases: dict[tuple[str, int, int], Case] = {}
     with threadpool_limits(limits=1):  # OpenMP and BLAS: one thread for every side
@@ -251,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         case = cases[("cheap", 20, 100 if args.quick else 1000)]
         for sample in ("shared", "independent"):
             walls.append(parallel(case, samples, sample))
-    print(f"load average after: {_load()}")
+    print(f"load average after: {load_average()}")
     print()
     print(table(results))
     print()
@@ -274,25 +260,7 @@ def parallel(case: Case, samples: int, sample: str) -> str:
     )
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
-
-def _load() -> str:
-    try:
-        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
-def _version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
 
 
 if __name__ == "__main__":

@@ -45,14 +45,13 @@ import platform
 import subprocess
 import sys
 import time
-import tracemalloc
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
+from _common import cpu, cpu_name, load_average, peak_mb, version
 
 import explain as ex
 
@@ -89,11 +88,6 @@ class Result:
     diff: float
     noise: float | None
 
-
-def cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.process_time()
-    out = fn()
-    return time.process_time() - start, out
 
 
 def make_case(model: str, d: int, n_rows: int, n_bg: int) -> Case:
@@ -172,14 +166,6 @@ def floor(case: Case, total: int, Z: np.ndarray | None = None) -> float:
     best = min(cpu(lambda: case.est.predict_proba(Z))[0] for _ in range(3))
     return best * total / len(Z)
 
-
-def peak_mb(fn: Callable[[], Any]) -> float:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
 
 
 def measure(method: str, case: Case, ref_rows: int, noise_rows: int, repeat: int) -> Result:
@@ -324,10 +310,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
-    print(f"explain {ex.__version__}, shap {_version('shap')}, scikit-learn {_version('scikit-learn')}, ", end="")
-    print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} CPUs ({_cpu()}), ", end="")
+    print(f"explain {ex.__version__}, shap {version('shap')}, scikit-learn {version('scikit-learn')}, ", end="")
+    print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} CPUs ({cpu_name()}), ", end="")
     print(date.today().isoformat())
-    print(f"load average before: {_load()}", flush=True)
+    print(f"load average before: {load_average()}", flush=True)
     print(first_calls(10, 20 if args.quick else 100, 50), flush=True)
     import shap  # noqa: F401 - loads the libraries whose thread pools are limited next
 
@@ -345,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         for method in ("exact_shap", "kernel_shap", "permutation_shap"):
             d = 10 if method == "exact_shap" else 20
             walls.append(parallel(cases.get(("cheap", d, 1000, 50)) or make_case("cheap", d, 100, 50), method))
-    print(f"load average after: {_load()}")
+    print(f"load average after: {load_average()}")
     print()
     print(table(results))
     print()
@@ -355,25 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
-
-def _load() -> str:
-    try:
-        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
-def _version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
 
 
 if __name__ == "__main__":
