@@ -63,11 +63,25 @@ def test_varying_features_need_a_different_background_value():
     assert _batch.varying_features(X, background).tolist() == [[False, True, False], [True, True, True]]
 
 
+class _Recording(LinearRegression):
+    """A library estimator that keeps the arrays it is asked to predict."""
+
+    def predict(self, X):
+        self.seen_.append(X)
+        return super().predict(X)
+
+
 def test_float_models_get_the_encoded_rows_without_a_copy():
-    """Job.predict hands a fresh float array to a numpy model as it is, and builds the model's
-    own input otherwise (a DataFrame here)."""
+    """Job.predict hands a fresh float array to a library estimator on numpy input as it is; a
+    plain function gets a copy (it might write into it); a DataFrame model gets its own input."""
     rng = np.random.default_rng(2)
     X = rng.normal(size=(30, 3))
+    z = np.ones((4, 3))
+    model = _Recording().fit(X, X[:, 0])
+    model.seen_ = []
+    job = ex.Explainer(model, background=X)._prepare(X[:2])[0]
+    assert np.allclose(job.predict(z, "raw")[:, 0], LinearRegression().fit(X, X[:, 0]).predict(z))
+    assert model.seen_[-1] is z
     seen = []
 
     def f(Z):
@@ -75,9 +89,8 @@ def test_float_models_get_the_encoded_rows_without_a_copy():
         return np.asarray(Z, dtype=float).sum(axis=1)
 
     job = ex.Explainer(f, background=X, task="regression")._prepare(X[:2])[0]
-    z = np.ones((4, 3))
     assert np.array_equal(job.predict(z, "raw")[:, 0], [3.0] * 4)
-    assert seen[-1] is z
+    assert seen[-1] is not z and np.array_equal(seen[-1], z)
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
     model = LinearRegression().fit(frame, X[:, 0])
     job = ex.Explainer(model, background=frame)._prepare(frame[:2])[0]
