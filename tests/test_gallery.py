@@ -32,6 +32,7 @@ def test_gallery_has_the_examples():
         "plot_reason_codes.py",
         "plot_global_effects.py",
         "plot_audit.py",
+        "plot_many_rows.py",
     }
     assert expected <= names
 
