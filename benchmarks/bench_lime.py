@@ -27,7 +27,7 @@ kept; lime is timed once. A last table gives wall times with ``n_jobs=2``.
 Targets (issue 6): within 1.5x of the floor on a model of at least 10 us per row; on cheap
 models, faster than the ``lime`` package.
 
-Run ``python benchmarks/bench_lime.py`` (about 5 minutes on 2 cores) or ``--quick``.
+Run ``python benchmarks/bench_lime.py`` (about 3 minutes on 2 cores) or ``--quick``.
 """
 
 from __future__ import annotations
