@@ -168,36 +168,39 @@ def floor(case: Case, total: int, Z: np.ndarray | None = None) -> float:
 
 
 
-def measure(method: str, case: Case, ref_rows: int, noise_rows: int, repeat: int) -> Result:
+def measure(method: str, case: Case, ref_rows: int, noise_rows: int, repeat: int, timing: bool = True) -> Result:
+    """Times (unless ``timing`` is False: then only the values are compared) and differences.
+
+    The difference to shap is taken on the same rows as shap's own seed-to-seed difference (the
+    first ``noise_rows``) for the sampled methods, on every reference row for exact_shap: a
+    maximum over more rows is larger. Our values of a row do not depend on the other rows
+    explained with it, so ``v_ours[:k]`` are the values of those rows whatever ``k``.
+    """
     n, d = case.rows.shape
     ours(case, method, case.rows[:2])  # warm up (imports, caches)
     reference(case, method, case.rows[:1])  # warm up (shap compiles numba functions once)
     total = model_rows(method, n, d, len(case.background))
-    t_ours, t_floor, Z = np.inf, np.inf, floor_rows(case, total)
-    for _ in range(repeat):  # ours and the floor in turn, so that both meet the same conditions
-        t, v_ours = cpu(lambda: ours(case, method, case.rows))
-        t_ours, t_floor = min(t_ours, t), min(t_floor, floor(case, total, Z))
-        if t > LONG:
-            break
     ref_rows = min(ref_rows, n)
+    t_ours = t_floor = peak = np.nan
+    if timing:
+        t_ours, t_floor, Z = np.inf, np.inf, floor_rows(case, total)
+        for _ in range(repeat):  # ours and the floor in turn, so that both meet the same conditions
+            t, v_ours = cpu(lambda: ours(case, method, case.rows))
+            t_ours, t_floor = min(t_ours, t), min(t_floor, floor(case, total, Z))
+            if t > LONG:
+                break
+        peak = peak_mb(lambda: ours(case, method, case.rows))
+    else:
+        v_ours = ours(case, method, case.rows[:ref_rows])
     t_ref, v_ref = cpu(lambda: reference(case, method, case.rows[:ref_rows]))
     v_ref = v_ref.reshape(ref_rows, d)
-    noise = None
+    v_ours = np.asarray(v_ours).reshape(-1, d)
+    noise, compared = None, ref_rows
     if method != "exact_shap":
         other = reference(case, method, case.rows[:noise_rows], seed=RANDOM_STATE + 1).reshape(-1, d)
-        noise = float(np.abs(other - v_ref[:noise_rows]).max())
-    return Result(
-        method,
-        case,
-        t_ours,
-        t_ref * n / ref_rows,
-        ref_rows,
-        t_floor,
-        total,
-        peak_mb(lambda: ours(case, method, case.rows)),
-        float(np.abs(v_ours[:ref_rows] - v_ref).max()),
-        noise,
-    )
+        noise, compared = float(np.abs(other - v_ref[:noise_rows]).max()), noise_rows
+    diff = float(np.abs(v_ours[:compared] - v_ref[:compared]).max())
+    return Result(method, case, t_ours, t_ref * n / ref_rows, ref_rows, t_floor, total, peak, diff, noise)
 
 
 def table(results: list[Result]) -> str:
@@ -306,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of ours and the floor; the best is kept")
+    parser.add_argument("--methods", nargs="+", default=["exact_shap", "kernel_shap", "permutation_shap"])
+    parser.add_argument("--values-only", action="store_true", help="compare the values with shap's, time nothing")
     args = parser.parse_args(argv)
 
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
@@ -314,21 +319,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} CPUs ({cpu_name()}), ", end="")
     print(date.today().isoformat())
     print(f"load average before: {load_average()}", flush=True)
-    print(first_calls(10, 20 if args.quick else 100, 50), flush=True)
+    if not args.values_only:
+        print(first_calls(10, 20 if args.quick else 100, 50), flush=True)
     import shap  # noqa: F401 - loads the libraries whose thread pools are limited next
 
     results, walls = [], []
     cases: dict[tuple[str, int, int, int], Case] = {}
     with threadpool_limits(limits=1):
         for method, model, d, n, n_bg, ref_rows in plan(args.quick):
+            if method not in args.methods:
+                continue
             key = (model, d, n, n_bg)
             if key not in cases:
                 cases[key] = make_case(model, d, n, n_bg)
             case = cases[key]
             print(f"... {method}, {case.name}, {n} rows x {d} features, {n_bg} background rows", flush=True)
-            results.append(measure(method, case, ref_rows, min(ref_rows, 10), args.repeat))
+            results.append(measure(method, case, ref_rows, min(ref_rows, 10), args.repeat, not args.values_only))
             print(table(results[-1:]).splitlines()[-1], flush=True)
-        for method in ("exact_shap", "kernel_shap", "permutation_shap"):
+        for method in () if args.values_only else args.methods:
             d = 10 if method == "exact_shap" else 20
             walls.append(parallel(cases.get(("cheap", d, 1000, 50)) or make_case("cheap", d, 100, 50), method))
     print(f"load average after: {load_average()}")
