@@ -24,7 +24,7 @@ default (all cores).
     python benchmarks/bench_tree_shap.py              # the full grid: about 30 minutes on 2 cores
     python benchmarks/bench_tree_shap.py --quick      # 300 rows x 20 features, 30 trees: a minute
     python benchmarks/bench_tree_shap.py --perturbation path --rows 1000 10000 --features 20 50
-    python benchmarks/bench_tree_shap.py --real                       # real data sets: about 5 minutes
+    python benchmarks/bench_tree_shap.py --real                       # real data sets: about 6 minutes
     python benchmarks/bench_tree_shap.py --large 100000 --models HistGradientBoosting RandomForest --features 20
 
 Also measured, in fresh processes with an empty numba cache directory: the first call (numba
