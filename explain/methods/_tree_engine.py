@@ -22,8 +22,9 @@ each (row, background row) pair's values are rescaled so they add up to
 ``sigmoid(F(x)) - sigmoid(F(b))``: the definition shap's TreeExplainer uses for
 ``model_output="probability"``, so the two agree where shap's walk is right.
 
-The tree structures are read through shap's ``TreeEnsemble`` parser, which normalizes every
-supported library to "go left when ``x <= threshold``; missing values follow the default child".
+The tree structures are read from scikit-learn's fitted trees directly (:mod:`._tree_readers`),
+and through shap's ``TreeEnsemble`` parser for LightGBM and XGBoost; both normalize every model
+to "go left when ``x <= threshold``; missing values follow the default child".
 """
 
 from __future__ import annotations
@@ -58,7 +59,25 @@ class Forest:
 
 
 def read_forest(model: Any) -> Forest:
-    """Parse a tree model (sklearn, LightGBM, XGBoost) into :class:`Forest` arrays."""
+    """Parse a tree model (sklearn, LightGBM, XGBoost) into :class:`Forest` arrays.
+
+    scikit-learn's models are read from their own fitted structures (:mod:`._tree_readers`);
+    LightGBM and XGBoost models, and scikit-learn models those readers do not cover, through
+    shap's ``TreeEnsemble`` parser.
+    """
+    from ._tree_readers import SKLEARN_READERS, NotReadable, read_sklearn
+
+    if type(model).__name__ in SKLEARN_READERS and type(model).__module__.startswith("sklearn."):
+        try:
+            arrays = read_sklearn(model)
+        except NotReadable:
+            pass
+        else:
+            return Forest(**arrays, max_depth=int(_max_depth(arrays["left"], arrays["right"])))
+    return _read_with_shap(model)
+
+
+def _read_with_shap(model: Any) -> Forest:
     from shap.explainers._tree import TreeEnsemble
 
     ensemble = TreeEnsemble(model, None, None, "raw")

@@ -75,8 +75,8 @@ def support(job: Job) -> OutputSpace:
     if not is_tree_model(job):
         raise Unsupported(f"{type(job.model.estimator).__name__} is not a tree model shap can read")
     name = type(job.model.estimator).__name__
-    if name == "GradientBoostingClassifier" and _n_classes(job) > 2:
-        raise Unsupported("shap reads GradientBoostingClassifier only for binary classification")
+    if name == "GradientBoostingClassifier" and _n_classes(job) > 2 and job.params.get("engine") == "shap":
+        raise Unsupported("shap reads GradientBoostingClassifier only for binary classification; use engine='explain'")
     job.column_map  # noqa: B018 - raises Unsupported if a Pipeline step mixes columns
     if job.model.preprocessor is None and any(c.kind == "categorical" for c in job.X.schema.columns):
         names = [c.name for c in job.X.schema.columns if c.kind == "categorical"]
