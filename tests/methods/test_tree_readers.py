@@ -3,8 +3,6 @@ exact values where shap's parser refuses, and no shap import on the way."""
 
 from __future__ import annotations
 
-import itertools
-import math
 import subprocess
 import sys
 
@@ -27,6 +25,8 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTre
 import explain as ex
 from explain.methods._tree_engine import _read_with_shap, read_forest
 from explain.methods._tree_readers import NotReadable, read_sklearn
+
+from ._reference import shapley
 
 
 def _data(task: str, missing: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -78,24 +78,6 @@ def test_the_same_arrays_as_shaps_parser(name, missing):
     )
 
 
-def _brute_force(f, x: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """Interventional Shapley values ``(d, k)`` of ``f`` at ``x``, every coalition enumerated."""
-    d = len(x)
-    values = {}
-    for size in range(d + 1):
-        for S in itertools.combinations(range(d), size):
-            z = background.copy()
-            z[:, list(S)] = x[list(S)]
-            values[S] = f(z).mean(axis=0)
-    phi = np.zeros((d, len(values[()])))
-    for i in range(d):
-        for size in range(d):
-            w = math.factorial(size) * math.factorial(d - size - 1) / math.factorial(d)
-            for S in itertools.combinations([j for j in range(d) if j != i], size):
-                phi[i] += w * (values[tuple(sorted((*S, i)))] - values[S])
-    return phi
-
-
 def test_multiclass_gradient_boosting_which_shaps_parser_refuses():
     X, y = load_wine(return_X_y=True)
     X = X[:, :6]
@@ -105,7 +87,7 @@ def test_multiclass_gradient_boosting_which_shaps_parser_refuses():
     bg, rows = X[:15], X[100:103]
     local = ex.Explainer(model, background=bg, output="raw").explain_local(rows)  # the margins
     assert local.method == "tree_shap"
-    expected = np.array([_brute_force(model.decision_function, x, bg) for x in rows])
+    expected, _ = shapley(model.decision_function, rows, bg)
     np.testing.assert_allclose(local.values, expected, rtol=0, atol=1e-10)
     path = ex.Explainer(model).explain_local(rows)  # path-dependent: adds up to the margins
     assert path.params["engine"] == "explain"
