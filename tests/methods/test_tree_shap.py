@@ -391,3 +391,28 @@ def test_a_value_within_float32_rounding_of_a_threshold_goes_where_sklearn_sends
     if background:
         ref = brute_force(lambda z: model.predict_proba(z)[:, 1], x, bg)
         np.testing.assert_allclose(local.values.reshape(-1), ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["lightgbm", "hist_gb", "xgboost"])
+def test_missing_values_in_rows_and_background_equal_brute_force(cancer, name):
+    """Found on the shipped credit data: with missing values in the background, shap's
+    interventional values for LightGBM missed brute force by 0.6 in log-odds."""
+    X, y = cancer
+    X = X.copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+    model = CLASSIFIERS[name]().fit(X, y)
+    bg, rows = X[:15], X[200:204]
+    assert np.isnan(bg).any() and np.isnan(rows).any()
+    local = ex.Explainer(model, background=bg, method="tree_shap", output="log_odds").explain_local(rows)
+
+    def margin(z):
+        return model.predict(z, raw_score=True) if name == "lightgbm" else _margin(model, z)
+
+    ref = np.array([brute_force(margin, x, bg) for x in rows])
+    np.testing.assert_allclose(local.values.reshape(ref.shape), ref, rtol=0, atol=TOL.get(name, 1e-10))
+
+
+def _margin(model, z):
+    if isinstance(model, xgboost.XGBClassifier):
+        return model.predict(z, output_margin=True)
+    return model.decision_function(z)
