@@ -73,7 +73,10 @@ def _natural_margin(job: Job) -> OutputSpace:
 
 def support(job: Job) -> OutputSpace:
     if not is_tree_model(job):
-        raise Unsupported(f"{type(job.model.estimator).__name__} is not a tree model shap can read")
+        raise Unsupported(
+            f"{type(job.model.estimator).__name__} is not a tree model tree_shap reads (scikit-learn trees, forests "
+            "and gradient boosting, LightGBM, XGBoost)"
+        )
     name = type(job.model.estimator).__name__
     if name == "GradientBoostingClassifier" and _n_classes(job) > 2 and job.params.get("engine") == "shap":
         raise Unsupported("shap reads GradientBoostingClassifier only for binary classification; use engine='explain'")
@@ -135,7 +138,7 @@ def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[st
     assert job.background is not None
     try:
         forest = read_forest(job.model.estimator)
-    except Exception as exc:  # a model shap's parser cannot read: say so, do not guess
+    except Exception as exc:  # a model neither our readers nor shap's parser read: say so, do not guess
         raise Unsupported(f"the tree structure could not be read ({exc})") from exc
     logistic = space == "probability" and forest.tree_output == "log_odds"
     X_model = np.asarray(job.model_space(job.X), dtype=float)
