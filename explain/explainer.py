@@ -69,7 +69,8 @@ class Explainer:
         randomness from its own stream (keyed by ``random_state`` and the row's values).
     progress : bool or None, default None
         Show a progress bar (tqdm, on stderr) over the chunks of rows. ``None``: only on an
-        interactive terminal, and only once the work has lasted a few seconds; ``False``: never;
+        interactive terminal or in a Jupyter notebook, and only once the work has lasted a few
+        seconds; ``False``: never;
         ``True``: always.
 
     Examples
