@@ -70,8 +70,7 @@ class Explainer:
     progress : bool or None, default None
         Show a progress bar (tqdm, on stderr) over the chunks of rows. ``None``: only on an
         interactive terminal or in a Jupyter notebook, and only once the work has lasted a few
-        seconds; ``False``: never;
-        ``True``: always.
+        seconds; ``False``: never; ``True``: always.
 
     Examples
     --------
