@@ -32,15 +32,17 @@ from collections.abc import Callable
 import numpy as np
 
 from .._model import OutputSpace
-from ._base import Job, map_chunks
+from ._base import Job, map_chunks, require_background
 
 __all__ = [
     "CALL_VALUES",
     "call_entropy",
     "call_rows",
     "coalition_values",
+    "endpoints",
     "masked_rows",
     "row_generators",
+    "row_streams",
     "run_tasks",
     "task_bounds",
     "varying_features",
@@ -128,6 +130,21 @@ def varying_features(x: np.ndarray, background: np.ndarray) -> np.ndarray:
     return ~((x[:, None, :] == background[None, :, :]) | (np.isnan(x)[:, None, :] & np.isnan(background)[None])).all(
         axis=1
     )
+
+
+def endpoints(job: Job, space: OutputSpace, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """What a sampled method needs before its coalitions: the encoded background and rows, the
+    empty coalition's value (the mean prediction over the background, ``(k,)``), the full
+    coalition's (``f(x)``, ``(n, k)``) and the call's entropy."""
+    background = require_background(job, method).encoded
+    x = job.X.encoded
+    empty = job.predict(background, space).mean(axis=0)
+    return background, x, empty, job.predict(x, space), call_entropy(job.random_state)
+
+
+def row_streams(rows: np.ndarray, background: np.ndarray, entropy: int) -> tuple[np.ndarray, list[np.random.Generator]]:
+    """Each row's players (:func:`varying_features`) and its own random generator."""
+    return varying_features(rows, background), row_generators(entropy, rows)
 
 
 def call_entropy(random_state: int | None) -> int:

@@ -46,7 +46,7 @@ from ._base import (
     require_background,
     row_chunks,
 )
-from ._batch import call_entropy, coalition_values, row_generators, run_tasks, task_bounds, varying_features
+from ._batch import coalition_values, endpoints, row_streams, run_tasks, task_bounds
 
 ENGINES = ("batched", "shap")
 
@@ -215,17 +215,12 @@ def _assemble(
 
 
 def _run_batched(job: Job, space: OutputSpace, nsamples: int) -> tuple[np.ndarray, np.ndarray]:
-    background = require_background(job, "kernel_shap").encoded
-    x = job.X.encoded
+    background, x, fnull, fx, entropy = endpoints(job, space, "kernel_shap")
     n, d = x.shape
-    fnull = job.predict(background, space).mean(axis=0)
-    fx = job.predict(x, space)
-    entropy = call_entropy(job.random_state)
 
     def work(start: int, stop: int) -> tuple[np.ndarray]:
         rows = x[start:stop]
-        vary = varying_features(rows, background)
-        generators = row_generators(entropy, rows)
+        vary, generators = row_streams(rows, background, entropy)
         designs = []
         for r in range(stop - start):  # one design per row, from the row's own stream
             players = np.flatnonzero(vary[r])

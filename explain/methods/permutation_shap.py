@@ -32,7 +32,7 @@ from ._base import (
     require_background,
     row_chunks,
 )
-from ._batch import call_entropy, coalition_values, row_generators, run_tasks, task_bounds, varying_features
+from ._batch import coalition_values, endpoints, row_streams, run_tasks, task_bounds
 
 ENGINES = ("batched", "shap")
 
@@ -75,17 +75,12 @@ def _orderings(players: np.ndarray, count: int, rng: np.random.Generator) -> np.
 
 
 def _run_batched(job: Job, space: OutputSpace, max_evals: int) -> tuple[np.ndarray, np.ndarray]:
-    background = require_background(job, "permutation_shap").encoded
-    x = job.X.encoded
+    background, x, v_empty, fx, entropy = endpoints(job, space, "permutation_shap")
     n, d = x.shape
-    v_empty = job.predict(background, space).mean(axis=0)
-    fx = job.predict(x, space)
-    entropy = call_entropy(job.random_state)
 
     def work(start: int, stop: int) -> tuple[np.ndarray]:
         rows = x[start:stop]
-        vary = varying_features(rows, background)
-        generators = row_generators(entropy, rows)
+        vary, generators = row_streams(rows, background, entropy)
         orders, masks, owner = [], [], []
         for r in range(stop - start):  # each row's orderings from its own stream
             players = np.flatnonzero(vary[r])
