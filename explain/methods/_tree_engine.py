@@ -116,8 +116,10 @@ def _base_offset(ensemble: Any) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _max_depth(left: np.ndarray, right: np.ndarray) -> int:
-    deepest = 0
+def tree_sizes(left: np.ndarray, right: np.ndarray) -> tuple[int, int, int]:
+    """Over every tree: the number of leaves, the sum of their depths (path lengths) and the
+    greatest depth, walking depth first with an explicit stack."""
+    leaves, total_path, deepest = 0, 0, 0
     stack = np.empty((left.shape[1] + 1, 2), dtype=np.int64)
     for t in range(left.shape[0]):
         stack[0, 0], stack[0, 1] = 0, 0
@@ -126,12 +128,18 @@ def _max_depth(left: np.ndarray, right: np.ndarray) -> int:
             sp -= 1
             node, depth = stack[sp, 0], stack[sp, 1]
             if left[t, node] < 0:
+                leaves += 1
+                total_path += depth
                 deepest = max(deepest, depth)
                 continue
             stack[sp, 0], stack[sp, 1] = left[t, node], depth + 1
             stack[sp + 1, 0], stack[sp + 1, 1] = right[t, node], depth + 1
             sp += 2
-    return deepest
+    return leaves, total_path, deepest
+
+
+def _max_depth(left: np.ndarray, right: np.ndarray) -> int:
+    return int(tree_sizes(left, right)[2])
 
 
 def _weights(depth: int) -> tuple[np.ndarray, np.ndarray]:

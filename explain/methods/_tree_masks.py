@@ -21,7 +21,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._tree_engine import Forest, _weights
+from ._tree_engine import Forest, _weights, tree_sizes
 
 __all__ = ["LeafPaths", "leaf_blocks", "leaf_paths", "mask_shap", "mask_shap_logistic"]
 
@@ -51,23 +51,8 @@ def leaf_paths(forest: Forest) -> LeafPaths | None:
 @numba.njit(cache=True)
 def _paths(left, right, feature):  # type: ignore[no-untyped-def]
     T, N = left.shape
-    leaves = 0
-    total_path = 0
-    # first pass: count leaves and path lengths (depth-first, explicit stack)
+    leaves, total_path, _ = tree_sizes(left, right)  # first pass: the sizes of the arrays below
     stack = np.empty((N + 1, 2), dtype=np.int64)
-    for t in range(T):
-        stack[0, 0], stack[0, 1] = 0, 0
-        sp = 1
-        while sp > 0:
-            sp -= 1
-            node, depth = stack[sp, 0], stack[sp, 1]
-            if left[t, node] < 0:
-                leaves += 1
-                total_path += depth
-                continue
-            stack[sp, 0], stack[sp, 1] = left[t, node], depth + 1
-            stack[sp + 1, 0], stack[sp + 1, 1] = right[t, node], depth + 1
-            sp += 2
     leaf_tree = np.empty(leaves, dtype=np.int64)
     leaf_node = np.empty(leaves, dtype=np.int64)
     path_start = np.zeros(leaves + 1, dtype=np.int64)

@@ -33,7 +33,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from ._tree_engine import Forest
+from ._tree_engine import Forest, tree_sizes
 
 __all__ = ["PathLayout", "path_dependent_shap", "path_layout", "table_depth"]
 
@@ -95,22 +95,9 @@ def _find(row: np.ndarray, count: int, f: int) -> int:
 @numba.njit(cache=True)
 def _layout(left, right, default, feature, threshold, cover, max_depth):  # type: ignore[no-untyped-def]
     T, N = left.shape
-    n_splits, n_leaves, path_total = 0, 0, 0
+    n_leaves, path_total, _ = tree_sizes(left, right)  # first pass: sizes
+    n_splits = n_leaves - T  # every split has two children
     stack = np.empty((N + 1, 5), dtype=np.int64)
-    for t in range(T):  # first pass: sizes
-        stack[0, 0], stack[0, 1] = 0, 0
-        sp = 1
-        while sp > 0:
-            sp -= 1
-            node, dep = stack[sp, 0], stack[sp, 1]
-            if left[t, node] < 0:
-                n_leaves += 1
-                path_total += dep
-                continue
-            n_splits += 1
-            stack[sp, 0], stack[sp, 1] = right[t, node], dep + 1
-            stack[sp + 1, 0], stack[sp + 1, 1] = left[t, node], dep + 1
-            sp += 2
     split_start = np.zeros(T + 1, dtype=np.int64)
     leaf_tree_start = np.zeros(T + 1, dtype=np.int64)
     split = np.zeros((n_splits, 5), dtype=np.int64)  # parent, side, feature, default, bit
