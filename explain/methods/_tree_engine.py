@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import ast
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from math import lgamma
 from typing import Any
 
@@ -56,6 +57,44 @@ class Forest:
     input_dtype: Any
     max_depth: int
     tree_output: str
+    # categorical (set membership) splits: cat_split[t, n] is -1 for a numeric split, else the
+    # row s of cat_bits whose word 0 bits are the categories sent left and word 1 bits the
+    # categories the split knows (a known category not sent left goes right); any other code
+    # (negative, unknown, beyond the bitset) goes by cat_other[s]: 0 left, 1 right, 2 as missing
+    cat_split: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.int64))
+    cat_bits: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 1), dtype=np.uint64))
+    cat_other: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # splits that read |x| <= 1e-35 as missing too (LightGBM's missing_type "Zero")
+    zero_missing: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.bool_))
+    # the model's own input (a DataFrame or array) -> the float rows the trees compare, in the
+    # trees' feature order (categories as the library codes them, its missing-value marker as NaN)
+    prepare: Callable[[Any], np.ndarray] | None = None
+    # what the summed trees are and how the model turns them into its prediction
+    link: str = "identity"  # "identity", "logit", "log", "softmax"
+    log_odds_scale: float = 1.0  # the log-odds are this times the margin (2 for exponential loss)
+
+    def __post_init__(self) -> None:
+        if self.cat_split.shape != self.left.shape:
+            object.__setattr__(self, "cat_split", np.full(self.left.shape, -1, dtype=np.int64))
+        if self.zero_missing.shape != self.left.shape:
+            object.__setattr__(self, "zero_missing", np.zeros(self.left.shape, dtype=np.bool_))
+
+    @property
+    def splits(self) -> tuple[np.ndarray, ...]:
+        """The node arrays the compiled walks take, as one tuple (see :func:`goes_right`)."""
+        return (self.left, self.right, self.default, self.feature, self.threshold, self.cat_split, self.cat_bits,
+                self.cat_other, self.zero_missing)  # fmt: skip
+
+    @property
+    def has_categorical(self) -> bool:
+        return bool(np.any(self.cat_split[self.left >= 0] >= 0))
+
+    def rows(self, model_input: Any) -> np.ndarray:
+        """Rows as the trees compare them: float64, contiguous, rounded through ``input_dtype``."""
+        if self.prepare is not None:
+            model_input = self.prepare(model_input)
+        X = np.asarray(model_input, dtype=float)
+        return np.ascontiguousarray(np.asarray(X, dtype=self.input_dtype), dtype=np.float64)
 
 
 def read_forest(model: Any) -> Forest:
@@ -156,30 +195,54 @@ def _weights(depth: int) -> tuple[np.ndarray, np.ndarray]:
     return pos, neg
 
 
-@numba.njit(cache=True)
-def _child(t: int, node: int, v: float, left: np.ndarray, right: np.ndarray, default: np.ndarray,
-           threshold: np.ndarray) -> int:  # fmt: skip
-    if np.isnan(v):
-        return default[t, node]
-    return left[t, node] if v <= threshold[t, node] else right[t, node]
+@numba.njit(cache=True, inline="always")
+def split_goes_right(v, threshold, default_right, cat, zero_missing, cat_bits, cat_other):  # type: ignore[no-untyped-def]
+    """Where one split sends the value ``v``: every engine decides here (see :class:`Forest`)."""
+    if np.isnan(v) or (zero_missing and abs(v) <= 1e-35):
+        return default_right
+    if cat < 0:
+        return not (v <= threshold)
+    if v >= 0.0 and v < 64.0 * cat_bits.shape[2]:
+        c = np.int64(v)
+        word = c >> 6
+        bit = np.uint64(1) << np.uint64(c & 63)
+        if cat_bits[cat, 0, word] & bit:
+            return False
+        if cat_bits[cat, 1, word] & bit:
+            return True
+    other = cat_other[cat]
+    return default_right if other == 2 else other == 1
+
+
+@numba.njit(cache=True, inline="always")
+def goes_right(t, node, v, s):  # type: ignore[no-untyped-def]
+    """Where node ``node`` of tree ``t`` sends ``v``; ``s`` is :attr:`Forest.splits`."""
+    right, default, threshold, cat_split, cat_bits, cat_other, zero_missing = s[1], s[2], s[4], s[5], s[6], s[7], s[8]
+    return split_goes_right(v, threshold[t, node], default[t, node] == right[t, node], cat_split[t, node],
+                            zero_missing[t, node], cat_bits, cat_other)  # fmt: skip
+
+
+@numba.njit(cache=True, inline="always")
+def _child(t: int, node: int, v: float, s) -> int:  # type: ignore[no-untyped-def]
+    return s[1][t, node] if goes_right(t, node, v, s) else s[0][t, node]
 
 
 @numba.njit(cache=True)
-def _predict_row(x: np.ndarray, left: np.ndarray, right: np.ndarray, default: np.ndarray,
-                 feature: np.ndarray, threshold: np.ndarray, value: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
+def _predict_row(x: np.ndarray, s, value: np.ndarray, out: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    left, feature = s[0], s[3]
     for t in range(left.shape[0]):
         node = 0
         while left[t, node] >= 0:
-            node = _child(t, node, x[feature[t, node]], left, right, default, threshold)
+            node = _child(t, node, x[feature[t, node]], s)
         for c in range(out.shape[0]):
             out[c] += value[t, node, c]
 
 
 @numba.njit(cache=True)
-def _pair(x: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.ndarray, default: np.ndarray,
-          feature: np.ndarray, threshold: np.ndarray, value: np.ndarray, pos: np.ndarray, neg: np.ndarray,
-          phi: np.ndarray, xs: np.ndarray, bs: np.ndarray, stack: np.ndarray) -> None:  # fmt: skip
+def _pair(x: np.ndarray, b: np.ndarray, s, value: np.ndarray, pos: np.ndarray, neg: np.ndarray,
+          phi: np.ndarray, xs: np.ndarray, bs: np.ndarray, stack: np.ndarray) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     """Add the Shapley values of every tree's pair game (x against b) into ``phi (d, k)``."""
+    left, feature = s[0], s[3]
     for t in range(left.shape[0]):
         stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4] = 0, 0, 0, -1, 0
         sp = 1
@@ -203,8 +266,8 @@ def _pair(x: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.ndarray, def
                             phi[bs[i], c] -= wn * v
                 continue
             f = feature[t, node]
-            cx = _child(t, node, x[f], left, right, default, threshold)
-            cb = _child(t, node, b[f], left, right, default, threshold)
+            cx = _child(t, node, x[f], s)
+            cb = _child(t, node, b[f], s)
             if cx == cb:
                 stack[sp, 0], stack[sp, 1], stack[sp, 2], stack[sp, 3], stack[sp, 4] = cx, nx, nb, -1, 0
                 sp += 1
@@ -230,16 +293,15 @@ def _pair(x: np.ndarray, b: np.ndarray, left: np.ndarray, right: np.ndarray, def
 
 
 @numba.njit(parallel=True, cache=True)
-def _interventional(X: np.ndarray, B: np.ndarray, left: np.ndarray, right: np.ndarray, default: np.ndarray,
-                    feature: np.ndarray, threshold: np.ndarray, value: np.ndarray, base_offset: np.ndarray,
+def _interventional(X: np.ndarray, B: np.ndarray, s, value: np.ndarray, base_offset: np.ndarray,
                     pos: np.ndarray, neg: np.ndarray, depth: int, logistic: bool,
-                    out: np.ndarray, base: np.ndarray) -> None:  # fmt: skip
+                    out: np.ndarray, base: np.ndarray) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     n, d = X.shape
     m = B.shape[0]
     k = value.shape[2]
     fb = np.zeros((m, k))
     for j in range(m):
-        _predict_row(B[j], left, right, default, feature, threshold, value, fb[j])
+        _predict_row(B[j], s, value, fb[j])
         for c in range(k):
             fb[j, c] += base_offset[c]
     for j in range(m):
@@ -252,17 +314,17 @@ def _interventional(X: np.ndarray, B: np.ndarray, left: np.ndarray, right: np.nd
         bs = np.empty(depth + 1, dtype=np.int64)
         stack = np.empty((2 * depth + 4, 5), dtype=np.int64)
         fx = np.zeros(k)
-        _predict_row(X[i], left, right, default, feature, threshold, value, fx)
+        _predict_row(X[i], s, value, fx)
         for c in range(k):
             fx[c] += base_offset[c]
         for j in range(m):
             if not logistic:
-                _pair(X[i], B[j], left, right, default, feature, threshold, value, pos, neg, phi, xs, bs, stack)
+                _pair(X[i], B[j], s, value, pos, neg, phi, xs, bs, stack)
                 continue
             for f in range(d):
                 for c in range(k):
                     pair[f, c] = 0.0
-            _pair(X[i], B[j], left, right, default, feature, threshold, value, pos, neg, pair, xs, bs, stack)
+            _pair(X[i], B[j], s, value, pos, neg, pair, xs, bs, stack)
             for c in range(k):
                 px = 1.0 / (1.0 + np.exp(-fx[c]))
                 gap = fx[c] - fb[j, c]
@@ -278,10 +340,10 @@ def _interventional(X: np.ndarray, B: np.ndarray, left: np.ndarray, right: np.nd
 
 
 @numba.njit(parallel=True, cache=True)
-def _margins(X, left, right, default, feature, threshold, value, base_offset):  # type: ignore[no-untyped-def]
+def _margins(X, s, value, base_offset):  # type: ignore[no-untyped-def]
     out = np.zeros((X.shape[0], value.shape[2]))
     for i in numba.prange(X.shape[0]):
-        _predict_row(X[i], left, right, default, feature, threshold, value, out[i])
+        _predict_row(X[i], s, value, out[i])
         for c in range(value.shape[2]):
             out[i, c] += base_offset[c]
     return out
@@ -289,8 +351,7 @@ def _margins(X, left, right, default, feature, threshold, value, base_offset):  
 
 def _predict_margins(forest: Forest, X: np.ndarray) -> np.ndarray:
     """The summed trees plus the base offset, ``(n, k)``, for rows already in the input dtype."""
-    return _margins(X, forest.left, forest.right, forest.default, forest.feature, forest.threshold,
-                    forest.value, forest.base_offset)  # fmt: skip
+    return _margins(X, forest.splits, forest.value, forest.base_offset)
 
 
 def interventional_shap(
@@ -308,7 +369,6 @@ def interventional_shap(
     out = np.zeros((X.shape[0], X.shape[1], k))
     base = np.zeros(k)
     _interventional(
-        X, B, forest.left, forest.right, forest.default, forest.feature, forest.threshold, forest.value,
-        forest.base_offset, pos, neg, forest.max_depth, logistic, out, base,
-    )  # fmt: skip
+        X, B, forest.splits, forest.value, forest.base_offset, pos, neg, forest.max_depth, logistic, out, base
+    )
     return out, base

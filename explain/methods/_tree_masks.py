@@ -18,10 +18,12 @@ per-pair rescaling and is computed by the walk in :mod:`._tree_engine`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
 
-from ._tree_engine import Forest, _weights, tree_sizes
+from ._tree_engine import Forest, _weights, goes_right, tree_sizes
 
 __all__ = ["LeafPaths", "leaf_blocks", "leaf_paths", "mask_shap", "mask_shap_logistic"]
 
@@ -115,18 +117,12 @@ def _paths(left, right, feature):  # type: ignore[no-untyped-def]
     return leaf_tree, leaf_node, path_start, path_node, path_right, path_bit, feat_start, feat[:fi].copy()
 
 
-@numba.njit(cache=True)
-def _goes_right(t, node, v, left, right, default, threshold):  # type: ignore[no-untyped-def]
-    if np.isnan(v):
-        return default[t, node] == right[t, node]
-    return not (v <= threshold[t, node])
-
-
 @numba.njit(parallel=True, cache=True)
-def _masks(Z, leaf_tree, path_start, path_node, path_right, path_bit, left, right, default, feature, threshold):  # type: ignore[no-untyped-def]
+def _masks(Z, leaf_tree, path_start, path_node, path_right, path_bit, s):  # type: ignore[no-untyped-def]
     """``masks[i, l]``: the bits of leaf l's features that row i satisfies."""
     n = Z.shape[0]
     L = leaf_tree.shape[0]
+    feature = s[3]
     out = np.empty((n, L), dtype=np.uint64)
     for i in numba.prange(n):
         for leaf in range(L):
@@ -134,7 +130,7 @@ def _masks(Z, leaf_tree, path_start, path_node, path_right, path_bit, left, righ
             bad = np.uint64(0)
             for p in range(path_start[leaf], path_start[leaf + 1]):
                 node = path_node[p]
-                if _goes_right(t, node, Z[i, feature[t, node]], left, right, default, threshold) != path_right[p]:
+                if goes_right(t, node, Z[i, feature[t, node]], s) != path_right[p]:
                     bad |= np.uint64(1) << np.uint64(path_bit[p])
             out[i, leaf] = ~bad
     return out
@@ -298,9 +294,9 @@ def leaf_blocks(n_leaves: int, n_rows: int, max_bytes: int | None = None) -> lis
     return [(lo, min(n_leaves, lo + per_block)) for lo in range(0, n_leaves, per_block)]
 
 
-def _mask_args(forest: Forest, paths: LeafPaths, lo: int, hi: int) -> tuple[np.ndarray, ...]:
+def _mask_args(forest: Forest, paths: LeafPaths, lo: int, hi: int) -> tuple[Any, ...]:
     return (paths.leaf_tree[lo:hi], paths.path_start[lo : hi + 1], paths.path_node, paths.path_right, paths.path_bit,
-            forest.left, forest.right, forest.default, forest.feature, forest.threshold)  # fmt: skip
+            forest.splits)  # fmt: skip
 
 
 def mask_shap_logistic(

@@ -33,7 +33,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from ._tree_engine import Forest, tree_sizes
+from ._tree_engine import Forest, split_goes_right, tree_sizes
 
 __all__ = ["PathLayout", "path_dependent_shap", "path_layout", "table_depth"]
 
@@ -55,6 +55,8 @@ class PathLayout:
     split_feature: np.ndarray
     split_threshold: np.ndarray
     split_default: np.ndarray  # the side a missing value goes
+    split_cat: np.ndarray  # -1, or the categorical split's row of Forest.cat_bits
+    split_zero: np.ndarray  # whether the split reads zero as missing (Forest.zero_missing)
     split_bit: np.ndarray  # the bit of the split's feature in the masks below it
     leaf_tree_start: np.ndarray  # (T+1,): tree t's leaves are leaf_tree_start[t]:leaf_tree_start[t+1]
     leaf_parent: np.ndarray  # local index of the parent split, -1 for a tree that is one leaf
@@ -70,15 +72,17 @@ def path_layout(forest: Forest) -> PathLayout | None:
     """The forest's layout, or None when a path tests more than ``MAX_BITS`` distinct features."""
     if not np.all(forest.cover[forest.left >= 0] > 0) or not np.all(np.isfinite(forest.cover)):
         raise ValueError("some split nodes carry no training cover, which path-dependent SHAP needs")
-    (split_start, parent, side, feature, threshold, default, bit, leaf_tree_start, leaf_parent, leaf_side,
-     leaf_tree, leaf_node, leaf_start, leaf_feat, leaf_z) = _layout(
+    (split_start, parent, side, feature, threshold, default, bit, split_node, leaf_tree_start, leaf_parent,
+     leaf_side, leaf_tree, leaf_node, leaf_start, leaf_feat, leaf_z) = _layout(
         forest.left, forest.right, forest.default, forest.feature, forest.threshold, forest.cover, forest.max_depth
     )  # fmt: skip
+    split_tree = np.repeat(np.arange(len(split_start) - 1), np.diff(split_start))
     if np.diff(leaf_start).max(initial=0) > MAX_BITS:
         return None
     return PathLayout(
         split_start=split_start, split_parent=parent, split_side=side, split_feature=feature,
-        split_threshold=threshold, split_default=default, split_bit=bit, leaf_tree_start=leaf_tree_start,
+        split_threshold=threshold, split_default=default, split_cat=forest.cat_split[split_tree, split_node],
+        split_zero=forest.zero_missing[split_tree, split_node], split_bit=bit, leaf_tree_start=leaf_tree_start,
         leaf_parent=leaf_parent, leaf_side=leaf_side, leaf_start=leaf_start, leaf_feat=leaf_feat, leaf_z=leaf_z,
         leaf_value=np.ascontiguousarray(forest.value[leaf_tree, leaf_node]), depth=forest.max_depth,
     )  # fmt: skip
@@ -100,7 +104,7 @@ def _layout(left, right, default, feature, threshold, cover, max_depth):  # type
     stack = np.empty((N + 1, 5), dtype=np.int64)
     split_start = np.zeros(T + 1, dtype=np.int64)
     leaf_tree_start = np.zeros(T + 1, dtype=np.int64)
-    split = np.zeros((n_splits, 5), dtype=np.int64)  # parent, side, feature, default, bit
+    split = np.zeros((n_splits, 6), dtype=np.int64)  # parent, side, feature, default, bit, node
     split_threshold = np.zeros(n_splits)
     leaf = np.empty((n_leaves, 4), dtype=np.int64)  # parent, side, tree, node
     leaf_start = np.zeros(n_leaves + 1, dtype=np.int64)
@@ -143,6 +147,7 @@ def _layout(left, right, default, feature, threshold, cover, max_depth):  # type
             split[si, 0], split[si, 1], split[si, 2] = local, side, feature[t, node]
             split[si, 3] = 0 if default[t, node] == left[t, node] else 1
             split[si, 4] = _find(path_f[dep], count[dep], feature[t, node])
+            split[si, 5] = node
             split_threshold[si] = threshold[t, node]
             me = si - split_start[t]
             stack[sp, 0], stack[sp, 1], stack[sp, 2], stack[sp, 3], stack[sp, 4] = right[t, node], dep + 1, 1, node, me
@@ -152,8 +157,9 @@ def _layout(left, right, default, feature, threshold, cover, max_depth):  # type
             si += 1
     split_start[T], leaf_tree_start[T] = si, lf
     return (split_start, split[:, 0].copy(), split[:, 1].copy(), split[:, 2].copy(), split_threshold,
-            split[:, 3].copy(), split[:, 4].copy(), leaf_tree_start, leaf[:, 0].copy(), leaf[:, 1].copy(),
-            leaf[:, 2].copy(), leaf[:, 3].copy(), leaf_start, leaf_feat[:ls].copy(), leaf_z[:ls].copy())  # fmt: skip
+            split[:, 3].copy(), split[:, 4].copy(), split[:, 5].copy(), leaf_tree_start, leaf[:, 0].copy(),
+            leaf[:, 1].copy(), leaf[:, 2].copy(), leaf[:, 3].copy(), leaf_start, leaf_feat[:ls].copy(),
+            leaf_z[:ls].copy())  # fmt: skip
 
 
 def _shapley_weights(depth: int) -> np.ndarray:
@@ -217,7 +223,8 @@ def _fill_tables(leaf_start, leaf_z, leaf_table, W, table):  # type: ignore[no-u
 
 @numba.njit(cache=True)
 def _masks(x, i0, n_splits, l0, n_leaves, split_parent, split_side, split_feature, split_threshold, split_default,
-           split_bit, leaf_parent, leaf_side, masks, dirs, leaf_mask):  # type: ignore[no-untyped-def]  # fmt: skip
+           split_cat, split_zero, cat_bits, cat_other, split_bit, leaf_parent, leaf_side, masks, dirs,
+           leaf_mask):  # type: ignore[no-untyped-def]  # fmt: skip
     """For each leaf of one tree, the bit mask of its path features whose every split ``x`` follows."""
     for i in range(n_splits):
         p = split_parent[i0 + i]
@@ -226,7 +233,8 @@ def _masks(x, i0, n_splits, l0, n_leaves, split_parent, split_side, split_featur
             m = masks[p] & ~(np.int64(dirs[p] != split_side[i0 + i]) << split_bit[i0 + p])
         masks[i] = m
         v = x[split_feature[i0 + i]]
-        dirs[i] = split_default[i0 + i] if np.isnan(v) else np.int64(v > split_threshold[i0 + i])
+        dirs[i] = np.int64(split_goes_right(v, split_threshold[i0 + i], split_default[i0 + i] == 1, split_cat[i0 + i],
+                                            split_zero[i0 + i], cat_bits, cat_other))  # fmt: skip
     for j in range(n_leaves):
         p = leaf_parent[l0 + j]
         m = np.int64(-1)
@@ -292,9 +300,9 @@ def _add(out, r, f, coef, leaf_value, lf, tc):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def _rows(X, split_start, split_parent, split_side, split_feature, split_threshold, split_default, split_bit,
-          leaf_tree_start, leaf_parent, leaf_side, leaf_start, leaf_feat, leaf_z, leaf_value, tree_class,
-          leaf_table, table, W, block, out):  # type: ignore[no-untyped-def]  # fmt: skip
+def _rows(X, split_start, split_parent, split_side, split_feature, split_threshold, split_default, split_cat,
+          split_zero, cat_bits, cat_other, split_bit, leaf_tree_start, leaf_parent, leaf_side, leaf_start, leaf_feat,
+          leaf_z, leaf_value, tree_class, leaf_table, table, W, block, out):  # type: ignore[no-untyped-def]  # fmt: skip
     """Add every tree's values for the rows of ``X`` into ``out``, a block of rows at a time."""
     n = X.shape[0]
     max_splits = max(1, np.max(split_start[1:] - split_start[:-1]))
@@ -309,8 +317,8 @@ def _rows(X, split_start, split_parent, split_side, split_feature, split_thresho
             n_splits, n_leaves = split_start[t + 1] - i0, leaf_tree_start[t + 1] - l0
             for r in range(lo, hi):
                 _masks(X[r], i0, n_splits, l0, n_leaves, split_parent, split_side, split_feature,
-                       split_threshold, split_default, split_bit, leaf_parent, leaf_side, masks, dirs,
-                       leaf_masks[:, r - lo])  # fmt: skip
+                       split_threshold, split_default, split_cat, split_zero, cat_bits, cat_other, split_bit,
+                       leaf_parent, leaf_side, masks, dirs, leaf_masks[:, r - lo])  # fmt: skip
             for j in range(n_leaves):
                 lf = l0 + j
                 s, D = leaf_start[lf], leaf_start[lf + 1] - leaf_start[lf]
@@ -371,7 +379,8 @@ def path_dependent_shap(
         for lo, hi in progress_over(chunks, total=len(chunks), setting=progress, desc="tree_shap"):
             block = max(1, min(per_block, -(-(hi - lo) // (4 * numba.get_num_threads()))))
             _rows(X[lo:hi], layout.split_start, layout.split_parent, layout.split_side, layout.split_feature,
-                  layout.split_threshold, layout.split_default, layout.split_bit, layout.leaf_tree_start,
+                  layout.split_threshold, layout.split_default, layout.split_cat, layout.split_zero, forest.cat_bits,
+                  forest.cat_other, layout.split_bit, layout.leaf_tree_start,
                   layout.leaf_parent, layout.leaf_side, layout.leaf_start, layout.leaf_feat, layout.leaf_z,
                   value, tree_class, leaf_table, table, W, block, out[lo:hi])  # fmt: skip
     finally:
