@@ -6,7 +6,8 @@ fonts, scripts or images are linked. Every string from the evidence goes through
 :func:`html.escape`. The evidence itself is embedded as canonical JSON in
 ``<script type="application/json" id="evidence">`` (each ``<`` written as ``\\u003c``, so no
 string can close the element), and its SHA-256 is printed in the header: parse that element,
-re-encode it canonically, hash it, and compare.
+re-encode it canonically, hash it, and compare (``explain verify page.html`` does, and renders the
+page again). ``<meta name="generator">`` names the versions the page depends on (:mod:`._renderer`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from explain.report._charts import chart_svgs
 from explain.report._evidence import canonical_json
+from explain.report._renderer import HTML_LIBRARIES, check_recorded, format_generator, running
 from explain.report._view import build_view
 
 __all__ = ["render_html"]
@@ -292,9 +294,13 @@ def render_html(evidence: Mapping[str, Any], path: str | Path | None = None) -> 
     ------
     SchemaError
         If the evidence holds an unknown block type, chart kind or format.
+    InputError
+        If the evidence records other versions of ``explain`` or ``matplotlib`` than the ones
+        installed: the page could not be verified against its evidence.
     """
     data = canonical_json(evidence).decode("utf-8")
     evidence = json.loads(data)  # show exactly what is embedded (floats rounded as in the JSON)
+    check_recorded(evidence, HTML_LIBRARIES, "An HTML page")
     view = build_view(evidence)
     svgs = chart_svgs(evidence, view)
     statuses = {label: status for status, label in view["statuses"].items()}
@@ -307,6 +313,7 @@ def render_html(evidence: Mapping[str, Any], path: str | Path | None = None) -> 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="evidence-sha256" content="{_e(view["evidence_sha256"])}">
+<meta name="generator" content="{_e(format_generator(running(HTML_LIBRARIES)))}">
 <title>{_e(view["title"])} ({_e(rep["id"])})</title>
 <style>{_CSS}</style>
 </head>

@@ -6,8 +6,10 @@ shipped in ``fonts/`` are loaded, so the compile sees nothing else on the machin
 fonts, no user files, no network packages. The evidence is attached byte for byte as canonical
 JSON (a PDF/A-3 associated file, relationship Data); its SHA-256 is printed on the cover and
 written into the document keywords (``evidence-sha256:<hex>``), next to the generator
-(``generator:explain-<version>+typst-<version>``) that :mod:`._verify` needs to render it again.
-With a pinned ``timestamp`` the same evidence gives the same bytes.
+(``generator:explain-<version>+typst-<version>+matplotlib-<version>``, :mod:`._renderer`) that
+:mod:`._verify` needs to render it again. With a pinned ``timestamp`` the same evidence gives the
+same bytes. Evidence that records other versions of these libraries than the running ones is
+refused: its PDF could not be checked against it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from explain.errors import require
 from explain.report._charts import chart_svgs
 from explain.report._evidence import canonical_json, sha256_hex
+from explain.report._renderer import PDF_LIBRARIES, check_recorded, format_generator, running
 from explain.report._view import build_view
 
 __all__ = ["FONT_FAMILY", "font_dir", "generator", "pdf_timestamp", "render_pdf", "render_pdf_bytes"]
@@ -42,14 +45,12 @@ def font_dir() -> Path:
 
 
 def generator() -> str:
-    """What writes the PDF bytes: the versions of ``explain`` (template, view) and of ``typst``.
+    """What writes the PDF bytes: the versions of ``explain`` (template, view), ``typst`` and ``matplotlib``.
 
-    Two PDFs of the same evidence are byte-identical only when both versions match.
+    Two PDFs of the same evidence are byte-identical only when the three versions match.
     """
-    from explain import __version__
-
-    typst: Any = require("typst", extra="pdf", purpose="Writing the audit PDF")
-    return f"explain-{__version__}+typst-{typst.__version__}"
+    require("typst", extra="pdf", purpose="Writing the audit PDF")
+    return format_generator(running(PDF_LIBRARIES))
 
 
 def pdf_timestamp(timestamp: datetime) -> datetime:
@@ -101,6 +102,7 @@ def render_pdf_bytes(evidence: Mapping[str, Any], *, timestamp: datetime) -> byt
     # digits, and a chart drawn from the unrounded values would differ in its last decimals from
     # the one :mod:`._verify` draws from the attachment.
     attached = json.loads(data)
+    check_recorded(attached, PDF_LIBRARIES, "A PDF")
     view = build_view(attached)
     return _compile(data, view, chart_svgs(attached, view), timestamp)
 
@@ -131,6 +133,9 @@ def render_pdf(evidence: Mapping[str, Any], path: str | Path, *, timestamp: date
         If the optional ``typst`` package (the ``pdf`` extra) is not installed.
     SchemaError
         If the evidence holds an unknown block type, chart kind or format.
+    InputError
+        If the evidence records other versions of ``explain``, ``typst`` or ``matplotlib`` than
+        the ones installed (``provenance.versions``): the PDF could not be verified against it.
     """
     pdf = render_pdf_bytes(evidence, timestamp=timestamp)
     Path(path).write_bytes(pdf)

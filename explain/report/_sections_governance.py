@@ -184,7 +184,7 @@ def signoff_section(ctx: AuditContext) -> Built:
             "By signing, each person confirms they reviewed this report and the evidence attached to it, and "
             "states whether they are independent of the model's development (SR 11-7 / SR 26-2 effective "
             "challenge; NYC LL144 independent auditor). A PAdES digital signature may be applied to the PDF "
-            "after generation; `explain verify` checks the content, not the signatures."
+            "after generation (`explain sign`); `explain verify` checks the content and every signature."
         ),
     ]
     return _sec("signoff", "Names, roles, dates and signatures of the responsible persons.", blocks, [])

@@ -1,49 +1,68 @@
-"""Check an audit PDF later: is the attached evidence the evidence the pages show?
+"""Check an audit report later: what ``explain verify`` proves, and how.
 
-:func:`verify_pdf` reads the PDF with ``pypdf`` (the ``pdf`` extra) and runs, in order:
+What it proves
+--------------
+*Consistent*: the report (PDF or HTML) carries its evidence, and its pages show exactly that
+evidence: rendering the attached evidence again gives the same document. A changed number, word,
+chart, attachment or metadata entry is found. Consistency does not say who made the report:
+anyone with ``explain`` can write evidence and render it, and the result is consistent.
 
-``opens``
-    The file is a PDF that ``pypdf`` can read.
-``attachment``
-    ``evidence.json`` is attached as a PDF/A-3 associated file with relationship ``Data``.
-``canonical``
-    Its bytes are canonical JSON: re-encoding the parsed document gives the same bytes, so the
-    hash below is the hash of the evidence, not of one of its many spellings.
-``cover_hash``
-    Its SHA-256 equals the "Evidence SHA-256" printed on the cover.
-``metadata_hash``
-    Its SHA-256 equals the ``evidence-sha256:`` keyword of the document metadata.
-``rerender``
-    Rendering the attached evidence again, with the file's own timestamp, gives the file's bytes:
-    the pages show exactly that evidence (an edited number, word or chart is found here). Needs
-    the same ``explain`` and ``typst`` versions that wrote the file (the ``generator:`` keyword);
-    otherwise the check is skipped, with the reason, and the others still run.
+*Authentic*: who made it needs a signature. A PDF signed with PAdES (``explain sign``, or any
+standard tool such as pyHanko or Acrobat) is checked signature by signature (:mod:`._signature`):
+the signed bytes are intact, the signature is valid, nothing but more signatures or validation
+data was added after it, and, with trust anchors given (``trust``), the signer's certificate
+chains to one. Without a signature, a SHA-256 of the evidence recorded elsewhere when the report
+was made (``evidence_sha256``, e.g. from the CI log) ties the file to that record.
 
-A check that cannot run because an earlier one failed is reported as skipped (``passed`` is
-``None``). The file verifies (``ok``) when no check failed.
+The result says which was proven (:attr:`VerifyResult.summary`): "consistent, unsigned",
+"signed by ...", or why nothing was.
+
+The checks, in order
+--------------------
+``opens`` the file is a PDF ``pypdf`` can read (or an HTML page); ``report`` it is an explain
+report; ``attachment`` ``evidence.json`` is attached once, as a PDF/A-3 associated file with
+relationship Data (HTML: embedded once); ``canonical`` its bytes are canonical JSON; ``cover_hash``
+its SHA-256 is the one printed on the cover; ``metadata_hash`` and the one in the metadata;
+``renderer`` the versions the pages depend on (:mod:`._renderer`) are known and installed here
+(the evidence records them, and it is hashed; the file's generator must agree with it);
+``rerender`` rendering the evidence again, with the date the evidence records, gives the same
+document: identical bytes, or the same objects re-saved or followed by incremental updates that
+only sign (:mod:`._pdfdiff`); anything else is "modified after generation" with what changed;
+``signature`` every signature holds; ``expected_sha256`` the evidence hashes to the value given.
+
+Verdicts and exit codes
+-----------------------
+``verified`` (0): every check passed. ``altered`` (1): a check failed: the file was changed, or
+is not authenticated the way it was asked to be (unsigned with ``require_signature``, a signer
+outside ``trust``, another SHA-256 than ``evidence_sha256``). ``cannot_verify`` (2): the file
+cannot be read, is not an explain report, or a check could not run here (another renderer
+version, pyHanko or Typst missing): no check is ever skipped and counted as passing.
+:func:`verify_report` returns a verdict for every input; it raises only ``explain.errors``
+(for arguments, e.g. an unreadable trust certificate).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
-from explain.errors import ExplainError, require
-from explain.report._evidence import canonical_json, sha256_hex
+from explain.report._evidence import canonical_json
+from explain.report._renderer import format_generator, parse_generator, recorded, running
+from explain.report._signature import Signature
 
-__all__ = ["Check", "VerifyResult", "verify_pdf"]
+__all__ = ["EXIT_CODES", "Check", "VerifyResult", "verify_html", "verify_pdf", "verify_report"]
 
-_ATTACHMENT = "evidence.json"
-_COVER_HASH = re.compile(r"Evidence SHA-256\s*([0-9a-f]{64})")
-_PDF_DATE = re.compile(r"D:(\d{14})(Z|[+-]\d{2}'?\d{2}'?)?")
+Verdict = Literal["verified", "altered", "cannot_verify"]
+EXIT_CODES: dict[str, int] = {"verified": 0, "altered": 1, "cannot_verify": 2}
+"""The exit code of ``explain verify`` for each verdict."""
+_GATES = ("opens", "report")  # a failure here means "not something we can check": cannot_verify
 
 
 class Check(NamedTuple):
-    """One check: its name, ``True``/``False`` (passed/failed) or ``None`` (skipped), and why."""
+    """One check: its name, ``True`` (passed), ``False`` (failed) or ``None`` (could not run), and why."""
 
     name: str
     passed: bool | None
@@ -52,167 +71,234 @@ class Check(NamedTuple):
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of :func:`verify_pdf`.
+    """The outcome of :func:`verify_report`.
 
     Attributes
     ----------
-    ok : bool
-        No check failed (skipped checks do not count against it).
+    verdict : {"verified", "altered", "cannot_verify"}
+        See the module docstring; :data:`EXIT_CODES` maps it to the command's exit code.
+    summary : str
+        One line: what was proven (``"consistent, unsigned: ..."``, ``"signed by ..."``) or why not.
     checks : tuple of Check
         Every check in the order run, as ``(name, passed, detail)``.
-    evidence_sha256 : str or None
-        SHA-256 of the attached evidence bytes, if they were found.
-    evidence : dict or None
-        The attached evidence, if it was found and parsed.
+    evidence_sha256, evidence
+        The attached evidence's SHA-256 and content, when they were found.
+    signatures : tuple of Signature
+        The PDF's signatures, as checked.
     """
 
-    ok: bool
+    verdict: Verdict
+    summary: str
     checks: tuple[Check, ...]
-    evidence_sha256: str | None
-    evidence: dict[str, Any] | None
+    evidence_sha256: str | None = None
+    evidence: dict[str, Any] | None = None
+    signatures: tuple[Signature, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """The report verified."""
+        return self.verdict == "verified"
+
+    @property
+    def exit_code(self) -> int:
+        """0 verified, 1 altered, 2 cannot verify."""
+        return EXIT_CODES[self.verdict]
 
     def failed(self) -> list[Check]:
         """The checks that failed."""
         return [c for c in self.checks if c.passed is False]
 
 
-def _find_attachment(reader: Any) -> tuple[bytes | None, str]:
-    """The attached evidence bytes (or ``None``) and what was found about its relationship."""
-    root = reader.trailer["/Root"]
-    tree = root.get("/Names", {}).get("/EmbeddedFiles")
-    stack, found = [tree.get_object()] if tree is not None else [], None
-    while stack and found is None:
-        node = stack.pop()
-        names = node.get("/Names", [])
-        for key, spec in zip(names[::2], names[1::2], strict=True):
-            if str(key) == _ATTACHMENT:
-                found = spec.get_object()
-        stack += [kid.get_object() for kid in node.get("/Kids", [])]
-    if found is None:
-        return None, f"no attached file named {_ATTACHMENT}"
-    data = found["/EF"]["/F"].get_object().get_data()
-    relationship = str(found.get("/AFRelationship", "none"))
-    associated = any(spec.get_object() == found for spec in root.get("/AF", []))
-    if relationship != "/Data" or not associated:
-        where = "listed" if associated else "not listed"
-        return data, f"relationship is {relationship} (expected /Data), {where} in the catalog's /AF"
-    return data, ""
+class Found(NamedTuple):
+    """What a format's checks found, for :func:`conclude`."""
+
+    checks: list[Check]
+    evidence: dict[str, Any] | None = None
+    digest: str | None = None
+    signatures: tuple[Signature, ...] = ()
 
 
-def _keywords(reader: Any) -> dict[str, str]:
-    raw = str((reader.metadata or {}).get("/Keywords", ""))
-    pairs = (k.strip().split(":", 1) for k in raw.split(","))
-    return {p[0]: p[1] for p in pairs if len(p) == 2}
+def conclude(found: Found, names: Sequence[str]) -> VerifyResult:
+    """The verdict of the checks run; checks not reached are listed as not run."""
+    checks = list(found.checks)
+    ran = {c.name for c in checks}
+    checks += [Check(n, None, "not run: an earlier check failed or could not run") for n in names if n not in ran]
+    gate = next((c for c in checks if c.name in _GATES and c.passed is False), None)
+    failed = next((c for c in checks if c.passed is False), None)
+    unknown = next((c for c in checks if c.passed is None), None)
+    if gate is not None:
+        verdict, summary = "cannot_verify", f"cannot verify: {gate.detail}"
+    elif failed is not None:
+        verdict, summary = "altered", f"altered ({failed.name}): {failed.detail}"
+    elif unknown is not None:
+        verdict, summary = "cannot_verify", f"cannot verify ({unknown.name}): {unknown.detail}"
+    else:
+        verdict, summary = "verified", _proven(found)
+    evidence = found.evidence if found.digest is not None else None
+    return VerifyResult(verdict, summary, tuple(checks), found.digest, evidence, found.signatures)  # type: ignore[arg-type]
 
 
-def _timestamp(reader: Any) -> datetime | None:
-    match = _PDF_DATE.match(str((reader.metadata or {}).get("/CreationDate", "")))
-    if not match:
-        return None
-    when = datetime.strptime(match.group(1), "%Y%m%d%H%M%S")
-    offset = (match.group(2) or "Z").replace("'", "")
-    if offset == "Z":
-        return when.replace(tzinfo=timezone.utc)
-    return datetime.strptime(match.group(1) + offset, "%Y%m%d%H%M%S%z").astimezone(timezone.utc)
-
-
-def _rerender(path: Path, reader: Any, evidence: dict[str, Any], pypdf: Any) -> Check:
-    from explain.errors import MissingDependencyError
-
-    try:
-        from explain.report._pdf import generator, render_pdf_bytes
-
-        current = generator()
-    except MissingDependencyError as exc:
-        return Check("rerender", None, f"skipped: {exc}")
-    written = _keywords(reader).get("generator")
-    if written != current:
-        return Check("rerender", None, f"skipped: the file was written by {written}, this is {current}")
-    stamp = _timestamp(reader)
-    if stamp is None:
-        return Check("rerender", False, "the document has no creation date to render it again with")
-    try:
-        again = render_pdf_bytes(evidence, timestamp=stamp)
-    except (ExplainError, KeyError, TypeError, ValueError) as exc:
-        return Check("rerender", False, f"the attached evidence cannot be rendered: {exc}")
-    if again == path.read_bytes():
-        return Check("rerender", True, f"rendering the attached evidence again gives identical bytes ({current})")
-    import io
-
-    fresh = pypdf.PdfReader(io.BytesIO(again))
-    pages = [p.extract_text() for p in reader.pages]
-    expected = [p.extract_text() for p in fresh.pages]
-    differing = [str(i + 1) for i, (a, b) in enumerate(zip(pages, expected, strict=False)) if a != b]
-    where = (
-        f"the text of page(s) {', '.join(differing)} differs from the attached evidence"
-        if differing or len(pages) != len(expected)
-        else "the text is the same but the bytes differ (layout, images or structure were changed)"
+def _proven(found: Found) -> str:
+    shows = f"the pages show exactly the attached evidence (SHA-256 {found.digest})"
+    expected = any(c.name == "expected_sha256" for c in found.checks)
+    if found.signatures:
+        who = "; ".join(s.detail for s in found.signatures)
+        anchored = all(s.trusted for s in found.signatures)
+        kind = "authentic: signed" if anchored else "signed"
+        return f"{kind} by {who}; {shows}" + ("" if anchored else ". Pass --trust CERT to check who the signer is")
+    if expected:
+        return f"consistent, and the evidence is the one recorded elsewhere: {shows}, and it hashes to the value given"
+    return (
+        f"consistent, unsigned: {shows}. Nothing in the file proves who made it: sign it (explain sign) or "
+        "compare the SHA-256 with one recorded when it was made (--evidence-sha256)"
     )
-    return Check("rerender", False, f"the pages do not show the attached evidence: {where}")
 
 
-def verify_pdf(path: str | Path) -> VerifyResult:
-    """Check that an audit PDF carries its evidence and shows exactly that evidence.
+def evidence_checks(data: bytes, found: Found, escape: bool = False) -> dict[str, Any] | None:
+    """``canonical``: the attached bytes are canonical JSON; returns the evidence when they are.
+
+    ``escape``: the bytes are embedded in HTML, with every ``<`` written ``\\u003c``.
+    """
+    try:
+        evidence = json.loads(data)
+        spelled = canonical_json(evidence) if isinstance(evidence, dict) else b""
+        canonical = isinstance(evidence, dict) and (spelled.replace(b"<", b"\\u003c") if escape else spelled) == data
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        found.checks.append(Check("canonical", False, f"not valid JSON: {exc}"))
+        return None
+    detail = "canonical JSON" if canonical else "valid JSON, but not canonical: it was edited or re-encoded"
+    found.checks.append(Check("canonical", canonical, detail))
+    return evidence if canonical else None
+
+
+def hash_check(name: str, where: str, shown: str | None, digest: str) -> Check:
+    """The SHA-256 shown at ``where`` equals the evidence's."""
+    if shown is None:
+        return Check(name, False, f"no evidence SHA-256 found in the {where}")
+    same = shown == digest
+    return Check(name, same, f"{where} shows {shown}" + ("" if same else f", the evidence hashes to {digest}"))
+
+
+def renderer_check(claimed_text: str | None, evidence: dict[str, Any], libraries: Sequence[str]) -> Check:
+    """``renderer``: which versions rendered the file, and are they the ones installed here?"""
+    claimed = parse_generator(claimed_text) if claimed_text else None
+    if claimed is None:
+        return Check("renderer", False, f"the metadata names no generator ({claimed_text!r}); explain writes one")
+    pinned = recorded(evidence, libraries)
+    conflict = [f"{n} {claimed.get(n)} (the evidence records {v})" for n, v in pinned.items() if claimed.get(n) != v]
+    if conflict:
+        return Check("renderer", False, f"the metadata names {', '.join(conflict)}: the generator was changed")
+    known = {n: pinned.get(n) or claimed.get(n) for n in libraries}
+    unknown = [n for n, v in known.items() if v is None]
+    needed = {n: v for n, v in known.items() if v is not None}
+    if unknown:
+        return Check("renderer", None, f"the file does not say which version of {', '.join(unknown)} rendered it")
+    here = running(libraries)
+    sources = f"from the evidence: {', '.join(pinned) or 'none'}; the rest from the metadata"
+    if needed != here:
+        pins = " ".join(f"{n}=={v}" for n, v in needed.items() if here[n] != v)
+        return Check(
+            "renderer",
+            None,
+            f"rendered by {format_generator(needed)} ({sources}); this is {format_generator(here)}: the pages "
+            f"can only be checked with the same versions (pip install {pins})",
+        )
+    return Check("renderer", True, f"{format_generator(needed)} ({sources}), installed here")
+
+
+def expected_check(expected: str | None, digest: str) -> list[Check]:
+    """``expected_sha256``: the evidence is the one recorded elsewhere (only when a value is given)."""
+    if expected is None:
+        return []
+    same = expected.lower() == digest
+    detail = "the evidence hashes to the SHA-256 given" if same else f"the evidence hashes to {digest}, not {expected}"
+    return [Check("expected_sha256", same, detail)]
+
+
+def _sniff(data: bytes) -> str | None:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return None
+
+
+def verify_report(
+    path: str | Path,
+    *,
+    trust: Sequence[str | Path] = (),
+    require_signature: bool = False,
+    evidence_sha256: str | None = None,
+) -> VerifyResult:
+    """Check an audit report, PDF or HTML (told apart by content, not by name).
 
     Parameters
     ----------
     path : str or Path
-        The PDF written by :func:`explain.report._pdf.render_pdf`.
+        The report.
+    trust : sequence of paths
+        Certificates (PEM or DER) the signer must chain to; implies ``require_signature``.
+    require_signature : bool
+        An unsigned report does not verify (verdict ``altered``: not authenticated as asked).
+    evidence_sha256 : str, optional
+        The evidence SHA-256 recorded when the report was made; the evidence must hash to it.
 
     Returns
     -------
     VerifyResult
-        ``ok``, the checks run (see the module docstring), and the attached evidence.
+        The verdict, what was proven, and every check (see the module docstring).
 
     Raises
     ------
     MissingDependencyError
-        If ``pypdf`` (the ``pdf`` extra) is not installed.
+        If ``pypdf`` (the ``pdf`` extra) is not installed, for a PDF.
+    InputError
+        If a trust certificate cannot be read.
     """
-    pypdf: Any = require("pypdf", extra="pdf", purpose="Verifying an audit PDF")
-    path = Path(path)
-    checks: list[Check] = []
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return conclude(Found([Check("opens", False, f"{str(path)!r} cannot be read: {exc.strerror or exc}")]), ())
+    kind = _sniff(data)
+    if kind == "pdf":
+        return verify_pdf(path, trust=trust, require_signature=require_signature, evidence_sha256=evidence_sha256)
+    if kind == "html":
+        return verify_html(path, require_signature=require_signature or bool(trust), evidence_sha256=evidence_sha256)
+    return conclude(Found([Check("opens", False, f"{str(path)!r} is neither a PDF nor an HTML page")]), ())
 
-    def done(digest: str | None = None, evidence: dict[str, Any] | None = None) -> VerifyResult:
-        names = ("opens", "attachment", "canonical", "cover_hash", "metadata_hash", "rerender")
-        ran = {c.name for c in checks}
-        checks.extend(Check(n, None, "skipped: an earlier check failed") for n in names if n not in ran)
-        return VerifyResult(all(c.passed is not False for c in checks), tuple(checks), digest, evidence)
+
+def verify_pdf(
+    path: str | Path,
+    *,
+    trust: Sequence[str | Path] = (),
+    require_signature: bool = False,
+    evidence_sha256: str | None = None,
+) -> VerifyResult:
+    """Check an audit PDF (see :func:`verify_report` and the module docstring)."""
+    from explain.report._verify_pdf import NAMES, pdf_checks
 
     try:
-        reader = pypdf.PdfReader(path)
-        pages = len(reader.pages)
-    except (OSError, pypdf.errors.PyPdfError, ValueError, KeyError) as exc:
-        checks.append(Check("opens", False, f"{path} cannot be read as a PDF: {exc}"))
-        return done()
-    checks.append(Check("opens", True, f"{pages} pages"))
-    data, problem = _find_attachment(reader)
-    if data is None:
-        checks.append(Check("attachment", False, problem))
-        return done()
-    checks.append(Check("attachment", not problem, problem or f"{_ATTACHMENT}, {len(data):,} bytes, relationship Data"))
-    digest = sha256_hex(data)
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return conclude(Found([Check("opens", False, f"{str(path)!r} cannot be read: {exc.strerror or exc}")]), NAMES)
+    found = pdf_checks(data, trust=trust, require_signature=require_signature or bool(trust))
+    if found.digest is not None and not any(c.passed is False for c in found.checks):
+        found.checks.extend(expected_check(evidence_sha256, found.digest))
+    return conclude(found, NAMES)
+
+
+def verify_html(
+    path: str | Path, *, require_signature: bool = False, evidence_sha256: str | None = None
+) -> VerifyResult:
+    """Check an audit HTML page: its embedded evidence, its hashes, and the page rendered again."""
+    from explain.report._verify_html import NAMES, html_checks
+
     try:
-        evidence = json.loads(data)
-        canonical = canonical_json(evidence) == data
-        detail = "canonical JSON" if canonical else "valid JSON, but not canonical: it was edited or re-encoded"
-    except (ValueError, TypeError) as exc:
-        evidence, canonical, detail = None, False, f"not valid JSON: {exc}"
-    checks.append(Check("canonical", canonical, detail))
-    cover = _COVER_HASH.search(reader.pages[0].extract_text() if pages else "")
-    if cover is None:
-        checks.append(Check("cover_hash", False, "no Evidence SHA-256 found on the cover"))
-    else:
-        same = cover.group(1) == digest
-        detail = f"cover shows {cover.group(1)}" + ("" if same else f", the attached evidence hashes to {digest}")
-        checks.append(Check("cover_hash", same, detail))
-    keyword = _keywords(reader).get("evidence-sha256")
-    same = keyword == digest
-    if keyword is None:
-        detail = "no evidence-sha256 keyword in the document metadata"
-    else:
-        detail = f"keywords show {keyword}" + ("" if same else f", the attached evidence hashes to {digest}")
-    checks.append(Check("metadata_hash", same, detail))
-    if isinstance(evidence, dict) and canonical:
-        checks.append(_rerender(path, reader, evidence, pypdf))
-    return done(digest, evidence if isinstance(evidence, dict) else None)
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return conclude(Found([Check("opens", False, f"{str(path)!r} cannot be read: {exc.strerror or exc}")]), NAMES)
+    found = html_checks(data, require_signature=require_signature)
+    if found.digest is not None and not any(c.passed is False for c in found.checks):
+        found.checks.extend(expected_check(evidence_sha256, found.digest))
+    return conclude(found, NAMES)

@@ -1,0 +1,205 @@
+"""Compare two PDFs object by object: what does one show or carry that the other does not?
+
+:mod:`._verify` renders a report again from its evidence and compares the bytes. When they are
+not identical, the file may still hold the same document: re-saved by another tool (objects
+renumbered, streams recompressed), or with incremental updates appended (a signature). This module
+walks both object graphs with ``pypdf``, from the catalog and the document info, and compares
+what they hold: dictionaries key by key, arrays item by item, streams by their decoded data,
+numbers, names and strings by value. Object numbers and the file layout do not count.
+
+A few differences are what signing a PDF adds, and are reported apart (:attr:`Comparison.allowed`):
+the modification date and producer in the document info, the XMP metadata, signature fields in
+``/AcroForm`` with their widgets on the pages, and, added to the catalog, ``/Perms``, ``/DSS``
+(validation data), ``/Extensions`` and ``/Version`` (the PAdES extension and PDF 2.0 that pyHanko
+declares). Everything else is a change (:attr:`Comparison.changes`), named by where it is
+(``page 3 /Contents``, ``catalog /Names /EmbeddedFiles``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# pypdf is the ``pdf`` extra: this module is imported only by :mod:`._verify_pdf`, after it is required
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    ByteStringObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
+
+__all__ = ["Comparison", "compare_pdfs"]
+
+_STREAM_ENCODING = frozenset({"/Length", "/Filter", "/DecodeParms", "/DL"})
+_SIGNING_INFO = frozenset({"/ModDate", "/Producer"})
+_SIGNING_CATALOG = {"/Perms": "signature permissions", "/DSS": "validation data",
+                    "/Extensions": "the PAdES extension", "/Version": "the PDF version signing needs"}  # fmt: skip
+
+
+def _join(where: str, part: str) -> str:
+    """``where`` + ``part``, keeping the start and the last steps of a long path readable."""
+    steps = f"{where} {part}".replace(" [", "[").split(" ")
+    return " ".join(steps) if len(steps) <= 6 else " ".join([steps[0], "...", *steps[-4:]])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What differs between a file and a fresh rendering: changes, and what signing adds."""
+
+    changes: tuple[str, ...]
+    allowed: tuple[str, ...]
+
+
+def _ref(obj: Any) -> tuple[int, int] | None:
+    return (obj.idnum, obj.generation) if isinstance(obj, IndirectObject) else None
+
+
+def _leaf(obj: Any) -> tuple[str, Any]:
+    if isinstance(obj, (NumberObject, FloatObject)) and not isinstance(obj, BooleanObject):
+        return ("number", float(obj))
+    if isinstance(obj, TextStringObject):
+        return ("string", str(obj))  # the text: a re-saving tool may re-encode it (PDFDocEncoding, UTF-16)
+    if isinstance(obj, ByteStringObject):
+        return ("string", bytes(obj))
+    if isinstance(obj, NameObject):
+        return ("name", str(obj))
+    return (type(obj).__name__, obj if isinstance(obj, (bool, BooleanObject)) else None)
+
+
+def _is_signature_widget(annot: Any) -> bool:
+    annot = annot.get_object()
+    field = annot
+    for _ in range(8):  # a widget's field type may sit on its parent field
+        if field.get("/FT") == "/Sig":
+            return bool(annot.get("/Subtype") == "/Widget")
+        if "/Parent" not in field:
+            return False
+        field = field["/Parent"].get_object()
+    return False
+
+
+def _signature_fields_only(acroform: Any) -> bool:
+    fields = acroform.get_object().get("/Fields", [])
+    return all(_is_signature_widget(f) or f.get_object().get("/FT") == "/Sig" for f in fields.get_object())
+
+
+class _Walk:
+    def __init__(self, pages: dict[int, int], limit: int, budget: int) -> None:
+        self.pages, self.limit, self.budget = pages, limit, budget
+        self.changes: list[str] = []
+        self.allowed: set[str] = set()
+        self.stack: list[tuple[Any, Any, str]] = []
+        self.seen: set[tuple[Any, Any]] = set()
+
+    def run(self) -> None:
+        while self.stack and len(self.changes) < self.limit:
+            self.budget -= 1
+            if self.budget < 0:
+                self.changes.append("too many objects to compare them all")
+                return
+            self.step(*self.stack.pop())
+
+    def step(self, new_raw: Any, old_raw: Any, where: str) -> None:
+        refs = (_ref(new_raw), _ref(old_raw))
+        if refs != (None, None):
+            if refs in self.seen:
+                return
+            self.seen.add(refs)
+            if refs[0] is not None and refs[0][0] in self.pages:
+                where = f"page {self.pages[refs[0][0]] + 1}"
+        new, old = new_raw.get_object(), old_raw.get_object()
+        if isinstance(new, DictionaryObject) and isinstance(old, DictionaryObject):
+            if isinstance(new, StreamObject) != isinstance(old, StreamObject):
+                self.changes.append(f"{where}: a stream replaced by a dictionary, or the reverse")
+                return
+            if isinstance(new, StreamObject) and isinstance(old, StreamObject) and new.get_data() != old.get_data():
+                self.changes.append(f"{where}: the stream's data")
+                return
+            self.dictionaries(new, old, where, isinstance(new, StreamObject))
+        elif isinstance(new, ArrayObject) and isinstance(old, ArrayObject):
+            if len(new) != len(old):
+                self.changes.append(f"{where}: {len(old)} items became {len(new)}")
+                return
+            self.stack.extend((a, b, _join(where, f"[{i}]")) for i, (a, b) in enumerate(zip(new, old, strict=True)))
+        elif _leaf(new) != _leaf(old):
+            self.changes.append(f"{where}: {str(old)[:40]!r} became {str(new)[:40]!r}")
+
+    def dictionaries(self, new: Any, old: Any, where: str, stream: bool) -> None:
+        for key in sorted(set(new) | set(old)):
+            if stream and key in _STREAM_ENCODING:
+                continue
+            if where == "document info" and key in _SIGNING_INFO:
+                if key not in new or key not in old or new[key] != old[key]:
+                    self.allowed.add("the document info's modification date and producer were set")
+                continue
+            if key in new and key in old:
+                if where == "catalog" and key == "/Metadata":
+                    if new[key].get_object().get_data() != old[key].get_object().get_data():  # type: ignore[attr-defined]
+                        self.allowed.add("the XMP metadata was updated")
+                    continue
+                if where.startswith("page ") and key == "/Annots":
+                    self.annotations(new[key].get_object(), old[key].get_object(), where)
+                    continue
+                # raw_get: pypdf's [] resolves references, and the walk needs them to know an object again
+                self.stack.append((new.raw_get(key), old.raw_get(key), _join(where, key)))
+            elif not self.allowed_difference(new, key, where):
+                self.changes.append(f"{where}: {key} {'added' if key in new else 'removed'}")
+
+    def allowed_difference(self, new: Any, key: str, where: str) -> bool:
+        if key not in new:
+            return False
+        if where == "catalog" and key in _SIGNING_CATALOG:
+            self.allowed.add(f"the catalog's {key} was added ({_SIGNING_CATALOG[key]})")
+            return True
+        if where == "catalog" and key == "/AcroForm" and _signature_fields_only(new[key]):
+            self.allowed.add("signature fields were added")
+            return True
+        if where.startswith("page ") and key == "/Annots":
+            self.annotations(new[key].get_object(), ArrayObject(), where)
+            return True
+        return False
+
+    def annotations(self, new: Any, old: Any, where: str) -> None:
+        kept = [a for a in new if not _is_signature_widget(a)]
+        if len(kept) != len(new):
+            self.allowed.add(f"a signature widget was added to {where}")
+        if len(kept) != len(old):
+            self.changes.append(f"{where} /Annots: {len(old)} annotations became {len(kept)} (besides signatures)")
+            return
+        self.stack.extend((a, b, f"{where} /Annots[{i}]") for i, (a, b) in enumerate(zip(kept, old, strict=True)))
+
+
+def compare_pdfs(new: Any, old: Any, *, limit: int = 8, budget: int = 200_000) -> Comparison:
+    """Compare two ``pypdf.PdfReader`` documents object by object (see the module docstring).
+
+    Parameters
+    ----------
+    new, old : pypdf.PdfReader
+        The file checked and the fresh rendering it should hold.
+    limit : int
+        Stop after this many changes.
+    budget : int
+        Stop after comparing this many objects (reported as a change): a hostile file cannot make
+        the walk run for ever.
+
+    Returns
+    -------
+    Comparison
+        Empty ``changes`` when both hold the same document.
+    """
+    pages = {p.indirect_reference.idnum: i for i, p in enumerate(new.pages) if p.indirect_reference is not None}
+    walk = _Walk(pages, limit, budget)
+    walk.stack.append((new.trailer.get("/Info", _null()), old.trailer.get("/Info", _null()), "document info"))
+    walk.stack.append((new.trailer["/Root"], old.trailer["/Root"], "catalog"))
+    walk.run()
+    return Comparison(tuple(walk.changes), tuple(sorted(walk.allowed)))
+
+
+def _null() -> Any:
+    return DictionaryObject()
