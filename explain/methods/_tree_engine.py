@@ -113,6 +113,11 @@ def read_forest(model: Any) -> Forest:
             pass
         else:
             return Forest(**arrays, max_depth=int(_max_depth(arrays["left"], arrays["right"])))
+    module = type(model).__module__.split(".")[0]
+    if module in ("lightgbm", "xgboost"):  # their own dumps; NotReadable: what cannot be read exactly
+        from ._tree_readers_gbm import read_lightgbm, read_xgboost
+
+        return read_lightgbm(model) if module == "lightgbm" else read_xgboost(model)
     return _read_with_shap(model)
 
 
