@@ -7,7 +7,9 @@ of the process and of the machine, so the same model or data gives the same dige
 
 *Model fingerprint* (``model_fingerprint``): the model's class path, then its attributes walked
 in sorted order, leaving out what describes the machine or the run rather than the model
-(``n_jobs``, ``n_threads``, ``verbose``, the scikit-learn version it was fitted with): numpy
+(``n_jobs``, ``n_threads``, ``verbose``, the scikit-learn version it was fitted with) and what
+changes when the model is *used* rather than fitted (the query counters of a KD or ball tree,
+caches built on the first ``transform``), so predicting never changes the fingerprint: numpy
 arrays as dtype, shape and little-endian bytes; numbers and strings as their canonical text;
 lists, tuples and dicts element by element; nested objects (estimators, trees) by the same rule
 through their ``__getstate__`` or ``__dict__``. LightGBM models are hashed through their model
@@ -35,10 +37,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Provenance", "data_fingerprint", "library_versions", "model_fingerprint"]
+__all__ = ["Provenance", "data_fingerprint", "library_versions", "model_fingerprint", "model_libraries"]
 
 _MISSING = b"\x00<missing>\x00"
-_NOT_THE_MODEL = frozenset({"_sklearn_version", "n_jobs", "n_threads", "verbose"})
+_NOT_THE_MODEL = frozenset(
+    {
+        "_sklearn_version", "n_jobs", "n_threads", "verbose",
+        # caches that prediction fills in (MultiLabelBinarizer, the text vectorizers): the second
+        # holds an id(), which differs between processes as well
+        "_cached_dict", "_stop_words_id",
+    }
+)  # fmt: skip
 _MAX_DEPTH = 64
 
 
@@ -98,9 +107,73 @@ class Provenance:
         )
 
 
+_CORE = ("explain", "numpy", "scipy", "pandas", "scikit-learn", "shap", "numba")
+"""What every number depends on: numba compiles the tree-SHAP kernels (of explain and of shap)."""
+
+# module root -> distribution, for the model libraries explain knows; others are looked up
+_DISTRIBUTIONS = {"sklearn": "scikit-learn", "lightgbm": "lightgbm", "xgboost": "xgboost",
+                  "catboost": "catboost", "interpret": "interpret-core"}  # fmt: skip
+_NOT_A_LIBRARY = frozenset({"builtins", "__main__", "explain", "numpy", "collections", "functools", "types"})
+
+
 def library_versions(*extra: str) -> dict[str, str]:
-    """Versions of Python and of the libraries an explanation depends on."""
-    return dict(_versions(("explain", "numpy", "scipy", "pandas", "scikit-learn", "shap", *extra)))
+    """Versions of Python and of the libraries an explanation depends on.
+
+    Only the libraries named (the core ones and ``extra``), never "whatever is installed": the
+    list does not change when an unrelated package is installed or removed.
+    """
+    return dict(_versions(tuple(dict.fromkeys((*_CORE, *extra)))))
+
+
+def model_libraries(model: Any) -> tuple[str, ...]:
+    """Distributions the model's classes come from (``lightgbm`` for an LGBMClassifier, also
+    inside a Pipeline), so a report names the library that computes the predictions.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> model_libraries(LinearRegression())
+    ('scikit-learn',)
+    """
+    roots: dict[str, None] = {}
+    _collect_roots(model, roots, set(), 0)
+    found = (_distribution_of(root) for root in roots if root not in _NOT_A_LIBRARY)
+    return tuple(sorted({d for d in found if d is not None}))
+
+
+def _collect_roots(obj: Any, roots: dict[str, None], seen_types: set[type], depth: int) -> None:
+    # one object per class is enough (a forest's 500 trees are all one class), arrays hold none
+    if depth > 8 or obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, np.generic, np.ndarray)):
+        return
+    if isinstance(obj, (list, tuple)):
+        for item in obj:
+            _collect_roots(item, roots, seen_types, depth + 1)
+        return
+    if isinstance(obj, dict):
+        for item in obj.values():
+            _collect_roots(item, roots, seen_types, depth + 1)
+        return
+    if type(obj) in seen_types:
+        return
+    seen_types.add(type(obj))
+    roots[type(obj).__module__.split(".")[0]] = None
+    if callable(obj) and hasattr(obj, "__code__"):
+        return
+    state = getattr(obj, "__dict__", None)
+    if isinstance(state, dict):
+        _collect_roots(state, roots, seen_types, depth + 1)
+
+
+def _distribution_of(root: str) -> str | None:
+    if root in _DISTRIBUTIONS:
+        return _DISTRIBUTIONS[root]
+    found = _installed_distributions().get(root)
+    return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_distributions() -> Mapping[str, list[str]]:
+    return metadata.packages_distributions()  # about 0.3 s: only for a model of an unknown library
 
 
 @functools.lru_cache(maxsize=32)
@@ -185,6 +258,8 @@ def _feed(update: Callable[[bytes], None], obj: Any, depth: int, seen: set[int])
 
 
 def _state_of(obj: Any) -> Any:
+    if _is_binary_tree(obj):
+        return _tree_state(obj)
     try:
         state = obj.__getstate__()
     except (TypeError, AttributeError):
@@ -194,6 +269,26 @@ def _state_of(obj: Any) -> Any:
         # fitted with, and thread counts (HistGradientBoosting stores the core count it used)
         return {k: v for k, v in state.items() if k not in _NOT_THE_MODEL}
     return state
+
+
+def _is_binary_tree(obj: Any) -> bool:
+    """scikit-learn's KDTree and BallTree (the index of the nearest-neighbour models)."""
+    return type(obj).__module__.startswith("sklearn.") and all(
+        hasattr(obj, name) for name in ("get_arrays", "get_n_calls", "get_tree_stats")
+    )
+
+
+def _tree_state(tree: Any) -> Any:
+    """A KD or ball tree's state without its query counters (``n_trims``, ``n_leaves``,
+    ``n_splits``, ``n_calls``), which every ``kneighbors`` call increments."""
+    state = list(tree.__getstate__())
+    counters = [*tree.get_tree_stats(), tree.get_n_calls()]
+    # the layout of BinaryTree.__getstate__ (scikit-learn 1.0 to 1.9): arrays, leaf_size,
+    # n_levels, n_nodes, the four counters, the metric, the sample weights
+    if len(state) == 13 and state[7:11] == counters:
+        return state[:7] + state[11:]
+    # another layout: the learned arrays and whatever is not an int (the counters are ints)
+    return [*tree.get_arrays(), *(v for v in state if not isinstance(v, int))]
 
 
 def _scalar_bytes(value: Any) -> bytes:

@@ -225,3 +225,112 @@ def test_provenance_round_trips_through_a_dict():
 def test_elapsed_time_is_recorded(cancer_lr, cancer_data):
     local = ex.Explainer(cancer_lr, background=cancer_data.background).explain_local(cancer_data.rows)
     assert 0 < local.provenance.elapsed_seconds < 60
+
+
+# --------------------------------------------------------------------------- using a model
+
+
+def _used_models():
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.neighbors import KernelDensity, KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    frame, y = _cancer()
+    X = frame.to_numpy()[:200]
+    y = y.to_numpy()[:200]
+    return [
+        (KNeighborsClassifier(algorithm="kd_tree").fit(X, y), lambda m: m.predict_proba(X[:30])),
+        (KNeighborsClassifier(algorithm="ball_tree").fit(X, y), lambda m: m.predict(X[:30])),
+        (KNeighborsRegressor().fit(X, y.astype(float)), lambda m: m.predict(X[:30])),
+        (NearestNeighbors(n_neighbors=3).fit(X), lambda m: m.kneighbors(X[:5])),
+        (KernelDensity().fit(X, sample_weight=np.linspace(1, 2, len(X))), lambda m: m.score_samples(X[:9])),
+        (make_pipeline(StandardScaler(), KNeighborsClassifier()).fit(X, y), lambda m: m.predict(X[:30])),
+        (MultiLabelBinarizer().fit([[1, 2], [3]]), lambda m: m.transform([[1], [2, 3]])),
+        (HashingVectorizer(stop_words="english").fit(["a b"]), lambda m: m.transform(["the cat"])),
+        (_fit("forest", 0), lambda m: m.predict_proba(frame[:30])),
+        (_fit("boosting", 0), lambda m: m.predict_proba(frame[:30])),
+    ]
+
+
+def test_model_fingerprint_does_not_change_when_the_model_is_used():
+    for model, use in _used_models():
+        before = model_fingerprint(model)
+        use(model)
+        use(model)
+        assert model_fingerprint(model) == before, type(model).__name__
+
+
+def test_model_fingerprint_of_neighbours_still_sees_the_learned_data():
+    from sklearn.neighbors import KernelDensity, KNeighborsClassifier
+
+    X, y = _cancer()
+    X = X.to_numpy()[:200]
+    a = KNeighborsClassifier(algorithm="kd_tree").fit(X, y[:200])
+    b = KNeighborsClassifier(algorithm="kd_tree").fit(X[::-1], y[:200])
+    assert model_fingerprint(a) != model_fingerprint(b)
+    weights = np.linspace(1, 2, len(X))
+    # the sample weights live in the tree only
+    c = KernelDensity().fit(X, sample_weight=weights)
+    d = KernelDensity().fit(X, sample_weight=weights[::-1])
+    assert model_fingerprint(c) != model_fingerprint(d)
+
+
+def test_explaining_a_neighbours_model_records_the_fingerprint_it_had(cancer_data):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    model = KNeighborsClassifier(algorithm="kd_tree").fit(cancer_data.X, cancer_data.y)
+    before = model_fingerprint(model)
+    first = ex.Explainer(model, background=cancer_data.X.iloc[:10], method="kernel_shap").explain_local(
+        cancer_data.rows.iloc[:2]
+    )
+    assert first.provenance.model_fingerprint == before == model_fingerprint(model)
+
+
+# --------------------------------------------------------------------------- libraries
+
+
+def test_library_versions_name_numba_and_only_what_was_asked():
+    import numba
+
+    versions = library_versions()
+    assert versions["numba"] == numba.__version__
+    assert set(versions) == {"python", "explain", "numpy", "scipy", "pandas", "scikit-learn", "shap", "numba"}
+
+
+def test_library_versions_do_not_change_when_other_packages_are_installed(monkeypatch):
+    from importlib import metadata
+
+    from explain import _provenance
+
+    model = _fit("pipeline", 0)
+    asked = (*_provenance.model_libraries(model), "matplotlib")
+    here = library_versions(*asked)
+    real = metadata.version
+    for installed in ("everything", "nothing else"):
+
+        def version(name: str, installed: str = installed) -> str:
+            if name in here:
+                return real(name)
+            if installed == "everything":
+                return "9.9.9"
+            raise metadata.PackageNotFoundError(name)
+
+        monkeypatch.setattr(_provenance.metadata, "version", version)
+        _provenance._versions.cache_clear()
+        assert library_versions(*_provenance.model_libraries(model), "matplotlib") == here, installed
+    monkeypatch.undo()
+    _provenance._versions.cache_clear()
+
+
+def test_model_libraries_name_the_library_of_the_model_inside_a_pipeline():
+    from explain._provenance import model_libraries
+
+    assert model_libraries(_fit("pipeline", 0)) == ("scikit-learn",)
+    assert model_libraries(_fit("forest", 0)) == ("scikit-learn",)
+    lgbm = _fit("lightgbm", 0)
+    assert model_libraries(make_pipeline(StandardScaler(), lgbm)) == ("lightgbm", "scikit-learn")
+
+    def score(X):
+        return X[:, 0]
+
+    assert model_libraries(score) == ()

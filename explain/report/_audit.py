@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._provenance import library_versions
+from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
 from ._context import AuditContext, build_context
 from ._evidence import canonical_json, sha256_hex
@@ -229,7 +229,9 @@ def _provenance(ctx: AuditContext, config: dict[str, Any]) -> dict[str, Any]:
         "model": {"type": ctx.model_type(), "sha256": ctx.model_sha256()},
         "datasets": [dict(d) for d in ctx.datasets],
         "config_sha256": sha256_hex(canonical_json(config)),
-        "versions": library_versions("lightgbm", "xgboost", "interpret-core", "typst", "matplotlib"),
+        # what the numbers depend on (the model's library, not every library installed) and
+        # matplotlib, which draws the charts; the PDF writer (typst) is named in the PDF itself
+        "versions": library_versions(*model_libraries(ctx.model), "matplotlib"),
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
         "random_state": ctx.random_state,

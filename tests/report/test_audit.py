@@ -219,6 +219,18 @@ def test_provenance_records_hashes_and_the_call(case: dict) -> None:
     assert "sensitive_features=['sex', 'age_band']" in prov["call"]
 
 
+def test_the_library_table_lists_what_the_numbers_depend_on(case: dict) -> None:
+    import numba
+
+    versions = case["report"].evidence["provenance"]["versions"]
+    # a scikit-learn pipeline: lightgbm, xgboost, interpret or typst may be installed here, and
+    # are not listed; numba compiles the tree-SHAP kernels and is
+    assert set(versions) == {
+        "python", "explain", "numpy", "scipy", "pandas", "scikit-learn", "shap", "numba", "matplotlib"
+    }  # fmt: skip
+    assert versions["numba"] == numba.__version__
+
+
 def test_regression_audit() -> None:
     X, _ = _data(n=900, seed=2)
     rng = np.random.default_rng(0)
