@@ -350,6 +350,7 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
     if sens is None:
         return []
     rows = []
+    smallest = ctx.policy.min_group_size
     labels = {c: sens[c].astype(object).where(sens[c].notna(), "unknown").astype(str).to_numpy() for c in sens.columns}
     if len(labels) > 1:
         labels[" & ".join(labels)] = np.array([" & ".join(v) for v in zip(*labels.values(), strict=True)])
@@ -357,18 +358,15 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
         for group in sorted(set(values)):
             mask = values == group
             n = int(mask.sum())
-            score = None
-            if n >= ctx.policy.min_group_size and (not ctx.is_classifier or len(np.unique(ctx.y_test[mask])) == 2):
-                score = metrics.bootstrap_ci(metric, ctx.y_test[mask], ctx.scores_test[mask], n_boot=1).value
-            rows.append(
-                {
-                    "attribute": attr,
-                    "group": group,
-                    "n": n,
-                    "score": score,
-                    "favourable": float(ctx.selected_test[mask].mean()),
-                }
-            )
+            row: dict[str, Any] = {"attribute": attr, "group": group, "n": n, "score": None, "favourable": None}
+            if n < smallest:
+                # privacy: a small group's rates could identify people; only its size is shown,
+                # as in the fairness section
+                rows.append({**row, "note": f"fewer than {smallest} rows: suppressed"})
+                continue
+            if not ctx.is_classifier or len(np.unique(ctx.y_test[mask])) == 2:
+                row["score"] = metrics.bootstrap_ci(metric, ctx.y_test[mask], ctx.scores_test[mask], n_boot=1).value
+            rows.append({**row, "favourable": float(ctx.selected_test[mask].mean()), "note": ""})
     return [
         table(
             "performance_by_group",
@@ -379,8 +377,10 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
                 column("n", "Rows", "int"),
                 column("score", name, "float"),
                 column("favourable", "Favourable", "pct"),
+                column("note", "Note"),
             ],
             rows,
-            note=f"{name} is not computed for groups under {ctx.policy.min_group_size} rows or with one outcome only.",
+            note=f"Groups under {smallest} rows show their size only (privacy); {name} is not computed for a "
+            "group with one outcome only.",
         )
     ]
