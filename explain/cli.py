@@ -66,7 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         required=True,
         metavar="FILE",
-        help="fitted model: .joblib/.pkl (joblib; runs code, load only trusted files) or LightGBM .txt",
+        help="fitted model: .skops, LightGBM .txt, XGBoost .json/.ubj, CatBoost .cbm, "
+        "or a joblib pickle .joblib/.pkl (only with --trust-pickle)",
+    )
+    aud.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load a pickled (joblib) --model: it runs code from the file, so only for files you trust",
+    )
+    aud.add_argument(
+        "--trust-types",
+        nargs="+",
+        default=[],
+        metavar="TYPE",
+        help="types a .skops --model may hold beyond skops' default trusted ones (full names, e.g. "
+        "lightgbm.sklearn.LGBMClassifier); the error for an untrusted file lists them",
     )
     aud.add_argument("--train", required=True, metavar="FILE", help="training data (.csv, .csv.gz or .parquet)")
     aud.add_argument("--test", required=True, metavar="FILE", help="test data, same columns")
@@ -150,20 +164,10 @@ def _read_data(path: str, what: str) -> Any:
     raise InputError(f"{what} file {path!r}: use .csv, .csv.gz or .parquet.")
 
 
-def _read_model(path: str) -> Any:
-    from .errors import InputError, require
+def _read_model(args: argparse.Namespace) -> Any:
+    from ._model_files import load_model_file
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"model file {path!r} does not exist.")
-    if p.suffix.lower() == ".txt":
-        lightgbm: Any = require("lightgbm", extra="lightgbm", purpose="Reading a LightGBM model file")
-        return lightgbm.Booster(model_file=str(p))
-    if p.suffix.lower() in (".joblib", ".pkl", ".pickle"):
-        import joblib
-
-        return joblib.load(p)  # runs code from the file: the help text says to load trusted files only
-    raise InputError(f"model file {path!r}: use .joblib / .pkl (joblib.dump) or a LightGBM .txt model.")
+    return load_model_file(args.model, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_types))
 
 
 def _split(frame: Any, target: str, what: str) -> tuple[Any, Any]:
@@ -183,7 +187,7 @@ def _audit(args: argparse.Namespace) -> int:
         raise InputError(f"--out {args.out!r}: end it in .pdf, .html or .json, or pass --format.")
     log = (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     log(f"Reading {args.model}, {args.train} and {args.test}")
-    model = _read_model(args.model)
+    model = _read_model(args)
     X_train, y_train = _split(_read_data(args.train, "training"), args.target, "training")
     X_test, y_test = _split(_read_data(args.test, "test"), args.target, "test")
     reference = None

@@ -138,6 +138,7 @@ def _audit_args(files: dict[str, Path], out: Path, policy: str) -> list[str]:
         "audit",
         "--model",
         str(files["model"]),
+        "--trust-pickle",  # the test's own joblib file
         "--train",
         str(files["train"]),
         "--test",

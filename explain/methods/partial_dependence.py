@@ -18,6 +18,7 @@ from .._model import OutputSpace
 from ..errors import MethodError
 from ._base import free_output
 from ._global import GlobalJob, GlobalMethodSpec, GlobalResult
+from ._sklearn_view import sklearn_estimator
 
 _RESPONSE = {"probability": "predict_proba", "log_odds": "decision_function", "raw": "decision_function"}
 
@@ -73,7 +74,7 @@ def run(gjob: GlobalJob) -> GlobalResult:
     for name in gjob.features:
         j = schema.feature_names.index(name)
         result = partial_dependence(
-            job.model.model,
+            sklearn_estimator(job.model),
             X_model,
             [name if use_names else j],
             kind="both",

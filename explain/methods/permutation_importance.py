@@ -11,6 +11,7 @@ from __future__ import annotations
 from .._model import ModelAdapter
 from ..errors import MethodError
 from ._global import GlobalJob, GlobalMethodSpec, GlobalResult
+from ._sklearn_view import sklearn_estimator
 
 
 def default_scoring(model: ModelAdapter) -> str:
@@ -29,7 +30,7 @@ def run(gjob: GlobalJob) -> GlobalResult:
     params = {**dict(SPEC.defaults), **dict(job.params)}
     scoring = params["scoring"] or default_scoring(job.model)
     result = permutation_importance(
-        job.model.model,
+        sklearn_estimator(job.model),
         job.model_input(job.X),
         gjob.y,
         scoring=scoring,
