@@ -510,3 +510,46 @@ def test_verify_reads_a_report_through_io_errors_too(good, tmp_path, monkeypatch
     monkeypatch.setattr(Path, "read_bytes", broken)
     result = verify_report(good)
     assert result.verdict == "cannot_verify" and "Input/output error" in result.summary
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def test_cli_prints_each_check_and_a_verdict_line_with_its_exit_code(good, page, tmp_path, capsys):
+    from explain.cli import main
+
+    assert main(["verify", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "[ok  ] rerender: " in out and "VERIFIED (exit 0): consistent, unsigned" in out
+    assert main(["verify", str(page)]) == 0
+    bad = _copy(good, tmp_path)
+    _replace_attachment(bad, b'{"schema":"explain.audit"}')
+    assert main(["verify", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] cover_hash" in out and "NOT VERIFIED (exit 1): altered (cover_hash)" in out
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    assert main(["verify", str(junk)]) == 2
+    assert "CANNOT VERIFY (exit 2): cannot verify: the file cannot be read as a PDF" in capsys.readouterr().out
+    assert main(["verify", str(good), "--evidence-sha256", "abc"]) == 2
+    assert "64 hex digits" in capsys.readouterr().err
+    assert main(["verify", str(good), "--require-signature"]) == 1
+
+
+def test_cli_sign_then_verify_with_a_trust_anchor(good, tmp_path, capsys):
+    pytest.importorskip("pyhanko")
+    from explain.cli import main
+
+    key, cert = _self_signed(tmp_path, "Ann Approver")
+    out = tmp_path / "signed.pdf"
+    args = ["sign", str(good), "--key", str(key), "--cert", str(cert), "--out", str(out), "--field", "Approver"]
+    assert main(args) == 0
+    assert f"Check it with: explain verify {out}" in capsys.readouterr().out
+    assert main(["verify", str(out), "--trust", str(cert)]) == 0
+    assert "VERIFIED (exit 0): authentic: signed by Organization: Bank, Common Name: Ann Approver" in (
+        capsys.readouterr().out
+    )
+    assert main(["sign", str(good), "--key", str(tmp_path / "none.key"), "--cert", str(cert), "--out", str(out)]) == 2
+    assert "none.key' does not exist" in capsys.readouterr().err
+    assert main(["sign", str(good), "--cert", str(cert), "--out", str(out)]) == 2
+    assert main(["sign", str(out), "--key", str(key), "--cert", str(cert), "--out", str(out)]) == 2
