@@ -29,12 +29,20 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".json": "json"}
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line, like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     from . import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="explain", description="Explain and audit machine-learning models: reports a reviewer can verify."
     )
     parser.add_argument("--version", action="version", version=f"explain {__version__}")
@@ -132,14 +140,79 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sign":
             return _sign(args)
     except ExplainError as exc:
-        print(f"explain: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(str(exc))
+    except OSError as exc:  # a file that vanished, or a full disk while writing the report
+        return _usage_error(f"{exc.strerror or exc}: {exc.filename!r}." if exc.filename else str(exc))
+    except KeyboardInterrupt:
+        print("explain: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: still one line and exit 2, the traceback on request
+        if os.environ.get("EXPLAIN_TRACEBACK"):
+            raise
+        return _usage_error(
+            f"unexpected {type(exc).__name__}: {exc} -- this is a bug in explain; rerun with "
+            "EXPLAIN_TRACEBACK=1 to see where, and report it."
+        )
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse only accepts known commands
+
+
+def _usage_error(message: str) -> int:
+    """Print ``message`` on one line (exception texts may span several) and return exit code 2."""
+    print("explain: error: " + " ".join(message.split()), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _check_writable_dir(directory: Path, what: str) -> None:
+    """Raise unless a file can be created in ``directory`` (tried, since permission bits and
+    read-only file systems both decide it)."""
+    import tempfile
+
+    from .errors import InputError
+
+    try:
+        with tempfile.TemporaryFile(dir=directory, prefix=".explain-"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write in directory {str(directory)!r} ({exc.strerror or exc}).") from exc
+
+
+def _check_out_file(out: str, fmt: str | None, inputs: Sequence[str]) -> str:
+    """Fail before the audit starts if its report cannot be written to ``out``; return the format."""
+    from .errors import InputError, require
+
+    p = Path(out)
+    if p.is_dir():
+        raise InputError(f"--out {out!r} is a directory; give a file name such as {str(p / 'audit.pdf')!r}.")
+    fmt = fmt or FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise InputError(f"--out {out!r}: end it in .pdf, .html or .json, or pass --format.")
+    parent = p.parent
+    if not parent.is_dir():
+        state = "is not a directory" if parent.exists() else "does not exist; create it first"
+        raise InputError(f"--out {out!r}: {str(parent)!r} {state}.")
+    _check_writable_dir(parent, f"--out {out!r}")
+    if any(Path(i).resolve() == p.resolve() for i in inputs):
+        raise InputError(f"--out {out!r} is one of the input files; write the report to another file.")
+    if fmt == "pdf":
+        require("typst", extra="pdf", purpose="Writing the audit PDF")
+    return fmt
+
+
+def _check_out_dir(out: str) -> None:
+    """Fail before the demo starts if its directory cannot be made or written."""
+    from .errors import InputError
+
+    p = Path(out)
+    existing = next(a for a in (p, *p.parents) if a.exists())
+    if not existing.is_dir():
+        raise InputError(f"--out {out!r}: {str(existing)!r} is a file, not a directory; choose another --out.")
+    _check_writable_dir(existing, f"--out {out!r}")
 
 
 def _demo(out: str) -> int:
     from ._demo import describe, run_demo
 
+    _check_out_dir(out)
     result = run_demo(out, log=lambda line: print(line, flush=True), progress=True)
     print(describe(result))
     return EXIT_OK
@@ -151,8 +224,6 @@ def _read_data(path: str, what: str) -> Any:
     from .errors import InputError
 
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{what} file {path!r} does not exist.")
     name = p.name.lower()
     try:
         if name.endswith(".parquet"):
@@ -178,13 +249,29 @@ def _split(frame: Any, target: str, what: str) -> tuple[Any, Any]:
     return frame.drop(columns=[target]), frame[target]
 
 
-def _audit(args: argparse.Namespace) -> int:
+def _check_inputs(args: argparse.Namespace) -> list[str]:
+    """Every input file named on the command line exists; return their paths."""
     from .errors import InputError
+
+    named = {f: getattr(args, f) for f in ("model", "train", "test", "reference", "policy", "card")}
+    for flag, path in named.items():
+        if path is not None and not Path(path).is_file():
+            state = "is a directory, not a file" if Path(path).is_dir() else "does not exist"
+            raise InputError(f"--{flag} {path!r} {state}.")
+    if args.date is not None:
+        from datetime import datetime
+
+        try:
+            datetime.fromisoformat(args.date.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"--date {args.date!r} is not an ISO 8601 date, e.g. 2026-01-31T00:00:00Z.") from None
+    return [path for path in named.values() if path is not None]
+
+
+def _audit(args: argparse.Namespace) -> int:
     from .report import audit
 
-    fmt = args.format or FORMATS.get(Path(args.out).suffix.lower())
-    if fmt is None:
-        raise InputError(f"--out {args.out!r}: end it in .pdf, .html or .json, or pass --format.")
+    fmt = _check_out_file(args.out, args.format, _check_inputs(args))
     log = (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     log(f"Reading {args.model}, {args.train} and {args.test}")
     model = _read_model(args)
