@@ -18,6 +18,13 @@ Output spaces
     Regressors' ``predict``; classifiers' decision margin (``decision_function``, LightGBM's
     ``raw_score``, XGBoost's ``output_margin``). A classifier without a margin (a random forest)
     has no raw space.
+``"margin"``
+    The model's score before its link function: what boosted trees add up to. For classifiers
+    it is the raw space; for regressors with a link (LightGBM / XGBoost objectives such as
+    ``poisson``, ``tweedie``, ``gamma``, ``reg:logistic``; scikit-learn's HistGradientBoosting
+    with ``loss="poisson"`` or ``"gamma"``) it is ``link(prediction)``, e.g. the log of the
+    predicted count (read from the library's own raw score where it has one); for every other
+    regressor it equals ``predict``.
 """
 
 from __future__ import annotations
@@ -30,10 +37,10 @@ import numpy as np
 
 from .errors import ModelError, ModelNotFittedError
 
-OutputSpace = Literal["probability", "log_odds", "raw"]
+OutputSpace = Literal["probability", "log_odds", "raw", "margin"]
 Task = Literal["classification", "regression"]
 ModelKind = Literal["sklearn", "lightgbm", "lightgbm_booster", "xgboost", "ebm", "callable"]
-OUTPUT_SPACES: tuple[str, ...] = ("probability", "log_odds", "raw")
+OUTPUT_SPACES: tuple[str, ...] = ("probability", "log_odds", "raw", "margin")
 _EPS = 1e-15
 
 __all__ = ["OUTPUT_SPACES", "ModelAdapter", "OutputSpace", "Task"]
@@ -114,6 +121,31 @@ def _margin_is_log_odds(estimator: Any, kind: ModelKind) -> bool:
     if name == "SGDClassifier":
         return getattr(estimator, "loss", "") == "log_loss"
     return False
+
+
+_LOG_LINK = ("poisson", "gamma", "tweedie", "count:poisson", "reg:gamma", "reg:tweedie", "survival:cox")
+_LOGIT_LINK = ("reg:logistic", "cross_entropy", "xentropy", "cross_entropy_lambda", "xentlambda")
+
+
+def _regression_link(estimator: Any, kind: ModelKind) -> str:
+    """The link of a regressor: "log" for count / positive objectives, "logit" for probability
+    regressors, "identity" otherwise."""
+    if kind in ("lightgbm", "lightgbm_booster"):
+        objective = _lightgbm_objective(estimator)
+    elif kind == "xgboost":
+        objective = str(estimator.get_params().get("objective") or "")
+    else:
+        loss = getattr(estimator, "loss", "")
+        family = getattr(estimator, "power", None)
+        name = type(estimator).__name__
+        if name in ("PoissonRegressor", "GammaRegressor") or (name == "TweedieRegressor" and family != 0):
+            return "log" if getattr(estimator, "link", "auto") in ("auto", "log") else "identity"
+        objective = str(loss) if isinstance(loss, str) else ""
+    if objective in _LOG_LINK:
+        return "log"
+    if objective in _LOGIT_LINK:
+        return "logit"
+    return "identity"
 
 
 def _lightgbm_objective(estimator: Any) -> str:
@@ -217,13 +249,14 @@ class ModelAdapter:
         """Raise :class:`ModelError` if this model has no ``space`` output."""
         if space not in OUTPUT_SPACES:
             raise ModelError(f"output={space!r} is not known; use one of {list(OUTPUT_SPACES)}.")
-        if not self.is_classifier and space != "raw":
+        if not self.is_classifier and space not in ("raw", "margin"):
             raise ModelError(
-                f"output={space!r} needs a classifier, but this is a regression model; use output='raw'."
+                f"output={space!r} needs a classifier, but this is a regression model; use output='raw' "
+                "(or 'margin', the score before the model's link function)."
             )
-        if space == "raw" and not self.has_margin():
+        if space in ("raw", "margin") and not self.has_margin():
             raise ModelError(
-                f"{type(self.estimator).__name__} has no decision margin, so output='raw' is not "
+                f"{type(self.estimator).__name__} has no decision margin, so output={space!r} is not "
                 "available; use output='probability' or 'log_odds'."
             )
 
@@ -250,8 +283,12 @@ class ModelAdapter:
             else:
                 p = np.clip(self._proba(X), _EPS, 1 - _EPS)
                 out = np.log(p) - np.log1p(-p)
+        elif self.is_classifier:
+            out = self._margin(X)
+        elif space == "margin":
+            out = self._regression_margin(X)
         else:
-            out = self._margin(X) if self.is_classifier else self._call(self._regress, X)
+            out = self._call(self._regress, X)
         out = np.asarray(out, dtype=float)
         if out.ndim == 1:
             out = out[:, None]
@@ -296,6 +333,22 @@ class ModelAdapter:
         if p.ndim == 2 and p.shape[1] == 2:
             return p[:, 1]
         return p
+
+    def link(self) -> str:
+        """How a regressor's prediction is made from its margin: ``"identity"``, ``"log"`` or ``"logit"``."""
+        if self.is_classifier or self.kind == "callable":
+            return "identity"
+        return _regression_link(self.estimator, self.kind)
+
+    def _regression_margin(self, X: Any) -> np.ndarray:
+        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost"):
+            return self._margin(X)
+        link = self.link()
+        prediction = self._call(self._regress, X)
+        if link == "log":
+            with np.errstate(divide="ignore"):
+                return np.log(prediction)
+        return prediction
 
     def _margin(self, X: Any) -> np.ndarray:
         if self.kind == "lightgbm":

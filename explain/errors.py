@@ -12,6 +12,8 @@ built-in exception a Python programmer would expect, so ``except ValueError`` ke
         ├── MethodError(ExplainError, ValueError)           unknown method, or one that does not
         │                                                    support this model / output / size
         ├── MissingDependencyError(ExplainError, ImportError)  an optional extra is not installed
+        ├── AdditivityError(ExplainError, ArithmeticError)  an explanation failed its run-time check
+        │                                                    (attributions do not add up): a bug
         └── SchemaError(ExplainError, ValueError)           a saved explanation that cannot be read
 
 Messages name the offending value and say how to fix it.
@@ -20,6 +22,7 @@ Messages name the offending value and say how to fix it.
 from __future__ import annotations
 
 __all__ = [
+    "AdditivityError",
     "ExplainError",
     "FeatureMismatchError",
     "InputError",
@@ -53,6 +56,12 @@ class ModelNotFittedError(ModelError, ValueError):
 
 class MethodError(ExplainError, ValueError):
     """The explanation method is unknown, or does not support this model or setting."""
+
+
+class AdditivityError(ExplainError, ArithmeticError):
+    """An explanation failed the check made before it is returned: its attributions do not add up
+    to the model's own prediction (or are not finite). It is not returned; the message asks for a
+    bug report."""
 
 
 class MissingDependencyError(ExplainError, ImportError):

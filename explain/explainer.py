@@ -12,7 +12,7 @@ import numpy as np
 from ._data import Codebook, Column, Schema, Table, infer_schema, missing_by_column, read_table
 from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
-from .errors import FeatureMismatchError, InputError, MethodError
+from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError
 from .explanation import GlobalExplanation, LocalExplanation
 from .methods import GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported, choose_auto
 from .methods._global import GlobalJob, GlobalMethodSpec
@@ -20,7 +20,7 @@ from .methods.glassbox import effects as glassbox_effects
 
 __all__ = ["Explainer"]
 
-Output = Literal["auto", "probability", "log_odds", "raw"]
+Output = Literal["auto", "probability", "log_odds", "raw", "margin"]
 
 
 class Explainer:
@@ -39,11 +39,14 @@ class Explainer:
         ``"tree_shap"``, ``"linear_shap"``, ``"exact_shap"``, ``"kernel_shap"``,
         ``"permutation_shap"``, ``"glassbox"``, or ``"auto"``: the exact and fastest method the
         model allows. The choice and the reasons are recorded in ``explanation.params["auto"]``.
-    output : {"auto", "probability", "log_odds", "raw"}, default "auto"
+    output : {"auto", "probability", "log_odds", "raw", "margin"}, default "auto"
         The output space explained. ``"auto"``: probability for classifiers (the positive class
         of a binary classifier; every class of a multiclass one), the prediction for regressors,
         except where the method can only explain the model's margin (path-dependent tree SHAP,
-        glassbox), which is then recorded.
+        glassbox; tree SHAP of a multiclass boosted model, or of a regressor whose objective has a
+        link such as poisson), which is then recorded in ``params["output_note"]``.
+        ``"margin"``: the model's score before its link function (for classifiers the same as
+        ``"raw"``; for a poisson / gamma / tweedie regressor the log of its prediction).
     task : {"classification", "regression"}, optional
         Needed only for plain functions; checked against the model otherwise.
     feature_names : sequence of str, optional
@@ -144,6 +147,8 @@ class Explainer:
         spec, space, auto_note = self._choose(job)
         result = spec.run(job, space)
         predictions = job.predict(job.X.encoded, space)
+        if spec.additive:
+            _check_additivity(job, spec, space, result, predictions)
         return self._wrap(job, spec, space, result, predictions, {**bg_note, **auto_note}, start)
 
     def explain_global(self, X: Any, y: Any = None, *, features: Sequence[str] | None = None) -> GlobalExplanation:
@@ -404,6 +409,43 @@ class Explainer:
             diagnostics={
                 key: (value[:, 0] if k == 1 and value.ndim == 2 else value) for key, value in result.diagnostics.items()
             },
+        )
+
+
+def _check_additivity(job: Job, spec: MethodSpec, space: str, result: Any, predictions: np.ndarray) -> None:
+    """Raise :class:`AdditivityError` unless every row's base value plus its attributions gives
+    the model's own prediction, within the rounding of the model's arithmetic.
+
+    A method that claims additivity (every Shapley method) must hold it on every row; a miss
+    beyond rounding means the method misread the model, and the numbers must not be returned.
+    XGBoost computes in float32 (relative tolerance 1e-5), every other model in float64 (1e-7, far
+    above rounding and far below any misread tree, which is off by 1e-3 or more).
+    """
+    values, base = np.asarray(result.values, dtype=float), np.asarray(result.base_values, dtype=float)
+    if values.shape[:2] != (job.X.n_rows, job.n_features) or predictions.shape != base.shape:
+        raise AdditivityError(
+            f"{spec.name} returned values of shape {values.shape} and base values of shape {base.shape} for "
+            f"{job.X.n_rows} rows, {job.n_features} features and predictions of shape {predictions.shape}. "
+            "This is a bug in explain: please report it with the model type and method."
+        )
+    total = base + values.sum(axis=1)
+    finite = np.isfinite(predictions)
+    if not np.isfinite(values).all() or not np.array_equal(np.isfinite(total), finite):
+        raise AdditivityError(
+            f"{spec.name} returned non-finite attributions for this {type(job.model.estimator).__name__}. "
+            "This is a bug in explain (or the model predicts infinite values): please report it."
+        )
+    scale = 1.0 + np.abs(predictions[finite]) + np.abs(values).sum(axis=1)[finite]
+    rtol = 1e-5 if job.model.kind == "xgboost" else 1e-7
+    gap = np.abs(total[finite] - predictions[finite])
+    if gap.size and np.any(gap > rtol * scale):
+        worst = int(np.argmax(gap / scale))
+        raise AdditivityError(
+            f"{spec.name} attributions of this {type(job.model.estimator).__name__} ({space}) do not add up to "
+            f"the model's own prediction: off by up to {gap.max():.3g} (row {worst}); they are not returned. "
+            f"This is a bug in explain: please report it with the model's type and parameters "
+            f"({spec.name}, params {dict(result.params)}). Meanwhile method='exact_shap' or 'kernel_shap' "
+            "explains the model from its predictions alone."
         )
 
 

@@ -48,6 +48,8 @@ class Job:
     params: Mapping[str, Any] = field(default_factory=dict)
     progress: bool | None = None  # Explainer(progress=...): see explain._progress
     n_jobs: int | None = None  # Explainer(n_jobs=...): workers over row chunks, where a method uses them
+    # what a method worked out in support() and uses again in run() (e.g. the trees it read)
+    scratch: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_features(self) -> int:

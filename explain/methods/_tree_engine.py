@@ -100,24 +100,23 @@ class Forest:
 def read_forest(model: Any) -> Forest:
     """Parse a tree model (sklearn, LightGBM, XGBoost) into :class:`Forest` arrays.
 
-    scikit-learn's models are read from their own fitted structures (:mod:`._tree_readers`);
-    LightGBM and XGBoost models, and scikit-learn models those readers do not cover, through
-    shap's ``TreeEnsemble`` parser.
+    scikit-learn's models are read from their own fitted structures (:mod:`._tree_readers`),
+    which raise :class:`~._tree_readers.NotReadable` for what they do not cover.
     """
-    from ._tree_readers import SKLEARN_READERS, NotReadable, read_sklearn
+    from ._tree_readers import SKLEARN_READERS, read_sklearn
 
     if type(model).__name__ in SKLEARN_READERS and type(model).__module__.startswith("sklearn."):
-        try:
-            arrays = read_sklearn(model)
-        except NotReadable:
-            pass
-        else:
-            return Forest(**arrays, max_depth=int(_max_depth(arrays["left"], arrays["right"])))
+        arrays = read_sklearn(model)  # NotReadable says what these trees hold that is not read
+        return Forest(**arrays, max_depth=int(_max_depth(arrays["left"], arrays["right"])))
     module = type(model).__module__.split(".")[0]
     if module in ("lightgbm", "xgboost"):  # their own dumps; NotReadable: what cannot be read exactly
         from ._tree_readers_gbm import read_lightgbm, read_xgboost
 
         return read_lightgbm(model) if module == "lightgbm" else read_xgboost(model)
+    if module == "catboost":
+        from ._tree_readers_catboost import read_catboost
+
+        return read_catboost(model)
     return _read_with_shap(model)
 
 

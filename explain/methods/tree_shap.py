@@ -20,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from .._model import OutputSpace
 from ._base import Attribution, Job, MethodSpec, Unsupported, as_3d
+from ._tree_engine import Forest
 
 _SKLEARN_TREES = {
     "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor",
@@ -61,14 +63,36 @@ def _n_classes(job: Job) -> int:
     return len(job.model.classes or ()) if job.model.is_classifier else 1
 
 
-def _natural_margin(job: Job) -> OutputSpace:
-    """What path-dependent tree SHAP explains: the trees' own output."""
-    name = type(job.model.estimator).__name__
-    if not job.model.is_classifier:
-        return "raw"
-    if name in _AVERAGING:
+def forest_of(job: Job) -> Forest:
+    """The model's trees, read once per job; :class:`Unsupported` with the reason if they cannot be."""
+    if "forest" not in job.scratch:
+        from ._tree_engine import read_forest
+
+        try:
+            job.scratch["forest"] = read_forest(job.model.estimator)
+        except Exception as exc:  # a model our readers refuse (NotReadable) or cannot parse: say so
+            job.scratch["forest"] = Unsupported(f"the trees of this {type(job.model.estimator).__name__} cannot be "
+                                                f"read exactly: {exc}")  # fmt: skip
+    found = job.scratch["forest"]
+    if isinstance(found, Unsupported):
+        raise found
+    return found  # type: ignore[no-any-return]
+
+
+def _margin_space(job: Job, forest: Forest) -> OutputSpace:
+    """The space the summed trees are in: what path-dependent tree SHAP explains."""
+    if forest.tree_output == "probability":  # an averaging forest of classifiers
         return "probability"
-    return "log_odds" if _n_classes(job) == 2 else "raw"
+    if job.model.is_classifier:
+        return "log_odds" if _n_classes(job) == 2 and forest.link == "logit" else "raw"
+    return "raw" if forest.link == "identity" else "margin"
+
+
+def _default_space(job: Job, forest: Forest) -> OutputSpace:
+    """``output="auto"`` with background: probability where tree SHAP gives it, else the margin."""
+    if job.model.is_classifier and (forest.tree_output == "probability" or forest.link == "logit"):
+        return "probability"
+    return _margin_space(job, forest)
 
 
 def support(job: Job) -> OutputSpace:
@@ -77,53 +101,94 @@ def support(job: Job) -> OutputSpace:
             f"{type(job.model.estimator).__name__} is not a tree model tree_shap reads (scikit-learn trees, forests "
             "and gradient boosting, LightGBM, XGBoost)"
         )
+    engine = job.params.get("engine", "explain")
+    if engine not in ("explain", "shap"):
+        raise Unsupported(f"engine={engine!r} is not known; use 'explain' or 'shap'")
     name = type(job.model.estimator).__name__
-    if name == "GradientBoostingClassifier" and _n_classes(job) > 2 and job.params.get("engine") == "shap":
+    if name == "GradientBoostingClassifier" and _n_classes(job) > 2 and engine == "shap":
         raise Unsupported("shap reads GradientBoostingClassifier only for binary classification; use engine='explain'")
     job.column_map  # noqa: B018 - raises Unsupported if a Pipeline step mixes columns
-    if job.model.preprocessor is None and any(c.kind == "categorical" for c in job.X.schema.columns):
-        names = [c.name for c in job.X.schema.columns if c.kind == "categorical"]
-        raise Unsupported(
-            f"the trees split on categorical columns {names} directly, which tree_shap does not read; "
-            "encode them in a Pipeline (e.g. OneHotEncoder / OrdinalEncoder) to use tree_shap"
-        )
+    forest = forest_of(job)
+    if engine == "shap" and forest.has_categorical:
+        raise Unsupported("shap's TreeExplainer does not read these categorical splits; use engine='explain'")
+    _check_rows(job, forest)
+    natural = _margin_space(job, forest)
     if job.background is None:
-        natural = _natural_margin(job)
-        if job.output is not None and job.output != natural:
+        if job.output is not None and job.output != natural and {job.output, natural} != {"raw", "margin"}:
             raise Unsupported(
                 f"without background data tree SHAP is path-dependent and explains the trees' own "
                 f"output ({natural!r}); pass background= to explain {job.output!r}"
             )
         return natural
-    space = job.default_output()
+    space = job.output or _default_space(job, forest)
     job.model.check_output(space)
-    if space == "probability" and _n_classes(job) > 2 and name not in _AVERAGING:
+    multiclass = job.model.is_classifier and _n_classes(job) > 2 and forest.tree_output != "probability"
+    if space == "probability" and multiclass:
         raise Unsupported(
-            "the probabilities of a multiclass boosted model are a softmax of all trees, which tree "
-            "SHAP does not decompose; explain output='raw' (the margin) or use exact_shap / kernel_shap"
+            "the probabilities of a multiclass boosted model are a softmax of every class's trees, which tree "
+            "SHAP does not decompose; explain output='raw' (the class margins, in seconds), or the probabilities "
+            "with exact_shap (up to 15 features) or kernel_shap"
         )
-    if space == "log_odds" and not (_n_classes(job) == 2 and _natural_margin(job) == "log_odds"):
+    if space == "probability" and forest.tree_output != "probability" and forest.link != "logit":
+        raise Unsupported(f"the trees of this {name} are not turned into probabilities by a logistic link")
+    if space == "log_odds" and natural != "log_odds":
         raise Unsupported("tree SHAP explains log-odds only for binary boosted models (whose margin is the log-odds)")
-    if space == "raw" and job.model.is_classifier and name in _AVERAGING:
+    if space == "raw" and job.model.is_classifier and forest.tree_output == "probability":
         raise Unsupported(f"{name} has no margin")
+    if not job.model.is_classifier and forest.link != "identity" and space == "raw":
+        raise Unsupported(
+            f"the model predicts {_LINKS[forest.link]} of its summed trees, which tree SHAP does not decompose; "
+            "explain output='margin' (the trees' sum, which tree SHAP explains exactly), or the prediction "
+            "with exact_shap (up to 15 features) or kernel_shap"
+        )
     return space
+
+
+_LINKS = {"log": "the exponential", "logit": "the logistic function", "softmax": "the softmax"}
+
+
+def _check_rows(job: Job, forest: Forest) -> None:
+    """The model's input must reach the trees as the library would read it: try one row."""
+    probe = job.X if job.background is None else job.background
+    try:
+        rows = forest.rows(job.model_space(_first_row(probe)))
+    except Exception as exc:  # a Pipeline output or dtype the trees' input adapter does not read
+        raise Unsupported(f"the rows cannot be read the way the trees read them ({type(exc).__name__}: {exc})") from exc
+    width = len(job.column_map.source)
+    used = forest.feature[forest.left >= 0]
+    if rows.shape[1] != width or (used.size and int(used.max()) >= width):
+        raise Unsupported(f"the trees read features the {width} model input columns do not hold")
+
+
+def _first_row(table: Any) -> Any:
+    from .._data import Table
+
+    return Table(table.schema, table.values[:1], table.encoded[:1])
 
 
 def run(job: Job, space: OutputSpace) -> Attribution:
     n = job.X.n_rows
     engine = job.params.get("engine", "explain")
-    if engine not in ("explain", "shap"):
-        raise Unsupported(f"engine={engine!r} is not known; use 'explain' or 'shap'")
     if engine == "shap":
         values, base, params = _shap(job, space)
     else:
+        forest = forest_of(job)
+        if space in ("log_odds", "probability") and forest.log_odds_scale != 1.0:
+            # the margin F of an exponential-loss model: its log-odds are 2F
+            scale = forest.log_odds_scale
+            forest = replace(forest, value=forest.value * scale, base_offset=forest.base_offset * scale)
         with _threads(job.n_jobs):
             if job.background is not None:
-                values, base, params = _ours(job, space)
+                values, base, params = _ours(job, forest, space)
             else:
-                values, base, params = _path_dependent(job)
+                values, base, params = _path_dependent(job, forest)
+        params["link"] = forest.link
+        if forest.log_odds_scale != 1.0:
+            params["log_odds_scale"] = forest.log_odds_scale
     if job.model.is_classifier and _n_classes(job) == 2 and values.shape[2] == 2:
         values, base = values[:, :, 1:], base[1:]  # the positive class
+    if job.output is None and space in ("raw", "margin") and job.model.default_output() != space:
+        params["output_note"] = _MARGIN_NOTE[space]
     cmap = job.column_map
     values = cmap.collapse(values)
     params["summed_from_encoded_columns"] = not cmap.is_identity
@@ -131,18 +196,28 @@ def run(job: Job, space: OutputSpace) -> Attribution:
     return Attribution(values, np.broadcast_to(base, (n, values.shape[2])), params)
 
 
-def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    from ._tree_engine import interventional_shap, read_forest
+_MARGIN_NOTE = {
+    "raw": (
+        "output='auto' explained the class margins (the summed trees of each class, before the softmax): tree "
+        "SHAP decomposes them exactly and fast, but not the softmax probabilities; for those pass "
+        "output='probability' with method='exact_shap' (up to 15 features) or 'kernel_shap'"
+    ),
+    "margin": (
+        "output='auto' explained the margin (the summed trees, before the model's link function turns them into "
+        "its prediction): tree SHAP decomposes it exactly; for the prediction itself pass output='raw' with "
+        "method='exact_shap' (up to 15 features) or 'kernel_shap'"
+    ),
+}
+
+
+def _ours(job: Job, forest: Forest, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    from ._tree_engine import interventional_shap
     from ._tree_masks import leaf_paths, mask_shap, mask_shap_logistic
 
     assert job.background is not None
-    try:
-        forest = read_forest(job.model.estimator)
-    except Exception as exc:  # a model neither our readers nor shap's parser read: say so, do not guess
-        raise Unsupported(f"the tree structure could not be read ({exc})") from exc
     logistic = space == "probability" and forest.tree_output == "log_odds"
-    X_model = np.asarray(job.model_space(job.X), dtype=float)
-    B_model = np.asarray(job.model_space(job.background), dtype=float)
+    X_model = forest.rows(job.model_space(job.X))
+    B_model = forest.rows(job.model_space(job.background))
     algorithm = job.params.get("algorithm", "auto")
     if algorithm not in ("auto", "walk", "masks"):
         raise Unsupported(f"algorithm={algorithm!r} is not known; use 'auto', 'walk' or 'masks'")
@@ -158,16 +233,22 @@ def _ours(job: Job, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[st
     else:
         algorithm = "walk"
         values, base = interventional_shap(forest, X_model, B_model, logistic=logistic)
-    params = {
-        "feature_perturbation": "interventional",
-        "probability_rescaled_per_background_row": logistic,
-        "algorithm": algorithm,
-    }
+    params: dict[str, Any] = {"feature_perturbation": "interventional", "algorithm": algorithm}
+    params["probability_rescaled_per_background_row"] = logistic
+    if logistic:
+        params["probability_definition"] = PROBABILITY_DEFINITION
     return values, base, params
 
 
-def _path_dependent(job: Job) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    from ._tree_engine import read_forest
+PROBABILITY_DEFINITION = (
+    "per background row b, the row's log-odds attributions against b are rescaled so that they add up to "
+    "sigmoid(F(x)) - sigmoid(F(b)), then averaged over the background (shap's TreeExplainer definition); "
+    "this is not the Shapley value of the probability game v(S) = mean_b sigmoid(F(x_S, b_notS)), which "
+    "method='exact_shap' computes (up to 15 features)"
+)
+
+
+def _path_dependent(job: Job, forest: Forest) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     from ._tree_path import path_dependent_shap, path_layout
 
     algorithm = job.params.get("algorithm", "auto")
@@ -176,16 +257,13 @@ def _path_dependent(job: Job) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
             f"algorithm={algorithm!r} is not known for path-dependent tree SHAP (no background data); "
             "use 'auto', 'v1' or 'v2' ('walk' and 'masks' are interventional: pass background=)"
         )
-    try:
-        forest = read_forest(job.model.estimator)
-        layout = path_layout(forest)
-        if layout is None:
-            raise ValueError("a path tests more distinct features than a 64-bit mask holds")
-    except Exception as exc:  # e.g. categorical splits: shap hands them to LightGBM's / XGBoost's own code
-        values, base, params = _shap(job, _natural_margin(job))
-        params.update(engine="shap", engine_fallback=f"explain's engine does not read these trees: {exc}")
-        return values, base, params
-    X_model = np.asarray(job.model_space(job.X), dtype=float)
+    layout = path_layout(forest)
+    if layout is None:
+        raise Unsupported(
+            "a path of these trees tests more than 62 distinct features, more than the path-dependent engine "
+            "holds; pass background= for interventional values"
+        )
+    X_model = forest.rows(job.model_space(job.X))
     # a binary classifier whose trees hold both classes' values: explain the positive class alone
     positive = 1 if _n_classes(job) == 2 and forest.value.shape[2] == 2 else None
     values, base, facts = path_dependent_shap(

@@ -203,16 +203,18 @@ def test_engine_shap_is_available_and_agrees():
     np.testing.assert_allclose(ours.base_values, theirs.base_values, atol=1e-12)
 
 
-def test_categorical_splits_go_to_shap():
+def test_lightgbm_categorical_splits_are_read_and_equal_lightgbms_own_values():
     rng = np.random.default_rng(0)
     X = np.c_[rng.integers(0, 8, 600), rng.normal(size=600)]
+    X[::17, 0] = np.nan
     y = (np.isin(X[:, 0], [1, 3, 6]) ^ (X[:, 1] > 0)).astype(int)
     model = lightgbm.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y, categorical_feature=[0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        local = ex.Explainer(model).explain_local(X[:20])
-    assert local.params["engine"] == "shap"
-    assert "categorical" in local.params["engine_fallback"]
+    rows = np.r_[X[:20], [[9.0, 0.1], [-1.0, 0.2], [np.nan, -0.3]]]  # an unseen, a negative and a missing code
+    local = ex.Explainer(model).explain_local(rows)
+    assert local.params["engine"] == "explain" and local.output_space == "log_odds"
+    theirs = model.predict(rows, pred_contrib=True)
+    np.testing.assert_allclose(local.values, theirs[:, :2], atol=1e-10)
+    np.testing.assert_allclose(local.base_values, theirs[:, 2], atol=1e-10)
     assert local.additivity_error() < 1e-9
 
 

@@ -223,17 +223,19 @@ def test_path_dependent_refuses_probability_without_background(cancer):
         ex.Explainer(model, method="tree_shap", output="probability").explain_local(X[:3])
 
 
-def test_multiclass_boosted_probability_falls_back():
+def test_multiclass_boosted_auto_explains_the_class_margins_and_says_so():
     X, y = load_iris(return_X_y=True)
     model = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X, y)
     with pytest.raises(MethodError, match="softmax"):
-        ex.Explainer(model, background=X[::10], method="tree_shap").explain_local(X[:3])
+        ex.Explainer(model, background=X[::10], method="tree_shap", output="probability").explain_local(X[:3])
     local = ex.Explainer(model, background=X[::10]).explain_local(X[:3])
-    assert local.method == "exact_shap"
-    assert "softmax" in local.params["auto"]["skipped"]["tree_shap"]
-    raw = ex.Explainer(model, background=X[::10], output="raw").explain_local(X[:3])
-    assert raw.method == "tree_shap" and raw.values.shape == (3, 4, 3)
-    assert raw.additivity_error() < 1e-8
+    assert local.method == "tree_shap" and local.output_space == "raw" and local.values.shape == (3, 4, 3)
+    assert "softmax" in local.params["output_note"] and "exact_shap" in local.params["output_note"]
+    np.testing.assert_allclose(local.predictions, model.decision_function(X[:3]), atol=1e-12)
+    assert local.additivity_error() < 1e-8
+    proba = ex.Explainer(model, background=X[::10], output="probability").explain_local(X[:3])
+    assert proba.method == "exact_shap"
+    assert "softmax" in proba.params["auto"]["skipped"]["tree_shap"]
 
 
 def test_pipeline_one_hot_sums_back_to_original_columns():
@@ -314,21 +316,6 @@ def test_mask_algorithm_on_deep_forest_and_regression():
     fast = ex.Explainer(model, background=X[:30], method_params={"algorithm": "masks"}).explain_local(X[200:230])
     np.testing.assert_allclose(fast.values, walk.values, atol=1e-9)
     assert fast.additivity_error() < 1e-8
-
-
-def test_native_categorical_splits_fall_back_with_a_reason():
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(
-        {"city": pd.Categorical(rng.choice(["paris", "lyon", "nice"], 200)), "x": rng.normal(size=200)}
-    )
-    y = ((frame["city"] == "lyon") ^ (frame["x"] > 0)).astype(int)
-    model = HistGradientBoostingClassifier(max_iter=10, categorical_features="from_dtype").fit(frame, y)
-    with pytest.raises(MethodError, match="city"):
-        ex.Explainer(model, background=frame[:20], method="tree_shap").explain_local(frame[:3])
-    local = ex.Explainer(model, background=frame[:20]).explain_local(frame[:3])
-    assert local.method == "exact_shap"
-    assert "city" in local.params["auto"]["skipped"]["tree_shap"]
-    assert local.additivity_error() < 1e-10
 
 
 @pytest.mark.parametrize("name", sorted(CLASSIFIERS))
