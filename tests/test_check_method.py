@@ -45,7 +45,7 @@ def test_catches_a_method_that_is_not_additive(monkeypatch):
 
     _variant(monkeypatch, "off_by_one", off_by_one)
     # the Explainer refuses to return such values (AdditivityError), and check_method reports it
-    with pytest.raises(AssertionError, match="AdditivityError: off_by_one attributions .* do not add up"):
+    with pytest.raises(AssertionError, match=r"AdditivityError: off_by_one attributions .* do not add up"):
         check_method("off_by_one")
 
 
