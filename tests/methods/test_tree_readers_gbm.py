@@ -72,7 +72,9 @@ def _edge_rows(forest: Any, X: np.ndarray, float32: bool, count: int = 40) -> np
     rows = []
     for i in pick:
         t = np.float32(thresholds[i]) if float32 else thresholds[i]
-        for v in (t, np.nextafter(t, t.dtype.type(np.inf)), np.nextafter(t, t.dtype.type(-np.inf))):
+        with np.errstate(over="ignore"):  # CatBoost's border for missing values is -FLT_MAX
+            steps = (t, np.nextafter(t, t.dtype.type(np.inf)), np.nextafter(t, t.dtype.type(-np.inf)))
+        for v in steps:
             row = X[rng.integers(len(X))].copy()
             row[feats[i]] = float(v)
             rows.append(row)
@@ -423,3 +425,64 @@ def test_read_forest_uses_these_readers():
     assert read_forest(model).prepare.func.__name__ == "_lightgbm_rows"  # type: ignore[union-attr]
     model, _, _ = _xgb_case("binary")
     assert read_forest(model).prepare.func.__name__ == "_xgboost_rows"  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------------------------- CatBoost
+
+
+def _cb_case(name: str) -> tuple[Any, np.ndarray, Callable[[Any], np.ndarray]]:
+    cb = pytest.importorskip("catboost")
+    X, y = _numeric(d=5)
+    small = {"iterations": 6, "depth": 4, "verbose": 0, "thread_count": 1, "allow_writing_files": False}
+    z = np.nan_to_num(y)
+    model = {
+        "binary": lambda: cb.CatBoostClassifier(**small).fit(X, (z > 0.8).astype(int)),
+        "nan_max": lambda: cb.CatBoostClassifier(**small, nan_mode="Max").fit(X, (z > 0.8).astype(int)),
+        "multiclass": lambda: cb.CatBoostClassifier(**small, loss_function="MultiClass").fit(
+            X, np.digitize(z, [0, 1.5])
+        ),
+        "regression": lambda: cb.CatBoostRegressor(**small).fit(X, z),
+        "deep": lambda: cb.CatBoostRegressor(**{**small, "depth": 6}).fit(X, z),  # leaves no row reaches
+        "poisson": lambda: cb.CatBoostRegressor(**small, loss_function="Poisson").fit(X, np.round(np.exp(z / 2))),
+    }[name]()
+    return model, X, lambda Z: model.predict(Z, prediction_type="RawFormulaVal")
+
+
+CB_CASES = ["binary", "nan_max", "multiclass", "regression", "deep", "poisson"]
+
+
+@pytest.mark.parametrize("name", CB_CASES)
+def test_catboost_margins_and_its_own_shap_values(name):
+    cb = pytest.importorskip("catboost")
+    model, X, margin = _cb_case(name)
+    forest = read_forest(model)
+    rows = _edge_rows(forest, X, float32=True)
+    _check_margins(forest, rows, margin(rows), rtol=0, atol=1e-12)
+    values, base, _ = path_dependent_shap(forest, path_layout(forest), forest.rows(X[:40]))  # type: ignore[arg-type]
+    own = model.get_feature_importance(cb.Pool(X[:40]), type="ShapValues")
+    own = (own[:, None, :] if own.ndim == 2 else own).transpose(0, 2, 1)
+    np.testing.assert_allclose(values, own[:, :-1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.broadcast_to(base, own[:, -1].shape), own[:, -1], rtol=0, atol=1e-12)
+
+
+def test_catboost_interventional_values_equal_brute_force():
+    model, X, margin = _cb_case("multiclass")
+    forest = read_forest(model)
+    background = X[100:112]
+    values, base = mask_shap(forest, leaf_paths(forest), forest.rows(X[:3]), forest.rows(background))  # type: ignore[arg-type]
+    for r in range(3):
+        phi, expected_base = shapley_row(margin, X[r], background)
+        np.testing.assert_allclose(values[r], phi, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(base, expected_base, rtol=0, atol=1e-12)
+    assert (forest.link, forest.tree_output) == ("softmax", "raw_value")
+    assert read_forest(_cb_case("binary")[0]).link == "logit"
+
+
+def test_catboost_refuses_categorical_features():
+    cb = pytest.importorskip("catboost")
+    frame, y = _categorical_frame()
+    frame = frame.assign(colour=frame["colour"].astype(object).fillna("none"), size=frame["size"].astype(object))
+    model = cb.CatBoostRegressor(iterations=3, depth=3, verbose=0, thread_count=1, allow_writing_files=False)
+    model.fit(frame, y, cat_features=["colour", "size"])
+    with pytest.raises(NotReadable, match="categorical"):
+        read_forest(model)
