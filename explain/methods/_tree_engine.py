@@ -38,6 +38,7 @@ from typing import Any
 
 import numba
 import numpy as np
+import pandas as pd
 
 __all__ = ["Forest", "interventional_shap", "read_forest"]
 
@@ -93,6 +94,8 @@ class Forest:
         """Rows as the trees compare them: float64, contiguous, rounded through ``input_dtype``."""
         if self.prepare is not None:
             model_input = self.prepare(model_input)
+        if isinstance(model_input, pd.DataFrame):  # nullable dtypes ("Float64", "Int64", "boolean"): pd.NA is missing
+            model_input = model_input.to_numpy(dtype=float, na_value=np.nan)
         X = np.asarray(model_input, dtype=float)
         return np.ascontiguousarray(np.asarray(X, dtype=self.input_dtype), dtype=np.float64)
 
