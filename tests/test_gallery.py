@@ -2,9 +2,9 @@
 
 Each script runs in a fresh interpreter (``sys.executable``) from an empty working directory,
 with a non-interactive matplotlib backend, one BLAS/OpenMP thread, and ``EXPLAIN_GALLERY_OUT``
-pointing at a temporary directory. It must exit with status 0, write at least one PNG there,
-and finish in under 60 s (the target is 30 s on a loaded 2-core machine; the margin absorbs a
-cold numba cache).
+pointing at a temporary directory. It must exit with status 0 and write at least one PNG there.
+How long the scripts take is measured by ``benchmarks/bench_gallery.py``, not asserted here: a
+wall-clock limit fails on a loaded machine and says nothing about the code.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 GALLERY = Path(__file__).resolve().parent.parent / "gallery"
 SCRIPTS = sorted(GALLERY.glob("*.py"))
-LIMIT_SECONDS = 60.0
+HANG_GUARD_SECONDS = 1800  # stops a script that hangs; not a speed limit (see the docstring)
 
 
 def test_gallery_has_the_examples():
@@ -51,22 +50,19 @@ def test_gallery_script_runs(script: Path, tmp_path: Path):
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, str(script)],
         cwd=work,
         env=env,
         capture_output=True,
         text=True,
-        timeout=2 * LIMIT_SECONDS,
+        timeout=HANG_GUARD_SECONDS,
     )
-    elapsed = time.perf_counter() - start
     assert result.returncode == 0, f"{script.name} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
     pngs = sorted(out.glob("*.png"))
     assert pngs, f"{script.name} wrote no PNG to EXPLAIN_GALLERY_OUT"
     assert all(p.stat().st_size > 1000 for p in pngs), [p.name for p in pngs if p.stat().st_size <= 1000]
     assert not list(work.iterdir()), f"{script.name} wrote into its working directory: {list(work.iterdir())}"
-    assert elapsed < LIMIT_SECONDS, f"{script.name} took {elapsed:.1f} s (limit {LIMIT_SECONDS:.0f} s, target 30 s)"
 
 
 def test_gallery_scripts_never_show_or_use_pyplot():

@@ -224,7 +224,7 @@ def test_provenance_round_trips_through_a_dict():
 
 def test_elapsed_time_is_recorded(cancer_lr, cancer_data):
     local = ex.Explainer(cancer_lr, background=cancer_data.background).explain_local(cancer_data.rows)
-    assert 0 < local.provenance.elapsed_seconds < 60
+    assert local.provenance.elapsed_seconds > 0  # recorded; how long it takes is for benchmarks
 
 
 # --------------------------------------------------------------------------- using a model

