@@ -105,7 +105,11 @@ def _check_fitted(model: Any) -> None:
 def _margin_is_log_odds(estimator: Any, kind: ModelKind) -> bool:
     """Whether a binary classifier's decision margin equals the log-odds of predict_proba."""
     if kind in ("lightgbm", "lightgbm_booster"):
-        return str(_lightgbm_objective(estimator)).startswith(("binary", "cross_entropy"))
+        # p = sigmoid(sigmoid_param * raw score), and a random forest averages its trees' raw scores
+        params = (estimator if kind == "lightgbm_booster" else estimator.booster_).params
+        boosting = str(params.get("boosting", params.get("boosting_type", params.get("boost", "gbdt"))))
+        plain = float(params.get("sigmoid", 1.0)) == 1.0 and boosting not in ("rf", "random_forest")
+        return plain and str(_lightgbm_objective(estimator)).startswith(("binary", "cross_entropy"))
     if kind == "xgboost":
         return str(estimator.get_params().get("objective") or "binary:logistic") == "binary:logistic"
     if kind == "ebm":
@@ -124,7 +128,7 @@ def _margin_is_log_odds(estimator: Any, kind: ModelKind) -> bool:
 
 
 _LOG_LINK = ("poisson", "gamma", "tweedie", "count:poisson", "reg:gamma", "reg:tweedie", "survival:cox")
-_LOGIT_LINK = ("reg:logistic", "cross_entropy", "xentropy", "cross_entropy_lambda", "xentlambda")
+_LOGIT_LINK = ("reg:logistic", "cross_entropy", "xentropy")
 
 
 def _regression_link(estimator: Any, kind: ModelKind) -> str:

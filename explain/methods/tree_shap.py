@@ -114,12 +114,15 @@ def support(job: Job) -> OutputSpace:
     _check_rows(job, forest)
     natural = _margin_space(job, forest)
     if job.background is None:
-        if job.output is not None and job.output != natural and {job.output, natural} != {"raw", "margin"}:
+        # the trees' own sum, up to a constant factor: the log-odds of a binary boosted model are
+        # (a multiple of) its margin, and a regressor without a link predicts its margin
+        allowed = {natural, "raw", "margin"} if natural in ("log_odds", "raw") else {natural}
+        if job.output is not None and job.output not in allowed:
             raise Unsupported(
                 f"without background data tree SHAP is path-dependent and explains the trees' own "
                 f"output ({natural!r}); pass background= to explain {job.output!r}"
             )
-        return natural
+        return job.output or natural
     space = job.output or _default_space(job, forest)
     job.model.check_output(space)
     multiclass = job.model.is_classifier and _n_classes(job) > 2 and forest.tree_output != "probability"
@@ -137,7 +140,7 @@ def support(job: Job) -> OutputSpace:
         raise Unsupported(f"{name} has no margin")
     if not job.model.is_classifier and forest.link != "identity" and space == "raw":
         raise Unsupported(
-            f"the model predicts {_LINKS[forest.link]} of its summed trees, which tree SHAP does not decompose; "
+            f"the model predicts {_LINKS.get(forest.link, 'a link function')} of its summed trees, which tree SHAP does not decompose; "
             "explain output='margin' (the trees' sum, which tree SHAP explains exactly), or the prediction "
             "with exact_shap (up to 15 features) or kernel_shap"
         )
@@ -173,8 +176,10 @@ def run(job: Job, space: OutputSpace) -> Attribution:
         values, base, params = _shap(job, space)
     else:
         forest = forest_of(job)
-        if space in ("log_odds", "probability") and forest.log_odds_scale != 1.0:
-            # the margin F of an exponential-loss model: its log-odds are 2F
+        scaled = space in ("log_odds", "probability") if job.model.is_classifier else space == "raw"
+        if scaled and forest.log_odds_scale != 1.0:
+            # the model's link acts on a multiple of the trees' sum (its raw score): 2F for the
+            # exponential loss, LightGBM's sigmoid parameter, 1 / iterations for its random forests
             scale = forest.log_odds_scale
             forest = replace(forest, value=forest.value * scale, base_offset=forest.base_offset * scale)
         with _threads(job.n_jobs):

@@ -162,7 +162,7 @@ def test_pandas_category_columns_in_lightgbm_and_xgboost_equal_brute_force(libra
     background, rows = X.iloc[:25], X.iloc[:6]
     local = ex.Explainer(model, background=background, output="log_odds").explain_local(rows)
     assert local.method == "tree_shap"
-    ref, base = shapley(margin, rows, background)
+    ref, _ = shapley(margin, rows, background)
     atol = 1e-12 if library == "lightgbm" else 2e-6  # XGBoost predicts in float32
     np.testing.assert_allclose(local.values, ref[:, :, 0], atol=atol)
     auto = ex.Explainer(model, background=X.iloc[:100]).explain_local(X)
