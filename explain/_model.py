@@ -39,7 +39,7 @@ from .errors import ModelError, ModelNotFittedError
 
 OutputSpace = Literal["probability", "log_odds", "raw", "margin"]
 Task = Literal["classification", "regression"]
-ModelKind = Literal["sklearn", "lightgbm", "lightgbm_booster", "xgboost", "ebm", "callable"]
+ModelKind = Literal["sklearn", "lightgbm", "lightgbm_booster", "xgboost", "catboost", "ebm", "callable"]
 OUTPUT_SPACES: tuple[str, ...] = ("probability", "log_odds", "raw", "margin")
 _EPS = 1e-15
 
@@ -76,6 +76,8 @@ def _kind_of(estimator: Any) -> ModelKind:
         return "xgboost"
     if root == "interpret":
         return "ebm"
+    if root == "catboost":
+        return "catboost"
     if hasattr(estimator, "fit") and (hasattr(estimator, "predict") or hasattr(estimator, "predict_proba")):
         return "sklearn"
     if callable(estimator):
@@ -114,6 +116,8 @@ def _margin_is_log_odds(estimator: Any, kind: ModelKind) -> bool:
         return str(estimator.get_params().get("objective") or "binary:logistic") == "binary:logistic"
     if kind == "ebm":
         return True
+    if kind == "catboost":
+        return _catboost_loss(estimator) in ("Logloss", "CrossEntropy")
     name = type(estimator).__name__
     log_odds_margins = (
         "LogisticRegression", "LogisticRegressionCV", "HistGradientBoostingClassifier", "AdditiveBoostingClassifier",
@@ -131,6 +135,11 @@ _LOG_LINK = ("poisson", "gamma", "tweedie", "count:poisson", "reg:gamma", "reg:t
 _LOGIT_LINK = ("reg:logistic", "cross_entropy", "xentropy")
 
 
+def _catboost_loss(estimator: Any) -> str:
+    loss = str(estimator.get_all_params().get("loss_function", ""))
+    return loss.split(":")[0]
+
+
 def _regression_link(estimator: Any, kind: ModelKind) -> str:
     """The link of a regressor: "log" for count / positive objectives, "logit" for probability
     regressors, "identity" otherwise."""
@@ -138,6 +147,8 @@ def _regression_link(estimator: Any, kind: ModelKind) -> str:
         objective = _lightgbm_objective(estimator)
     elif kind == "xgboost":
         objective = str(estimator.get_params().get("objective") or "")
+    elif kind == "catboost":
+        return "log" if _catboost_loss(estimator) in ("Poisson", "Tweedie") else "identity"
     else:
         loss = getattr(estimator, "loss", "")
         family = getattr(estimator, "power", None)
@@ -216,6 +227,11 @@ class ModelAdapter:
         classes = _classes_of(estimator, kind, task, class_names)
         names = getattr(model, "feature_names_in_", None)
         n_features = getattr(model, "n_features_in_", None)
+        if kind == "catboost" and estimator is model:
+            names = list(model.feature_names_ or [])
+            n_features = len(names)
+            if all(str(n) == str(i) for i, n in enumerate(names)):  # fitted on an array: positions only
+                names = None
         if kind == "lightgbm_booster":
             names, n_features = model.feature_name(), model.num_feature()
             if all(n.startswith("Column_") for n in names):
@@ -245,7 +261,7 @@ class ModelAdapter:
             return True
         if self.kind == "callable":
             return False  # a function declared as a classifier returns probabilities only
-        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "ebm"):
+        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "catboost", "ebm"):
             return True
         return hasattr(self.model, "decision_function")
 
@@ -345,7 +361,7 @@ class ModelAdapter:
         return _regression_link(self.estimator, self.kind)
 
     def _regression_margin(self, X: Any) -> np.ndarray:
-        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost"):
+        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "catboost"):
             return self._margin(X)
         link = self.link()
         prediction = self._call(self._regress, X)
@@ -361,6 +377,8 @@ class ModelAdapter:
             return self._call(lambda Z: self.model.predict(Z, raw_score=True), X)
         if self.kind == "xgboost":
             return self._call(lambda Z: self.model.predict(Z, output_margin=True), X)
+        if self.kind == "catboost":
+            return self._call(lambda Z: self.model.predict(Z, prediction_type="RawFormulaVal"), X)
         return self._call(self.model.decision_function, X)
 
     # ------------------------------------------------------------------ input
@@ -377,7 +395,7 @@ class ModelAdapter:
 
     def allows_nan(self) -> bool:
         """Whether the model is documented to accept missing values (sklearn tags)."""
-        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "ebm"):
+        if self.kind in ("lightgbm", "lightgbm_booster", "xgboost", "catboost", "ebm"):
             return True
         if self.kind == "callable":
             return True

@@ -476,6 +476,7 @@ def _model_libraries(model: ModelAdapter) -> tuple[str, ...]:
         "lightgbm": ("lightgbm",),
         "lightgbm_booster": ("lightgbm",),
         "xgboost": ("xgboost",),
+        "catboost": ("catboost",),
         "ebm": ("interpret-core",),
     }
     return libraries.get(model.kind, ())

@@ -56,7 +56,7 @@ def _threads(n_jobs: int | None) -> Iterator[None]:
 
 def is_tree_model(job: Job) -> bool:
     name = type(job.model.estimator).__name__
-    return name in _SKLEARN_TREES or job.model.kind in ("lightgbm", "lightgbm_booster", "xgboost")
+    return name in _SKLEARN_TREES or job.model.kind in ("lightgbm", "lightgbm_booster", "xgboost", "catboost")
 
 
 def _n_classes(job: Job) -> int:
@@ -99,7 +99,7 @@ def support(job: Job) -> OutputSpace:
     if not is_tree_model(job):
         raise Unsupported(
             f"{type(job.model.estimator).__name__} is not a tree model tree_shap reads (scikit-learn trees, forests "
-            "and gradient boosting, LightGBM, XGBoost)"
+            "and gradient boosting, LightGBM, XGBoost, CatBoost)"
         )
     engine = job.params.get("engine", "explain")
     if engine not in ("explain", "shap"):
@@ -140,9 +140,9 @@ def support(job: Job) -> OutputSpace:
         raise Unsupported(f"{name} has no margin")
     if not job.model.is_classifier and forest.link != "identity" and space == "raw":
         raise Unsupported(
-            f"the model predicts {_LINKS.get(forest.link, 'a link function')} of its summed trees, which tree SHAP does not decompose; "
-            "explain output='margin' (the trees' sum, which tree SHAP explains exactly), or the prediction "
-            "with exact_shap (up to 15 features) or kernel_shap"
+            f"the model predicts {_LINKS.get(forest.link, 'a link function')} of its summed trees, which tree SHAP "
+            "does not decompose; explain output='margin' (the trees' sum, which tree SHAP explains exactly), or "
+            "the prediction with exact_shap (up to 15 features) or kernel_shap"
         )
     return space
 

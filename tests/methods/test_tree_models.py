@@ -282,3 +282,34 @@ def test_values_that_do_not_add_up_are_never_returned(monkeypatch):
     for background in (X[:20], None):
         with pytest.raises(AdditivityError, match="do not add up to the model's own prediction"):
             ex.Explainer(model, background=background).explain_local(X)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_catboost_through_the_explainer_equals_brute_force(task):
+    catboost = pytest.importorskip("catboost")
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(300, 4)), columns=["a", "b", "c", "d"])
+    if task == "regression":
+        model = catboost.CatBoostRegressor(iterations=10, depth=3, verbose=0).fit(X, X["a"] + X["c"])
+    else:
+        y = (X["a"] + X["b"] > 0).astype(int) if task == "binary" else pd.cut(X["a"], 3, labels=False)
+        loss = "Logloss" if task == "binary" else "MultiClass"
+        model = catboost.CatBoostClassifier(iterations=10, depth=3, verbose=0, loss_function=loss).fit(X, y)
+    local = ex.Explainer(model, background=X[:20], output="raw").explain_local(X[:5])
+    assert local.method == "tree_shap"
+    ref, _ = shapley(lambda Z: model.predict(Z, prediction_type="RawFormulaVal"), X[:5], X[:20])
+    np.testing.assert_allclose(local.values, ref.reshape(local.values.shape), atol=1e-12)
+    path = ex.Explainer(model).explain_local(X[:5])
+    assert path.additivity_error() < 1e-12
+
+
+def test_catboost_categorical_features_are_refused_with_the_reason_and_auto_moves_on():
+    catboost = pytest.importorskip("catboost")
+    X, y = _credit_like(300)
+    X = X.assign(region=X["region"].astype(str), housing=X["housing"].astype(object).fillna("none").astype(str))
+    model = catboost.CatBoostClassifier(iterations=5, depth=3, verbose=0, cat_features=["region", "housing"]).fit(X, y)
+    with pytest.raises(MethodError, match="categorical"):
+        ex.Explainer(model, background=X[:20], method="tree_shap").explain_local(X[:3])
+    local = ex.Explainer(model, background=X[:20]).explain_local(X[:3])
+    assert local.method != "tree_shap" and "categorical" in local.params["auto"]["skipped"]["tree_shap"]
+    assert local.additivity_error() < 1e-9
