@@ -290,11 +290,11 @@ def test_catboost_through_the_explainer_equals_brute_force(task):
     rng = np.random.default_rng(2)
     X = pd.DataFrame(rng.normal(size=(300, 4)), columns=["a", "b", "c", "d"])
     if task == "regression":
-        model = catboost.CatBoostRegressor(iterations=10, depth=3, verbose=0).fit(X, X["a"] + X["c"])
+        model = catboost.CatBoostRegressor(iterations=10, depth=3, verbose=0, allow_writing_files=False).fit(X, X["a"] + X["c"])
     else:
         y = (X["a"] + X["b"] > 0).astype(int) if task == "binary" else pd.cut(X["a"], 3, labels=False)
         loss = "Logloss" if task == "binary" else "MultiClass"
-        model = catboost.CatBoostClassifier(iterations=10, depth=3, verbose=0, loss_function=loss).fit(X, y)
+        model = catboost.CatBoostClassifier(iterations=10, depth=3, verbose=0, loss_function=loss, allow_writing_files=False).fit(X, y)
     local = ex.Explainer(model, background=X[:20], output="raw").explain_local(X[:5])
     assert local.method == "tree_shap"
     ref, _ = shapley(lambda Z: model.predict(Z, prediction_type="RawFormulaVal"), X[:5], X[:20])
@@ -307,7 +307,8 @@ def test_catboost_categorical_features_are_refused_with_the_reason_and_auto_move
     catboost = pytest.importorskip("catboost")
     X, y = _credit_like(300)
     X = X.assign(region=X["region"].astype(str), housing=X["housing"].astype(object).fillna("none").astype(str))
-    model = catboost.CatBoostClassifier(iterations=5, depth=3, verbose=0, cat_features=["region", "housing"]).fit(X, y)
+    settings = {"iterations": 5, "depth": 3, "verbose": 0, "allow_writing_files": False}
+    model = catboost.CatBoostClassifier(**settings, cat_features=["region", "housing"]).fit(X, y)
     with pytest.raises(MethodError, match="categorical"):
         ex.Explainer(model, background=X[:20], method="tree_shap").explain_local(X[:3])
     local = ex.Explainer(model, background=X[:20]).explain_local(X[:3])
