@@ -289,12 +289,13 @@ def test_catboost_through_the_explainer_equals_brute_force(task):
     catboost = pytest.importorskip("catboost")
     rng = np.random.default_rng(2)
     X = pd.DataFrame(rng.normal(size=(300, 4)), columns=["a", "b", "c", "d"])
+    settings = {"iterations": 10, "depth": 3, "verbose": 0, "allow_writing_files": False}
     if task == "regression":
-        model = catboost.CatBoostRegressor(iterations=10, depth=3, verbose=0, allow_writing_files=False).fit(X, X["a"] + X["c"])
+        model = catboost.CatBoostRegressor(**settings).fit(X, X["a"] + X["c"])
     else:
         y = (X["a"] + X["b"] > 0).astype(int) if task == "binary" else pd.cut(X["a"], 3, labels=False)
         loss = "Logloss" if task == "binary" else "MultiClass"
-        model = catboost.CatBoostClassifier(iterations=10, depth=3, verbose=0, loss_function=loss, allow_writing_files=False).fit(X, y)
+        model = catboost.CatBoostClassifier(**settings, loss_function=loss).fit(X, y)
     local = ex.Explainer(model, background=X[:20], output="raw").explain_local(X[:5])
     assert local.method == "tree_shap"
     ref, _ = shapley(lambda Z: model.predict(Z, prediction_type="RawFormulaVal"), X[:5], X[:20])
