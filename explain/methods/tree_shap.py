@@ -90,7 +90,8 @@ def _margin_space(job: Job, forest: Forest) -> OutputSpace:
 
 def _default_space(job: Job, forest: Forest) -> OutputSpace:
     """``output="auto"`` with background: probability where tree SHAP gives it, else the margin."""
-    if job.model.is_classifier and (forest.tree_output == "probability" or forest.link == "logit"):
+    binary_logistic = forest.link == "logit" and _n_classes(job) == 2
+    if job.model.is_classifier and (forest.tree_output == "probability" or binary_logistic):
         return "probability"
     return _margin_space(job, forest)
 
