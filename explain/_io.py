@@ -6,19 +6,20 @@ bit-for-bit the one that was saved; NaN is written as ``null``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._effects import FeatureEffect
+from ._jsonfile import read_json
 from ._provenance import Provenance
 from .errors import SchemaError
 
 __all__ = ["load"]
 
 _SUPPORTED_VERSIONS = (1,)
+_OUTPUT_SPACES = ("probability", "log_odds", "raw", "margin")
 
 
 def floats_to_json(array: np.ndarray) -> Any:
@@ -76,6 +77,10 @@ def data_from_json(obj: dict[str, Any], kinds: list[str]) -> np.ndarray:
 def load(path: str | Path) -> Any:
     """Load an explanation saved with ``to_json``. Reads data only; never executes code.
 
+    Any file gives either an explanation that satisfies its invariants (shapes, names, finite
+    attributions, additivity for the methods that claim it) and saves again, or a
+    :class:`~explain.errors.SchemaError` saying what is wrong.
+
     Examples
     --------
     >>> import explain as ex, tempfile, os
@@ -87,69 +92,221 @@ def load(path: str | Path) -> Any:
     >>> bool((ex.load(path).values == local.values).all())
     True
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise SchemaError(f"no file at {str(path)!r}; pass the path a to_json() call wrote.") from exc
-    except (OSError, UnicodeDecodeError) as exc:  # a directory, no permission, a binary file
-        raise SchemaError(
-            f"{str(path)!r} cannot be read as a saved explanation ({exc}); pass the path a "
-            "to_json() call wrote."
-        ) from exc
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"{str(path)!r} is not valid JSON ({exc}); was it written by to_json()?") from exc
-    return from_dict(obj)
+    return from_dict(read_json(path, "saved explanation", "pass the path a to_json() call wrote"))
 
 
 def from_dict(obj: Any) -> Any:
-    """Build an explanation from the dict ``to_dict()`` made."""
-    from .explanation import GlobalExplanation, LocalExplanation
-
+    """Build an explanation from the dict ``to_dict()`` made (or a :class:`SchemaError`)."""
     if not isinstance(obj, dict) or "schema" not in obj:
         raise SchemaError(
             "this JSON has no 'schema' field, so it is not a saved explanation; load() reads the "
             "files that LocalExplanation.to_json() and GlobalExplanation.to_json() write."
         )
     version = obj.get("schema_version")
-    if version not in _SUPPORTED_VERSIONS:
+    if type(version) is not int or version not in _SUPPORTED_VERSIONS:
         raise SchemaError(
             f"schema_version {version!r} is not supported by this version of explain "
             f"(supported: {list(_SUPPORTED_VERSIONS)}); upgrade explain to read it."
         )
+    build = {"explain.LocalExplanation": _local, "explain.GlobalExplanation": _global}.get(str(obj["schema"]))
+    if build is None:
+        raise SchemaError(f"unknown schema {str(obj['schema'])[:80]!r}; expected an explain explanation.")
     try:
-        if obj["schema"] == "explain.LocalExplanation":
-            return LocalExplanation(
-                values=floats_from_json(obj["values"], "values"),
-                base_values=floats_from_json(obj["base_values"], "base_values"),
-                data=data_from_json(obj["data"], obj["feature_kinds"]),
-                predictions=floats_from_json(obj["predictions"], "predictions"),
-                feature_names=tuple(obj["feature_names"]),
-                output_names=tuple(obj["output_names"]),
-                output_space=obj["output_space"],
-                method=obj["method"],
-                params=obj["params"],
-                provenance=Provenance.from_dict(obj["provenance"]),
-                feature_kinds=tuple(obj["feature_kinds"]),
-                diagnostics={k: floats_from_json(v, k) for k, v in obj.get("diagnostics", {}).items()},
-            )
-        if obj["schema"] == "explain.GlobalExplanation":
-            return GlobalExplanation(
-                importances=floats_from_json(obj["importances"], "importances"),
-                spread=None if obj["spread"] is None else floats_from_json(obj["spread"], "spread"),
-                feature_names=tuple(obj["feature_names"]),
-                output_names=tuple(obj["output_names"]),
-                output_space=obj["output_space"],
-                kind=obj["kind"],
-                method=obj["method"],
-                params=obj["params"],
-                provenance=Provenance.from_dict(obj["provenance"]),
-                effects=tuple(FeatureEffect.from_dict(e) for e in obj.get("effects", [])),
-            )
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        explanation = build(obj)
+        explanation.to_json()  # an explanation that loads saves again
+    except SchemaError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
         raise SchemaError(
             f"the saved explanation is incomplete or damaged: {exc!r}. Write it again with to_json(); "
             "do not edit the file by hand."
         ) from exc
-    raise SchemaError(f"unknown schema {obj['schema']!r}; expected an explain explanation.")
+    return explanation
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _local(obj: dict[str, Any]) -> Any:
+    from .explanation import LocalExplanation
+
+    _fields(obj, ("values", "base_values", "predictions", "data", "feature_names", "feature_kinds", "output_names",
+                  "output_space", "method", "params", "provenance"))  # fmt: skip
+    names, outputs = _names(obj, "feature_names"), _names(obj, "output_names")
+    kinds = _kinds(obj["feature_kinds"], len(names))
+    values = _numbers(obj["values"], "values", ndims=(2, 3))
+    n, multi = values.shape[0], values.ndim == 3
+    shape = (n, len(outputs)) if multi else (n,)
+    if values.shape[1:] != ((len(names), len(outputs)) if multi else (len(names),)) or (
+        not multi and len(outputs) != 1
+    ):
+        raise SchemaError(
+            f"values of shape {values.shape} do not match {len(names)} features and {len(outputs)} outputs; "
+            "the file is damaged: write it again with to_json()."
+        )
+    base = _numbers(obj["base_values"], "base_values", shape=shape)
+    predictions = _numbers(obj["predictions"], "predictions", shape=shape)
+    diagnostics = obj.get("diagnostics", {})
+    if not isinstance(diagnostics, dict):
+        raise SchemaError(f"diagnostics should be an object of arrays, not {type(diagnostics).__name__}.")
+    diag = {k: _numbers(v, f"diagnostics[{k!r}]", ndims=(1, 2), finite=False) for k, v in diagnostics.items()}
+    for key, array in diag.items():
+        if array.shape[0] != n:
+            raise SchemaError(f"diagnostic {key!r} has {array.shape[0]} rows, the explanation {n}.")
+    method = _text(obj, "method")
+    _additive(method, values, base, predictions)
+    return LocalExplanation(
+        values=values,
+        base_values=base,
+        data=_data(obj["data"], kinds, n),
+        predictions=predictions,
+        feature_names=names,
+        output_names=outputs,
+        output_space=_space(obj),
+        method=method,
+        params=_params(obj),
+        provenance=Provenance.from_dict(obj["provenance"]),
+        feature_kinds=kinds,
+        diagnostics=diag,
+    )
+
+
+def _global(obj: dict[str, Any]) -> Any:
+    from .explanation import GlobalExplanation
+
+    _fields(obj, ("importances", "spread", "feature_names", "output_names", "output_space", "kind", "method",
+                  "params", "provenance"))  # fmt: skip
+    names, outputs = _names(obj, "feature_names"), _names(obj, "output_names")
+    importances = _numbers(obj["importances"], "importances", ndims=(1, 2))
+    multi = importances.ndim == 2
+    if importances.shape != ((len(names), len(outputs)) if multi else (len(names),)) or (
+        not multi and len(outputs) != 1
+    ):
+        raise SchemaError(
+            f"importances of shape {importances.shape} do not match {len(names)} features and "
+            f"{len(outputs)} outputs; the file is damaged: write it again with to_json()."
+        )
+    spread = None if obj["spread"] is None else _numbers(obj["spread"], "spread", shape=importances.shape, finite=False)
+    effects = obj.get("effects", [])
+    if not isinstance(effects, list):
+        raise SchemaError(f"effects should be a list, not {type(effects).__name__}.")
+    return GlobalExplanation(
+        importances=importances,
+        spread=spread,
+        feature_names=names,
+        output_names=outputs,
+        output_space=_space(obj),
+        kind=_text(obj, "kind"),
+        method=_text(obj, "method"),
+        params=_params(obj),
+        provenance=Provenance.from_dict(obj["provenance"]),
+        effects=tuple(_effect(e, names, len(outputs) if multi else None) for e in effects),
+    )
+
+
+def _fields(obj: dict[str, Any], required: tuple[str, ...]) -> None:
+    missing = [k for k in required if k not in obj]
+    if missing:
+        raise SchemaError(f"the saved explanation lacks {missing}; write it again with to_json().")
+
+
+def _text(obj: dict[str, Any], key: str) -> str:
+    value = obj[key]
+    if not isinstance(value, str):
+        raise SchemaError(f"{key} should be text, not {type(value).__name__}.")
+    return value
+
+
+def _names(obj: dict[str, Any], key: str) -> tuple[str, ...]:
+    names = obj[key]
+    if not isinstance(names, list) or not names or not all(isinstance(v, str) for v in names):
+        raise SchemaError(f"{key} should be a non-empty list of text.")
+    if len(set(names)) != len(names):
+        raise SchemaError(f"{key} repeats a name: {sorted({v for v in names if names.count(v) > 1})[:5]}.")
+    return tuple(names)
+
+
+def _kinds(kinds: Any, d: int) -> tuple[str, ...]:
+    if not isinstance(kinds, list) or len(kinds) != d or not all(k in ("numeric", "categorical") for k in kinds):
+        raise SchemaError(f"feature_kinds should list 'numeric' or 'categorical' for each of the {d} features.")
+    return tuple(kinds)
+
+
+def _space(obj: dict[str, Any]) -> str:
+    space = obj["output_space"]
+    if space not in _OUTPUT_SPACES:
+        raise SchemaError(f"output_space {str(space)[:40]!r} is not one of {list(_OUTPUT_SPACES)}.")
+    return str(space)
+
+
+def _params(obj: dict[str, Any]) -> dict[str, Any]:
+    params = obj["params"]
+    if not isinstance(params, dict):
+        raise SchemaError(f"params should be an object, not {type(params).__name__}.")
+    return params
+
+
+def _numbers(
+    obj: Any, name: str, *, ndims: tuple[int, ...] = (), shape: tuple[int, ...] | None = None, finite: bool = True
+) -> np.ndarray:
+    """Nested lists of numbers of the given rank or shape; ``None`` (NaN) only if not ``finite``."""
+    if not isinstance(obj, list):
+        raise SchemaError(f"{name} should be a list of numbers, not {type(obj).__name__}.")
+    try:
+        raw = np.array(obj, dtype=object)
+    except ValueError as exc:  # ragged nesting
+        raise SchemaError(f"{name} is not a rectangular array of numbers ({exc}).") from exc
+    if (shape is not None and raw.shape != shape) or (ndims and raw.ndim not in ndims):
+        want = f"shape {shape}" if shape is not None else f"{' or '.join(map(str, ndims))} dimensions"
+        raise SchemaError(f"{name} has shape {raw.shape}; it should have {want}.")
+    array = floats_from_json(obj, name)
+    if finite and not np.isfinite(array).all():
+        raise SchemaError(f"{name} has missing (null) entries; an explanation's {name} are all numbers.")
+    return array
+
+
+def _data(obj: Any, kinds: tuple[str, ...], n: int) -> np.ndarray:
+    if not isinstance(obj, dict) or not isinstance(obj.get("columns"), list) or obj.get("n_rows") != n:
+        raise SchemaError(f"data should hold n_rows = {n} and one list of values per feature.")
+    columns = obj["columns"]
+    if len(columns) != len(kinds) or not all(isinstance(c, list) and len(c) == n for c in columns):
+        raise SchemaError(f"data should hold {len(kinds)} columns of {n} values each.")
+    for column, kind in zip(columns, kinds, strict=True):
+        if kind == "categorical" and not all(v is None or isinstance(v, (str, int, float)) for v in column):
+            raise SchemaError("a categorical data column holds lists or objects; values are text, numbers or null.")
+        if kind == "numeric":
+            floats_from_json(column, "data")
+    return data_from_json(obj, list(kinds))
+
+
+def _effect(obj: Any, names: tuple[str, ...], outputs: int | None) -> FeatureEffect:
+    if not isinstance(obj, dict) or not isinstance(obj.get("grid"), list) or obj.get("feature") not in names:
+        raise SchemaError("an effect should name one of the features and hold its grid as a list.")
+    grid = obj["grid"]
+    if not all(v is None or isinstance(v, (str, int, float)) for v in grid):
+        raise SchemaError(f"the grid of the effect of {obj['feature']!r} holds lists or objects.")
+    shape = (len(grid),) if outputs is None else (len(grid), outputs)
+    average = _numbers(obj.get("average"), "effect average", shape=shape, finite=False)
+    bands = {k: None if obj.get(k) is None else _numbers(obj[k], f"effect {k}", shape=shape, finite=False)
+             for k in ("lower", "upper")}  # fmt: skip
+    return FeatureEffect(str(obj["feature"]), _text(obj, "kind"), tuple(grid), average, **bands)
+
+
+def _additive(method: str, values: np.ndarray, base: np.ndarray, predictions: np.ndarray) -> None:
+    """A Shapley method's values add up to the prediction (with the explainer's tolerance, at most)."""
+    from .methods import REGISTRY
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = base + values.sum(axis=1)
+        scale = 1.0 + np.abs(predictions) + np.abs(values).sum(axis=1)  # inf: no check beyond finiteness
+        gap = np.abs(total - predictions)
+    if not np.isfinite(total).all():
+        raise SchemaError("the values are too large to add up (their sum overflows); the file is damaged.")
+    spec = REGISTRY.get(method)
+    if spec is None or not spec.additive:
+        return
+    if not (gap <= 1e-5 * scale).all():
+        raise SchemaError(
+            f"{method} values do not add up to the predictions (largest gap {float(np.nanmax(gap)):.3g}): the "
+            "numbers were changed after they were computed. Compute the explanation again."
+        )

@@ -95,15 +95,36 @@ class Provenance:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Provenance:
+    def from_dict(cls, d: Any) -> Provenance:
+        """The provenance ``to_dict`` wrote; a :class:`~explain.errors.SchemaError` names the
+        first field of the wrong type."""
+        from .errors import SchemaError
+
+        def text(key: str, value: Any, optional: bool = False) -> Any:
+            if isinstance(value, str) or (optional and value is None):
+                return value
+            raise SchemaError(f"provenance {key} should be text, not {type(value).__name__}.")
+
+        if not isinstance(d, dict):
+            raise SchemaError(f"provenance should be an object, not {type(d).__name__}.")
+        for key in ("model_fingerprint", "data_fingerprint"):
+            if key not in d:
+                raise SchemaError(f"provenance lacks {key!r}; write the explanation again with to_json().")
+        seed, elapsed, versions = d.get("random_state"), d.get("elapsed_seconds", 0.0), d.get("versions", {})
+        if seed is not None and (type(seed) is not int or seed < 0):
+            raise SchemaError(f"provenance random_state should be a non-negative integer or null, not {seed!r}.")
+        if isinstance(elapsed, bool) or not isinstance(elapsed, (int, float)) or not 0 <= elapsed < float("inf"):
+            raise SchemaError(f"provenance elapsed_seconds should be a number of seconds, not {elapsed!r}.")
+        if not isinstance(versions, dict) or not all(isinstance(v, str) for v in versions.values()):
+            raise SchemaError("provenance versions should map library names to version text.")
         return cls(
-            model_fingerprint=str(d["model_fingerprint"]),
-            data_fingerprint=str(d["data_fingerprint"]),
-            background_fingerprint=d.get("background_fingerprint"),
-            random_state=d.get("random_state"),
-            versions={str(k): str(v) for k, v in d.get("versions", {}).items()},
-            elapsed_seconds=float(d.get("elapsed_seconds", 0.0)),
-            model_type=str(d.get("model_type", "")),
+            model_fingerprint=text("model_fingerprint", d["model_fingerprint"]),
+            data_fingerprint=text("data_fingerprint", d["data_fingerprint"]),
+            background_fingerprint=text("background_fingerprint", d.get("background_fingerprint"), optional=True),
+            random_state=seed,
+            versions=versions,
+            elapsed_seconds=float(elapsed),
+            model_type=text("model_type", d.get("model_type", "")),
         )
 
 

@@ -4,7 +4,6 @@ and archive; and :class:`AuditReport`, which holds the evidence and exports it."
 from __future__ import annotations
 
 import copy
-import json
 import platform
 import sys
 import time
@@ -132,12 +131,28 @@ class AuditReport:
 
     @classmethod
     def from_json(cls, path: str | Path) -> AuditReport:
-        """Read an evidence document written by :meth:`to_json` (plain JSON: no code is run)."""
+        """Read an evidence document written by :meth:`to_json` (plain JSON: no code is run).
+
+        Any file gives either a report that writes its JSON, HTML and PDF again, or a
+        :class:`~explain.errors.SchemaError` naming the first field that is wrong.
+        """
+        from .._jsonfile import read_json
+        from ._validation import check_evidence
+        from ._view import build_view
+
+        data = read_json(path, "audit evidence file", "pass the file AuditReport.to_json() wrote")
+        check_evidence(data)
         try:
-            data = json.loads(Path(path).read_bytes())
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read audit evidence from {str(path)!r}: {exc}") from exc
-        return cls(data)
+            report = cls(data)
+            build_view(report._evidence)  # what every exporter renders
+        except SchemaError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+            raise SchemaError(
+                f"the audit evidence in {str(path)!r} cannot be rendered ({exc!r}); use the file "
+                "AuditReport.to_json() wrote."
+            ) from exc
+        return report
 
     def __repr__(self) -> str:
         r = self._evidence["report"]

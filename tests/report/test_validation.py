@@ -1,0 +1,86 @@
+"""AuditReport.from_json is total: any file gives a report that writes again, or a SchemaError.
+
+The sample evidence (every block type, both chart kinds) is damaged by hypothesis (see
+``_mutate``); whatever loads must write its canonical JSON again, read back to the same
+evidence, and have a view the HTML and PDF exporters can render.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _mutate import mutated
+from hypothesis import HealthCheck, given, settings
+
+from explain.errors import SchemaError
+from explain.report import AuditReport
+from explain.report._view import build_view
+
+from ._sample import sample_evidence
+
+_BAR = {"type": "chart", "id": "c", "caption": "", "alt": "a", "chart": {"kind": "bar", "labels": ["a"], "values": [],
+                                                                       "xlabel": ""}}  # fmt: skip
+FUZZ = settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def evidence() -> list[dict]:
+    return [json.loads(json.dumps(sample_evidence()))]
+
+
+def test_the_sample_loads(evidence, tmp_path):
+    path = tmp_path / "evidence.json"
+    report = AuditReport(evidence[0])
+    report.to_json(path)
+    assert AuditReport.from_json(path).evidence_sha256 == report.evidence_sha256
+
+
+def test_fuzzed_evidence_loads_as_a_valid_report_or_raises_schema_error(evidence, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz")
+    outcomes = {"loaded": 0, "refused": 0}
+
+    @FUZZ
+    @given(data=mutated(evidence))
+    def check(data: bytes) -> None:
+        path = folder / "evidence.json"
+        path.write_bytes(data)
+        try:
+            report = AuditReport.from_json(path)
+        except SchemaError:
+            outcomes["refused"] += 1
+            return
+        outcomes["loaded"] += 1
+        again = report.to_json(folder / "again.json")
+        assert AuditReport.from_json(again).evidence_sha256 == report.evidence_sha256
+        build_view(report.evidence)
+
+    check()
+    assert outcomes["loaded"] and outcomes["refused"]
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (lambda ev: ev["sections"][0].update(blocks=[_BAR]), "entries for 1 labels"),
+        (lambda ev: ev["findings"][0].update(observed="0.9"), "finite number"),
+        (lambda ev: ev["report"].update(generated_at="yesterday"), "ISO 8601"),
+        (lambda ev: ev["sections"][1].update(blocks=[{"type": "findings", "ids": ["nope"]}]), "not in the evidence"),
+        (lambda ev: ev.update(sections={}), "should be a list"),
+    ],
+)
+def test_damaged_fields_are_named(evidence, tmp_path, edit, says):
+    ev = json.loads(json.dumps(evidence[0]))
+    edit(ev)
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(ev))
+    with pytest.raises(SchemaError, match=says):
+        AuditReport.from_json(path)
+
+
+@pytest.mark.parametrize("raw", [b"[" * 100_000, b"{}", b"null", b'{"schema": "explain.audit", "x": 1e400}', b"\xff"])
+def test_files_that_are_not_evidence_are_refused(tmp_path, raw):
+    path = tmp_path / "evidence.json"
+    path.write_bytes(raw)
+    with pytest.raises(SchemaError):
+        AuditReport.from_json(path)
