@@ -23,6 +23,10 @@ suffix                     read with                                           e
 
 LightGBM cannot read back the JSON of ``Booster.dump_model``; save LightGBM models with
 ``booster.save_model("model.txt")`` (or ``model.booster_.save_model``).
+
+A data file read from CSV has text where the model was fitted on pandas categoricals;
+:func:`with_model_categories` turns the columns a LightGBM or XGBoost model file declares
+categorical back into categoricals, with the categories recorded in the file where it has them.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 
 from .errors import InputError, ModelError, require
 
-__all__ = ["MODEL_SUFFIXES", "PICKLE_SUFFIXES", "load_model_file"]
+__all__ = ["MODEL_SUFFIXES", "PICKLE_SUFFIXES", "load_model_file", "with_model_categories"]
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".jl")
 MODEL_SUFFIXES = (".skops", ".txt", ".json", ".ubj", ".cbm", *PICKLE_SUFFIXES)
@@ -245,3 +249,35 @@ def _read_catboost(path: Path) -> Any:
         # the scikit-learn attribute, so columns are matched to the model by name, not position
         model.feature_names_in_ = np.asarray(names, dtype=object)
     return model
+
+
+def with_model_categories(model: Any, frame: Any) -> Any:
+    """``frame`` with the columns ``model`` declares categorical as pandas categoricals.
+
+    LightGBM files record each categorical feature's categories (``pandas_categorical``), whose
+    order fixes the codes the trees split on: they are used as recorded, and a value the model
+    never saw becomes missing. XGBoost marks categorical features ``"c"`` and re-codes by value.
+    Other models, and columns that are categorical already, are left as they are.
+    """
+    import pandas as pd
+
+    wanted: dict[str, list[Any] | None] = {}
+    if type(model).__module__.startswith("lightgbm") and type(model).__name__ == "Booster":
+        names = model.feature_name()
+        indices = [int(i) for i in model.params.get("categorical_feature") or []]
+        recorded = model.pandas_categorical or [None] * len(indices)
+        if len(recorded) == len(indices):
+            wanted = {names[i]: None if c is None else list(c) for i, c in zip(indices, recorded, strict=True)}
+    elif type(model).__module__.startswith("xgboost") and hasattr(model, "get_booster"):
+        booster = model.get_booster()
+        pairs = zip(booster.feature_names or [], booster.feature_types or [], strict=False)
+        wanted = {name: None for name, kind in pairs if kind == "c"}
+    by_key = {str(c).replace(" ", "_"): c for c in frame.columns}  # LightGBM's form of a name
+    out = frame
+    for name, categories in wanted.items():
+        column = name if name in frame.columns else by_key.get(name)
+        if column is None or (categories is None and isinstance(frame[column].dtype, pd.CategoricalDtype)):
+            continue
+        out = out.copy() if out is frame else out
+        out[column] = pd.Categorical(frame[column], categories=categories)
+    return out

@@ -4,8 +4,12 @@ Subcommands
 -----------
 ``explain audit --model M --train T --test S --target Y [--sensitive A ...] --out report.pdf``
     Audit a saved model on data files; write the report (PDF, HTML or JSON by the suffix of
-    ``--out``). Exit code: 0 when the verdict is pass or warn (``--strict``: pass only), 1 when it
-    is fail, 2 on a usage error (bad arguments, unreadable files, invalid data).
+    ``--out``). The model file runs no code: ``.skops`` (skops' trusted types, more with
+    ``--trust-types``), LightGBM ``.txt``, XGBoost ``.json`` / ``.ubj``, CatBoost ``.cbm``; a
+    pickle (``.joblib``, ``.pkl``) only with ``--trust-pickle`` (see ``explain._model_files``).
+    Exit code: 0 when the verdict is pass or warn (``--strict``: pass only), 1 when it is fail,
+    2 on any other failure (bad arguments, unreadable files, invalid data, a report path that
+    cannot be written: checked before the audit starts).
 ``explain verify REPORT [--trust CERT ...] [--require-signature] [--evidence-sha256 HEX]``
     Check an audit PDF or HTML page: the evidence it carries hashes to the value it shows, the
     pages show exactly that evidence, and every signature holds. Prints each check and one verdict
@@ -20,6 +24,9 @@ Subcommands
     Train a credit model on the data set shipped with explain and audit it: writes
     ``audit.pdf``, ``audit.html`` and ``evidence.json`` into DIR (default ``./explain-demo``),
     the same bytes on every run.
+
+Every failure that is not a verdict prints one line, ``explain: error: ...``, and no traceback;
+``EXPLAIN_TRACEBACK=1`` re-raises an unexpected exception, for a bug report.
 """
 
 from __future__ import annotations
@@ -280,6 +287,10 @@ def _audit(args: argparse.Namespace) -> int:
     reference = None
     if args.reference:
         reference = _read_data(args.reference, "reference").drop(columns=[args.target], errors="ignore")
+    from ._model_files import with_model_categories
+
+    X_train, X_test = with_model_categories(model, X_train), with_model_categories(model, X_test)
+    reference = None if reference is None else with_model_categories(model, reference)
     report = audit(
         model,
         X_train,

@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import explain as ex
-from explain._model_files import load_model_file, looks_like_pickle
+from explain._model_files import load_model_file, looks_like_pickle, with_model_categories
 from explain.cli import main
 from explain.errors import MissingDependencyError, ModelError
 
@@ -45,8 +45,10 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "binary": (X["x1"] + X["x2"] + rng.normal(size=n) > 0.5).astype(int),
         "continuous": 2 * X["x1"] + X["x2"] + rng.normal(size=n),
     }
-    for name, y in targets.items():
-        frame = X.assign(group=group, y=y)
+    color = rng.choice(["red", "green", "blue"], n)
+    frames = {name: X.assign(group=group, y=y) for name, y in targets.items()}
+    frames["categorical"] = X.assign(color=color, group=group, y=((X["x1"] + (color == "red")) > 0.5).astype(int))
+    for name, frame in frames.items():
         frame[:250].to_csv(d / f"{name}_train.csv", index=False)
         frame[250:].to_csv(d / f"{name}_test.csv", index=False)
     (d / "policy.json").write_text(json.dumps({"explain_rows": 40, "n_bootstrap": 20, "stability_runs": 2}))
@@ -55,6 +57,8 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _fit(task: str, data: dict[str, Path]) -> tuple[pd.DataFrame, pd.Series]:
     frame = pd.read_csv(data["dir"] / f"{task}_train.csv")
+    if task == "categorical":  # fitted on a pandas categorical; the CSV the audit reads has text
+        return frame[[*FEATURES, "color"]].astype({"color": "category"}), frame["y"]
     return frame[FEATURES], frame["y"]
 
 
@@ -133,7 +137,7 @@ def _skops_lightgbm(d: dict[str, Path], task: str) -> tuple[Path, tuple[str, ...
 
 def _lightgbm_text(d: dict[str, Path], task: str) -> tuple[Path, tuple[str, ...]]:
     lightgbm = pytest.importorskip("lightgbm")
-    kind = lightgbm.LGBMClassifier if task == "binary" else lightgbm.LGBMRegressor
+    kind = lightgbm.LGBMRegressor if task == "continuous" else lightgbm.LGBMClassifier
     path = d["dir"] / f"lightgbm_{task}.txt"
     kind(n_estimators=5, num_leaves=4, verbose=-1).fit(*_fit(task, d)).booster_.save_model(path)
     return path, ()
@@ -141,9 +145,9 @@ def _lightgbm_text(d: dict[str, Path], task: str) -> tuple[Path, tuple[str, ...]
 
 def _xgboost(d: dict[str, Path], task: str) -> tuple[Path, tuple[str, ...]]:
     xgboost = pytest.importorskip("xgboost")
-    kind = xgboost.XGBClassifier if task == "binary" else xgboost.XGBRegressor
-    path = d["dir"] / ("xgboost.json" if task == "binary" else "xgboost.ubj")
-    kind(n_estimators=5, max_depth=2, n_jobs=1).fit(*_fit(task, d)).save_model(path)
+    kind = xgboost.XGBRegressor if task == "continuous" else xgboost.XGBClassifier
+    path = d["dir"] / (f"xgboost_{task}.ubj" if task == "continuous" else f"xgboost_{task}.json")
+    kind(n_estimators=5, max_depth=2, n_jobs=1, enable_categorical=True).fit(*_fit(task, d)).save_model(path)
     return path, ()
 
 
@@ -164,6 +168,8 @@ KINDS = {
     "xgboost-json-classifier": (_xgboost, "binary", "xgboost.sklearn.XGBClassifier"),
     "xgboost-ubj-regressor": (_xgboost, "continuous", "xgboost.sklearn.XGBRegressor"),
     "catboost-cbm-classifier": (_catboost, "binary", "catboost.core.CatBoostClassifier"),
+    "lightgbm-txt-categorical": (_lightgbm_text, "categorical", "lightgbm.basic.Booster"),
+    "xgboost-json-categorical": (_xgboost, "categorical", "xgboost.sklearn.XGBClassifier"),
 }
 
 
@@ -238,3 +244,13 @@ def test_a_missing_library_names_its_extra(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setitem(__import__("sys").modules, "catboost", None)  # import catboost now fails
     with pytest.raises(MissingDependencyError, match=r"explain\[catboost\]"):
         load_model_file(tmp_path / "model.cbm")
+
+
+def test_model_categories_come_from_the_file(data: dict[str, Path]) -> None:
+    path, _ = _lightgbm_text(data, "categorical")
+    model = load_model_file(path)
+    frame = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0.0, 0.0], "x3": [0.0, 0.0], "color": ["red", "purple"]})
+    out = with_model_categories(model, frame)
+    assert list(out["color"].cat.categories) == ["blue", "green", "red"]  # as recorded when fitted
+    assert out["color"].isna().tolist() == [False, True]  # a colour the model never saw is missing
+    assert frame["color"].dtype == object or str(frame["color"].dtype).startswith(("str", "string"))  # input kept

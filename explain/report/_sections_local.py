@@ -48,7 +48,8 @@ def _what_if(ctx: AuditContext, position: int, feature: str) -> str:
         candidates = list(pd.unique(col.dropna()))
     current = row[feature].iloc[0]
     X = pd.concat([row] * len(candidates), ignore_index=True)
-    X[feature] = candidates
+    dtype = X[feature].dtype  # a categorical stays one: models fitted on categoricals refuse text
+    X[feature] = pd.Categorical(candidates, dtype=dtype) if isinstance(dtype, pd.CategoricalDtype) else candidates
     scores = _score(ctx, X)
     ok = np.flatnonzero(_decide(ctx, scores))
     if not len(ok):

@@ -139,7 +139,10 @@ def _missing_behaviour(ctx: AuditContext) -> list[dict[str, Any]]:
     copies = []
     for c in rows.columns:
         X = rows.copy()
-        X[c] = np.nan if pd.api.types.is_numeric_dtype(X[c].dtype) else None
+        if isinstance(X[c].dtype, pd.CategoricalDtype):  # missing, and still a categorical
+            X[c] = pd.Categorical([None] * len(X), dtype=X[c].dtype)
+        else:
+            X[c] = np.nan if pd.api.types.is_numeric_dtype(X[c].dtype) else None
         copies.append(X)
     try:
         scores = _score(ctx, pd.concat(copies, ignore_index=True)).reshape(len(copies), len(rows))
