@@ -309,7 +309,7 @@ def _xgb_tree(tree: dict[str, Any], c: int, k: int, weight: float, cats: _Catego
         "default": np.where(leaf, -1, np.where(default_left, left, right)),
         "feature": np.where(leaf, -2, np.asarray(tree["split_indices"], dtype=np.int64)),
         "threshold": np.where(leaf | (cat >= 0), -2.0, below),
-        "cover": np.asarray(tree["sum_hessian"], dtype=np.float64), "value": value, "cat": cat,
+        "cover": np.asarray(tree["sum_hessian"], dtype=np.float32).astype(np.float64), "value": value, "cat": cat,
         "zero": np.zeros(len(left), dtype=np.bool_),
     }  # fmt: skip
 
