@@ -21,8 +21,10 @@ Three small types carry the data through the library:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, Literal
 
 import numpy as np
@@ -33,7 +35,17 @@ from .errors import FeatureMismatchError, InputError
 FeatureKind = Literal["numeric", "categorical"]
 Container = Literal["numpy", "pandas", "polars"]
 
-__all__ = ["Codebook", "Column", "Schema", "Table", "infer_schema", "read_table"]
+__all__ = [
+    "Codebook",
+    "Column",
+    "Schema",
+    "Table",
+    "check_column_types",
+    "checked_names",
+    "checked_random_state",
+    "infer_schema",
+    "read_table",
+]
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,57 @@ class Table:
         return int(self.values.shape[0])
 
 
+# --------------------------------------------------------------------------- settings
+
+
+def checked_random_state(value: Any, what: str = "random_state") -> int | None:
+    """The integer seed ``value`` stands for, or None: what scikit-learn's ``check_random_state``
+    accepts, so that every random step can be repeated and the seed recorded in JSON.
+
+    ``None``, an integer from 0 to 2**32 - 1 (numpy's seeds), or a ``numpy.random.RandomState``,
+    from a copy of which one seed is drawn: the user's generator is not advanced, and the same
+    state gives the same explanation. A ``numpy.random.Generator`` is refused, as scikit-learn
+    refuses it.
+
+    Examples
+    --------
+    >>> checked_random_state(7), checked_random_state(None)
+    (7, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, np.random.RandomState):
+        return int(copy.deepcopy(value).randint(0, 2**32 - 1, dtype=np.int64))
+    if isinstance(value, np.random.Generator):
+        raise InputError(
+            f"{what} is a numpy Generator, which scikit-learn does not accept and an explanation cannot "
+            f"record; pass an integer seed, e.g. {what}=0 (or {what}=int(rng.integers(2**32)))."
+        )
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InputError(
+            f"{what}={value!r} is not an integer seed; pass an integer from 0 to 2**32 - 1, a "
+            "numpy RandomState, or None."
+        )
+    if not 0 <= value < 2**32:
+        raise InputError(f"{what}={value!r} is out of range; pass an integer seed from 0 to 2**32 - 1, or None.")
+    return int(value)
+
+
+def checked_names(value: Any, what: str) -> tuple[Any, ...] | None:
+    """``value`` as a tuple of names; a string (which would be read letter by letter) is refused."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)):
+        raise InputError(
+            f"{what}={value!r} is a string, where a list of names is expected (a string would be read "
+            f"letter by letter); pass {what}=[{value!r}]."
+        )
+    try:
+        return tuple(value)
+    except TypeError:
+        raise InputError(f"{what}={value!r} is not a list; pass a list of names.") from None
+
+
 # --------------------------------------------------------------------------- reading input
 
 
@@ -100,20 +163,62 @@ def _is_polars(data: Any) -> bool:
     return type(data).__module__.split(".")[0] == "polars"
 
 
+def _foreign_frame(data: Any, role: str) -> Any:
+    """A pyarrow or dask table as a pandas DataFrame (so that columns are matched by name, never
+    by position); anything else unchanged."""
+    root = type(data).__module__.split(".")[0]
+    if root == "pyarrow":
+        if not hasattr(data, "column_names") or not hasattr(data, "to_pandas"):
+            raise InputError(
+                f"{role} is a pyarrow {type(data).__name__}, not a table of rows. Pass a pyarrow Table "
+                "(e.g. pa.table({...})) or a pandas DataFrame."
+            )
+        names = [str(n) for n in data.column_names]
+        _check_unique(names, role)  # to_pandas would keep only one of two equal names
+        return data.to_pandas()
+    if root == "dask" and hasattr(data, "compute"):
+        # explained in memory: columns of a dask DataFrame by name, a dask array by position
+        return data.compute()
+    return data
+
+
+def _not_a_table(data: Any, role: str) -> str | None:
+    """Why ``data`` is not rows of values (a path, records, a dict, one value), or None."""
+    fix = "pass a 2-D array or DataFrame of rows"
+    if isinstance(data, (str, bytes)):
+        reader = "pd.read_parquet" if str(data).lower().endswith(".parquet") else "pd.read_csv"
+        return f"{role} is a string ({data!r}), not data; {fix}, e.g. {role} = {reader}({data!r})."
+    if isinstance(data, PurePath):
+        reader = "pd.read_parquet" if data.suffix.lower() == ".parquet" else "pd.read_csv"
+        return f"{role} is a path ({str(data)!r}), not data; {fix}, e.g. {role} = {reader}({str(data)!r})."
+    if isinstance(data, Mapping):
+        return f"{role} is a dict; {fix}: pd.DataFrame({role}) for a dict of columns."
+    if isinstance(data, (list, tuple)) and data and all(isinstance(r, Mapping) for r in data):
+        return f"{role} is a list of dicts (records); {fix}: pd.DataFrame({role}) reads records by column name."
+    return None
+
+
 def _as_frame_or_array(data: Any, role: str) -> pd.DataFrame | np.ndarray:
     """Turn any accepted container into a pandas DataFrame (a copy) or a 2-D numpy array."""
     if data is None:
         raise InputError(f"{role} is None. Pass a 2-D array or DataFrame of rows.")
+    problem = _not_a_table(data, role)
+    if problem:
+        raise InputError(problem)
+    data = _foreign_frame(data, role)
     if _is_polars(data):
         if not hasattr(data, "to_pandas") or not hasattr(data, "columns"):
             raise InputError(f"{role} is a polars {type(data).__name__}; pass a polars DataFrame.")
-        return pd.DataFrame({name: data[name].to_numpy() for name in data.columns})
+        frame = pd.DataFrame({name: data[name].to_numpy() for name in data.columns})
+        check_column_types(frame, role, mixed=False)
+        return frame
     if isinstance(data, pd.Series):
         raise InputError(
             f"{role} is a pandas Series (1-D). Pass a DataFrame: use series.to_frame().T for "
             "a single row, or series.to_frame() for a single feature."
         )
     if isinstance(data, pd.DataFrame):
+        check_column_types(data, role, mixed=False)
         return data.copy(deep=True)
     if hasattr(data, "toarray") and hasattr(data, "nnz"):
         raise InputError(
@@ -124,7 +229,14 @@ def _as_frame_or_array(data: Any, role: str) -> pd.DataFrame | np.ndarray:
     try:
         array = np.array(data, copy=True)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{role} could not be read as an array: {exc}") from exc
+        raise InputError(
+            f"{role} could not be read as an array ({exc}). Pass rows that all have the same number of "
+            "values (a 2-D array or a DataFrame)."
+        ) from exc
+    if array.ndim == 0:
+        raise InputError(
+            f"{role} is a {type(data).__name__}, not rows of values; pass a 2-D array or DataFrame of rows."
+        )
     if array.ndim == 1:
         raise InputError(
             f"{role} is 1-D with shape {array.shape}; a 2-D array is expected. Use "
@@ -132,7 +244,82 @@ def _as_frame_or_array(data: Any, role: str) -> pd.DataFrame | np.ndarray:
         )
     if array.ndim != 2:
         raise InputError(f"{role} has {array.ndim} dimensions (shape {array.shape}); pass a 2-D array.")
+    check_column_types(array, role, mixed=False)  # mixed columns: see _checked_values
     return array
+
+
+_TEMPORAL = {
+    "datetime64": "datetime",
+    "datetime": "datetime",
+    "date": "date",
+    "time": "time-of-day",
+    "timedelta64": "timedelta",
+    "timedelta": "timedelta",
+    "period": "period",
+}
+
+
+def _type_problem(values: pd.Series | np.ndarray, mixed: bool = True) -> str | None:
+    """``"datetime"``, ``"timedelta"``, ``"period"``... or (if ``mixed``) ``"mixed"`` for a column
+    explain cannot read as numbers or as categories; None for a column it can."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.PeriodDtype):
+        return "period"
+    if isinstance(dtype, pd.DatetimeTZDtype) or getattr(dtype, "kind", "") == "M":
+        return "datetime"
+    if getattr(dtype, "kind", "") == "m":
+        return "timedelta"
+    if dtype == np.dtype(object):
+        inferred = pd.api.types.infer_dtype(values, skipna=True)  # one pass in C
+        if inferred in _TEMPORAL:
+            return _TEMPORAL[inferred]
+        if mixed and inferred in ("mixed", "mixed-integer"):
+            return "mixed"
+    return None
+
+
+def _type_message(label: str, role: str, problem: str, values: Any) -> str:
+    examples: dict[str, str] = {}  # the first value of each type
+    for v in values[:1000]:
+        if not pd.isna(v):
+            examples.setdefault(type(v).__name__, f"{type(v).__name__} {v!r}")
+    shown = ", ".join(list(examples.values())[:4])
+    where = f"column {label} of {role}"
+    if problem == "mixed":
+        return (
+            f"{where} holds mixed types ({shown}); a column must hold one type. Convert it "
+            f"to one type: .astype(str) for categories, or pd.to_numeric(...) for numbers (in the "
+            "model's training data too)."
+        )
+    if problem == "timedelta":
+        fix = "e.g. to a number of days with X[c].dt.total_seconds() / 86400"
+    elif problem == "period":
+        fix = "e.g. to a number with X[c].dt.year or X[c].dt.month, or to days with X[c].dt.start_time"
+    else:
+        fix = "e.g. to a number of days since a reference date with (X[c] - pd.Timestamp('2020-01-01')).dt.days"
+    return (
+        f"{where} holds {problem} values ({shown}), which explain does not read as numbers (they would "
+        f"be counted in nanoseconds). Convert the column {fix}, or declare it categorical with "
+        ".astype('category'), in the data the model is fitted on too."
+    )
+
+
+def check_column_types(data: pd.DataFrame | np.ndarray, role: str, *, mixed: bool = True) -> None:
+    """Raise :class:`InputError` for a date, time, timedelta or period column, or (if ``mixed``) a
+    column that mixes types (strings and numbers): explain reads a column as numbers or as
+    categories, and would read neither correctly."""
+    if isinstance(data, pd.DataFrame):
+        for position, label in enumerate(data.columns):
+            column = data.iloc[:, position]
+            problem = _type_problem(column, mixed)
+            if problem:
+                raise InputError(_type_message(repr(str(label)), role, problem, column.to_numpy(dtype=object)))
+        return
+    if data.dtype.kind in "Mm" or data.dtype == np.dtype(object):
+        for j in range(data.shape[1]):
+            problem = _type_problem(data[:, j], mixed)
+            if problem:
+                raise InputError(_type_message(str(j), role, problem, data[:, j].astype(object)))
 
 
 def _column_kind(values: np.ndarray | pd.Series) -> FeatureKind:
@@ -289,6 +476,10 @@ def _checked_values(values: np.ndarray, schema: Schema, role: str) -> np.ndarray
     out = values.astype(float) if (all_numeric and values.dtype != object) else values.astype(object)
     for j, column in enumerate(schema.columns):
         if column.kind != "numeric":
+            # a number among the strings of a categorical column (or the reverse) would be a
+            # category of its own, and most encoders refuse it
+            if out.dtype == object and _type_problem(out[:, j]) == "mixed":
+                raise InputError(_type_message(repr(column.name), role, "mixed", out[:, j]))
             continue
         try:
             numbers = np.asarray(

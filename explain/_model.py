@@ -312,9 +312,27 @@ class ModelAdapter:
         out = np.asarray(out, dtype=float)
         if out.ndim == 1:
             out = out[:, None]
-        if out.ndim != 2:
-            raise ModelError(f"the model returned predictions of shape {out.shape}; expected 1-D or 2-D.")
+        _check_predictions(out, _n_rows(X), space, self)
         return out
+
+    def _checked_probabilities(self, p: np.ndarray) -> np.ndarray:
+        """``p`` unchanged, or a :class:`ModelError` if a declared classifier's output is not a
+        probability (checked before log-odds are taken, which would hide it)."""
+        tolerance = 1e-9  # rounding of a probability computed as 1 - (1 - p)
+        outside = (p < -tolerance) | (p > 1 + tolerance)
+        if outside.any():
+            bad = p[outside]
+            raise ModelError(
+                f"the model is a classifier but returned {int(outside.sum())} value(s) outside [0, 1] "
+                f"(from {bad.min():.6g} to {bad.max():.6g}), which are not probabilities. "
+                + (
+                    "Return probabilities of the positive class (or one column per class), or pass "
+                    "task='regression' to explain the scores as they are."
+                    if self.kind == "callable"
+                    else "Check the model's predict_proba."
+                )
+            )
+        return p
 
     def _binary_margin_is_log_odds(self) -> bool:
         return (
@@ -337,7 +355,7 @@ class ModelAdapter:
 
     def _proba(self, X: Any) -> np.ndarray:
         if self.kind == "callable":
-            p = self._call(self.model, X)
+            p = self._checked_probabilities(self._call(self.model, X))
             if p.ndim == 2 and p.shape[1] == 2:
                 p = p[:, 1]
             return p
@@ -350,6 +368,7 @@ class ModelAdapter:
                     "cannot be explained; use output='raw' to explain its decision function."
                 )
             p = self._call(self.model.predict_proba, X)
+        p = self._checked_probabilities(p)
         if p.ndim == 2 and p.shape[1] == 2:
             return p[:, 1]
         return p
@@ -406,6 +425,41 @@ class ModelAdapter:
             return bool(get_tags(first).input_tags.allow_nan)
         except (AttributeError, TypeError, ValueError):
             return False
+
+
+def _n_rows(X: Any) -> int | None:
+    """Rows of the model's input (array, DataFrame, polars frame), or None for another object."""
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(X)
+    except TypeError:
+        return None
+
+
+def _check_predictions(out: np.ndarray, n_rows: int | None, space: str, model: ModelAdapter) -> None:
+    """Raise :class:`ModelError` unless ``out`` holds one finite prediction per input row.
+
+    Every prediction an explanation is built from passes here, so the check stays cheap: one
+    comparison of shapes and one pass of ``isfinite`` over an array the model just made.
+    """
+    name = "the function" if model.kind == "callable" else f"the {type(model.estimator).__name__}"
+    if out.ndim != 2 or (n_rows is not None and out.shape[0] != n_rows):
+        count = f"{out.shape[0]} predictions" if out.ndim >= 1 else f"predictions of shape {out.shape}"
+        raise ModelError(
+            f"{name} returned {count} (shape {out.shape}) for {n_rows} rows. A model must return one "
+            "prediction per row: an array of shape (n_rows,) or (n_rows, n_outputs)."
+        )
+    finite = np.isfinite(out)
+    if not finite.all():
+        rows = np.flatnonzero(~finite.all(axis=1))
+        what = "NaN" if np.isnan(out).any() else "infinite values"
+        raise ModelError(
+            f"{name} returned {what} in output space {space!r} for {len(rows)} of {out.shape[0]} rows "
+            f"(rows {rows[:5].tolist()}{'...' if len(rows) > 5 else ''} of this call). Explanations need "
+            "finite predictions: check the rows (values the model was not fitted on) and the model."
+        )
 
 
 def _task_of(estimator: Any, kind: ModelKind) -> Task | None:

@@ -9,12 +9,23 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._data import Codebook, Column, Schema, Table, infer_schema, missing_by_column, read_table
+from ._data import (
+    Codebook,
+    Column,
+    Schema,
+    Table,
+    checked_names,
+    checked_random_state,
+    infer_schema,
+    missing_by_column,
+    read_table,
+)
 from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
-from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError
+from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError, ModelError
 from .explanation import GlobalExplanation, LocalExplanation
 from .methods import GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported, choose_auto
+from .methods._checks import check_method_params
 from .methods._global import GlobalJob, GlobalMethodSpec
 from .methods.glassbox import effects as glassbox_effects
 
@@ -59,8 +70,12 @@ class Explainer:
         ``None`` keeps every row.
     method_params : mapping, optional
         Settings of the chosen method, e.g. ``{"nsamples": 4096}`` for kernel_shap.
-    random_state : int or None, default 0
-        Seed of every random step; the same seed gives the same explanation, byte for byte.
+    random_state : int, numpy.random.RandomState or None, default 0
+        Seed of every random step; the same seed gives the same explanation, byte for byte. What
+        scikit-learn accepts: an integer from 0 to 2**32 - 1, a ``RandomState`` (one seed is drawn
+        from a copy of it, so the caller's generator is not advanced; that seed is recorded in the
+        provenance), or ``None`` (fresh randomness on every call, recorded as null). A numpy
+        ``Generator``, a bool, a float or a string is refused when the Explainer is built.
     n_jobs : int or None, default None
         Workers (joblib, threads unless a ``joblib.parallel_config`` says otherwise) over chunks
         of rows, for the model-agnostic methods (``exact_shap``, ``kernel_shap``,
@@ -102,7 +117,7 @@ class Explainer:
         class_names: Sequence[Any] | None = None,
         background_size: int | None = 100,
         method_params: Mapping[str, Any] | None = None,
-        random_state: int | None = 0,
+        random_state: int | np.random.RandomState | None = 0,
         n_jobs: int | None = None,
         progress: bool | None = None,
     ) -> None:
@@ -118,6 +133,10 @@ class Explainer:
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.progress = progress
+        # settings are checked here, so that a typo fails at once and not after the data is read
+        # (unlike a scikit-learn estimator, an Explainer is not cloned or grid-searched); they are
+        # checked again on every call, in case an attribute was set since
+        self._check_settings()
 
     def __repr__(self) -> str:
         return f"Explainer(model={type(self.model).__name__}, method={self.method!r}, output={self.output!r})"
@@ -131,7 +150,8 @@ class Explainer:
         ----------
         X : array-like or DataFrame of shape (n_rows, n_features)
             Rows to explain, with the columns the model was fitted on (matched by name for
-            DataFrames, by position for arrays).
+            pandas and polars DataFrames and pyarrow Tables, by position for arrays). Date, time
+            and timedelta columns are refused: convert them to numbers (e.g. days) first.
 
         Returns
         -------
@@ -145,7 +165,10 @@ class Explainer:
             )
         job, bg_note = self._prepare(X)
         spec, space, auto_note = self._choose(job)
-        result = spec.run(job, space)
+        try:
+            result = spec.run(job, space)
+        except Unsupported as exc:  # found only once the work started: still a refusal, not a crash
+            raise MethodError(f"method {spec.name!r} cannot explain this model: {exc}.") from None
         predictions = job.predict(job.X.encoded, space)
         if spec.additive:
             _check_additivity(job, spec, space, result, predictions)
@@ -190,7 +213,10 @@ class Explainer:
         spec = GLOBAL_REGISTRY[self.method]
         job, _ = self._prepare(X, need_background=False)
         names = job.X.schema.feature_names
-        chosen = tuple(names) if features is None else tuple(str(f) for f in features)
+        asked = checked_names(features, "features")
+        if asked is not None and not asked:
+            raise InputError("features=[] names no feature; pass at least one feature, or None for all of them.")
+        chosen = tuple(names) if asked is None else tuple(str(f) for f in asked)
         unknown = [f for f in chosen if f not in names]
         if unknown:
             raise FeatureMismatchError(f"features {unknown} are not columns of X; choose among {list(names)}.")
@@ -212,9 +238,35 @@ class Explainer:
             effects=result.effects,
         )
 
+    def _check_settings(self) -> ModelAdapter:
+        """Check every setting that needs no data (model, method and its settings, output, seeds,
+        names, workers); return the model's adapter."""
+        if not isinstance(self.method, str):
+            raise MethodError(
+                f"method={self.method!r} is not a method name; choose one of {['auto', *REGISTRY, *GLOBAL_REGISTRY]}."
+            )
+        if self.method != "auto":
+            self._spec(self.method)
+        if self.output != "auto" and self.output not in ("probability", "log_odds", "raw", "margin"):
+            raise ModelError(
+                f"output={self.output!r} is not known; use 'auto' or one of "
+                "['probability', 'log_odds', 'raw', 'margin']."
+            )
+        checked_random_state(self.random_state)
+        checked_names(self.feature_names, "feature_names")
+        class_names = checked_names(self.class_names, "class_names")
+        size = self.background_size
+        if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1):
+            raise InputError(f"background_size={size!r}; pass a positive integer or None.")
+        self._execution()
+        self._method_params()
+        model = ModelAdapter.from_model(self.model, task=self.task, class_names=class_names)
+        self._requested_output(model)
+        return model
+
     def _prepare(self, X: Any, *, need_background: bool = True) -> tuple[Job, dict[str, Any]]:
         """Validate the model and data and encode them into a :class:`Job`."""
-        model = ModelAdapter.from_model(self.model, task=self.task, class_names=self.class_names)
+        model = self._check_settings()
         schema = self._schema(model, X)
         x_table = read_table(X, schema, role="X")
         bg_table, bg_note = self._background(schema) if need_background else (None, {})
@@ -223,7 +275,8 @@ class Explainer:
         bg_table = codebook.encode(bg_table) if bg_table is not None else None
         params = self._method_params()
         output = self._requested_output(model)
-        job = Job(model, codebook, x_table, bg_table, output, self.random_state, params, *self._execution())
+        seed = checked_random_state(self.random_state)
+        job = Job(model, codebook, x_table, bg_table, output, seed, params, *self._execution())
         self._check_missing(job, x_table, "X")
         if bg_table is not None:
             self._check_missing(job, bg_table, "background")
@@ -234,7 +287,7 @@ class Explainer:
     def _schema(self, model: ModelAdapter, X: Any) -> Schema:
         role = "background" if self.background is not None else "X"
         reference = self.background if self.background is not None else X
-        schema = infer_schema(reference, feature_names=self.feature_names, role=role)
+        schema = infer_schema(reference, feature_names=checked_names(self.feature_names, "feature_names"), role=role)
         if model.feature_names is not None and schema.container != "numpy":
             # match by name, in the form the model stores names (LightGBM: spaces -> "_")
             by_key = {model.name_key(c.name): c for c in schema.columns}
@@ -272,11 +325,10 @@ class Explainer:
         table = read_table(self.background, schema, role="background")
         n = table.n_rows
         size = self.background_size
-        if size is not None and (not isinstance(size, (int, np.integer)) or size < 1):
-            raise InputError(f"background_size={size!r}; pass a positive integer or None.")
         if size is None or n <= size:
             return table, {"background_rows": n}
-        rows = np.sort(np.random.default_rng(self.random_state).choice(n, size=int(size), replace=False))
+        seed = checked_random_state(self.random_state)
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=int(size), replace=False))
         sampled = Table(schema, table.values[rows], table.encoded[rows])
         return sampled, {"background_rows": int(size), "background_rows_given": n, "background_sampled": True}
 
@@ -298,6 +350,11 @@ class Explainer:
         return self.output
 
     def _method_params(self) -> dict[str, Any]:
+        if self.method_params is not None and not isinstance(self.method_params, Mapping):
+            raise MethodError(
+                f"method_params={self.method_params!r} is a {type(self.method_params).__name__}; pass a "
+                "mapping (a dict) of the method's settings, e.g. method_params={'nsamples': 4096}."
+            )
         params = dict(self.method_params or {})
         if self.method != "auto":
             spec = self._spec(self.method)
@@ -307,6 +364,7 @@ class Explainer:
                     f"method_params {unknown} are not settings of {spec.name}; its settings are "
                     f"{sorted(spec.defaults) or 'none'}."
                 )
+            check_method_params(spec.name, params)
             return params
         # "auto" picks the method later; a key that no method knows is still a typo
         specs: list[MethodSpec | GlobalMethodSpec] = [*REGISTRY.values(), *GLOBAL_REGISTRY.values()]
@@ -321,6 +379,10 @@ class Explainer:
 
     @staticmethod
     def _spec(name: str) -> MethodSpec | GlobalMethodSpec:
+        if not isinstance(name, str):
+            raise MethodError(
+                f"method={name!r} is not a method name; choose one of {['auto', *REGISTRY, *GLOBAL_REGISTRY]}."
+            )
         if name in GLOBAL_REGISTRY:
             return GLOBAL_REGISTRY[name]
         if name not in REGISTRY:
@@ -368,7 +430,7 @@ class Explainer:
             model_fingerprint=model_fingerprint(job.model.model),
             data_fingerprint=data_fingerprint(job.X.values, schema.feature_names, kinds),
             background_fingerprint=None if bg is None else data_fingerprint(bg.values, schema.feature_names, kinds),
-            random_state=self.random_state,
+            random_state=checked_random_state(self.random_state),
             versions=library_versions(*_model_libraries(job.model)),
             elapsed_seconds=round(time.perf_counter() - start, 6),
             model_type=type_path(job.model.model),

@@ -12,17 +12,23 @@ rows per explained row, so the method is limited to ``max_features`` (15 by defa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from math import factorial, log2
+from typing import Any
 
 import numpy as np
 
 from .._model import OutputSpace
+from ..errors import MethodError
 from . import _batch
 from ._base import Attribution, Job, MethodSpec, Unsupported, free_output, require_background
 from ._batch import call_rows, run_tasks
 
 MAX_FEATURES = 15
+# the most features max_features may allow: 2^20 coalitions (a weight matrix of 170 MB at 20
+# features) times the background rows per explained row is already hours of model calls
+HARD_LIMIT = 20
 
 
 @lru_cache(maxsize=32)
@@ -46,8 +52,25 @@ def model_rows(d: int, n_background: int) -> int:
     return ((1 << d) - 2) * n_background
 
 
+def check_settings(params: Mapping[str, Any]) -> None:
+    """Refuse a ``max_features`` that is not a whole number from 1 to :data:`HARD_LIMIT`."""
+    limit = params.get("max_features", MAX_FEATURES)
+    if isinstance(limit, (bool, np.bool_)) or not isinstance(limit, (int, np.integer)) or limit < 1:
+        raise MethodError(
+            f"exact_shap max_features={limit!r}; pass a whole number of features from 1 to {HARD_LIMIT} "
+            f"(default {MAX_FEATURES})."
+        )
+    if limit > HARD_LIMIT:
+        raise MethodError(
+            f"exact_shap max_features={limit!r} would enumerate up to 2^{limit} coalitions per row, out of "
+            f"reach; exact_shap takes at most {HARD_LIMIT} features. Use method='kernel_shap' or "
+            "'permutation_shap' (sampled), or 'tree_shap' / 'linear_shap' for tree and linear models."
+        )
+
+
 def support(job: Job) -> OutputSpace:
     require_background(job, "exact_shap")
+    check_settings(job.params)
     limit = int(job.params.get("max_features", MAX_FEATURES))
     if job.n_features > limit:
         raise Unsupported(

@@ -9,6 +9,7 @@ over the grid (Greenwell, Boehmke and McCarthy, 2018): flat curves matter little
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,24 @@ def _response_method(gjob: GlobalJob, space: OutputSpace) -> str:
     return _RESPONSE[space]
 
 
+def check_settings(params: Mapping[str, Any]) -> None:
+    """Refuse a grid or percentiles that scikit-learn would refuse, with the fix."""
+    resolution = params.get("grid_resolution", SPEC.defaults["grid_resolution"])
+    if isinstance(resolution, (bool, np.bool_)) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise MethodError(
+            f"partial_dependence grid_resolution={resolution!r}; pass a whole number >= 2 of grid points "
+            f"per feature (default {SPEC.defaults['grid_resolution']})."
+        )
+    percentiles = params.get("percentiles", SPEC.defaults["percentiles"])
+    fix = "pass two numbers 0 <= low < high <= 1 bounding the grid, e.g. (0.05, 0.95) (the default)"
+    try:
+        low, high = (float(p) for p in percentiles)
+    except (TypeError, ValueError):
+        raise MethodError(f"partial_dependence percentiles={percentiles!r}; {fix}.") from None
+    if not 0 <= low < high <= 1:
+        raise MethodError(f"partial_dependence percentiles={percentiles!r}; {fix}.")
+
+
 def _np_dtype(dtype: str) -> np.dtype:
     try:
         return np.dtype(dtype)
@@ -58,6 +77,7 @@ def run(gjob: GlobalJob) -> GlobalResult:
     job = gjob.job
     if job.model.kind == "callable":
         raise MethodError("partial_dependence needs a fitted estimator; a plain function cannot be passed to sklearn.")
+    check_settings(job.params)
     space = free_output(job)
     params: dict[str, Any] = {**dict(SPEC.defaults), **dict(job.params)}
     X_model = job.model_input(job.X)
@@ -73,16 +93,24 @@ def run(gjob: GlobalJob) -> GlobalResult:
     effects, importances = [], []
     for name in gjob.features:
         j = schema.feature_names.index(name)
-        result = partial_dependence(
-            sklearn_estimator(job.model),
-            X_model,
-            [name if use_names else j],
-            kind="both",
-            grid_resolution=int(params["grid_resolution"]),
-            percentiles=tuple(params["percentiles"]),
-            response_method=_response_method(gjob, space),
-            categorical_features=(categorical or None) if use_names else None,
-        )
+        try:
+            result = partial_dependence(
+                sklearn_estimator(job.model),
+                X_model,
+                [name if use_names else j],
+                kind="both",
+                grid_resolution=int(params["grid_resolution"]),
+                percentiles=tuple(params["percentiles"]),
+                response_method=_response_method(gjob, space),
+                categorical_features=(categorical or None) if use_names else None,
+            )
+        except (ValueError, TypeError) as exc:  # scikit-learn's own checks of the grid and the column
+            raise MethodError(
+                f"scikit-learn's partial_dependence refused feature {name!r} ({type(exc).__name__}: {exc}). "
+                f"Check the settings (grid_resolution={params['grid_resolution']!r}, percentiles="
+                f"{params['percentiles']!r}): a column with fewer distinct values than the percentiles "
+                "span needs wider percentiles, e.g. (0, 1)."
+            ) from exc
         average = np.asarray(result["average"], dtype=float).T  # (grid, k)
         ice = np.asarray(result["individual"], dtype=float)  # (k, n, grid)
         lower = np.percentile(ice, 10, axis=1).T
