@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "attribution_label",
+    "check_explanation",
     "check_row",
     "decorate",
     "feature_labels",
@@ -288,6 +289,30 @@ def set_row_labels(ax: Axes, labels: Sequence[str], style: Style) -> None:
     n = len(labels)
     ax.set_yticks(np.arange(n), labels=list(labels)[::-1], fontsize=style.tick_size)
     ax.set_ylim(-0.6, n - 0.4)
+
+
+def check_explanation(exp: Any, plot: str, *, local: bool) -> None:
+    """Raise :class:`InputError` unless ``exp`` is what ``plot`` draws: a LocalExplanation
+    (``local=True``) or a GlobalExplanation (``local=False``)."""
+    from ..explanation import GlobalExplanation, LocalExplanation
+
+    if isinstance(exp, LocalExplanation if local else GlobalExplanation):
+        return
+    given = type(exp).__name__
+    if local and isinstance(exp, GlobalExplanation):
+        fix = (
+            "it draws the attributions of rows: pass explainer.explain_local(X); a GlobalExplanation is "
+            "drawn by explain.plots.bar (or glob.plot())"
+        )
+    elif not local and isinstance(exp, LocalExplanation):
+        fix = (
+            "it draws feature effects: pass explainer.explain_global(X) with method='partial_dependence' "
+            "(or a glass box); a LocalExplanation is drawn by waterfall, beeswarm or dependence"
+        )
+    else:
+        call = "explain_local" if local else "explain_global"
+        fix = f"pass a {'Local' if local else 'Global'}Explanation (explainer.{call}(X))"
+    raise InputError(f"{plot} was given a {given}; {fix}.")
 
 
 def check_row(exp: LocalExplanation, row: int) -> int:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._common import (
     attribution_label,
+    check_explanation,
     decorate,
     new_axes,
     normalized,
@@ -75,6 +76,7 @@ def beeswarm(
     >>> [c.get_label() for c in ax.collections]
     ['s5', 's1', 'bmi', 's2', 'other 6 features']
     """
+    check_explanation(exp, "beeswarm", local=True)
     style = resolve_style(style)
     exp = select_output(exp, output)
     values = np.asarray(exp.values, dtype=float)

@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import InputError
 from ..metrics import rank_correlation, top_k_jaccard
 from ._common import (
+    check_explanation,
     check_row,
     decorate,
     new_axes,
@@ -87,6 +88,8 @@ def compare(
     >>> ax.get_title().startswith("Spearman")
     True
     """
+    check_explanation(a, "compare", local=True)
+    check_explanation(b, "compare", local=True)
     style = resolve_style(style)
     a, b = select_output(a, output), select_output(b, output)
     if a.output_space != b.output_space:

@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import InputError
 from ._common import (
     attribution_label,
+    check_explanation,
     decorate,
     fit_ylabel,
     format_value,
@@ -76,6 +77,7 @@ def dependence(
     >>> ax.get_xlabel()
     'bmi'
     """
+    check_explanation(exp, "dependence", local=True)
     style = resolve_style(style)
     exp = select_output(exp, output)
     j = _feature(exp, feature)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._common import (
+    check_explanation,
     decorate,
     fit_ylabel,
     format_value,
@@ -84,6 +85,7 @@ def effects(
     >>> ax.get_ylabel()
     "Partial dependence (probability of class '1')"
     """
+    check_explanation(glob, "effects", local=False)
     style = resolve_style(style)
     effect = glob.effect(feature)
     average, lower, upper = _effect_arrays(glob, effect, output)
@@ -142,7 +144,10 @@ def effects_grid(
     """
     from matplotlib.figure import Figure
 
+    check_explanation(glob, "effects_grid", local=False)
     style = resolve_style(style)
+    if isinstance(features, str):
+        raise InputError(f"features={features!r} is a string; pass a list of features: features=[{features!r}].")
     chosen = list(features) if features is not None else _most_important(glob, max_panels)
     if not chosen:
         raise InputError("this explanation has no feature effects; use method='partial_dependence' or a glass box.")

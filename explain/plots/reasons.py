@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ._common import (
+    check_explanation,
     check_row,
     decorate,
     format_value,
@@ -84,6 +85,7 @@ def reasons(
     >>> ax.get_yticklabels()[-1].get_text()
     '[R1] Tumour is large'
     """
+    check_explanation(exp, "reasons", local=True)
     style = resolve_style(style)
     exp = select_output(exp, output)
     r = check_row(exp, row)

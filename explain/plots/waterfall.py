@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._common import (
+    check_explanation,
     check_row,
     decorate,
     feature_labels,
@@ -78,6 +79,7 @@ def waterfall(
     >>> [t.get_text() for t in ax.get_yticklabels()][::-1]
     ['bmi = 0.0617', 's1 = -0.04422', 's5 = 0.01991', 'sex = 0.05068', 'other 6 features']
     """
+    check_explanation(exp, "waterfall", local=True)
     style = resolve_style(style)
     exp = select_output(exp, output)
     r = check_row(exp, row)
