@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._data import checked_random_state
 from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
 from ._context import AuditContext, build_context
@@ -352,8 +353,10 @@ def audit(
     """
     start = time.perf_counter()
     card_, policy_ = _as(ModelCard, card, "card"), _as(Policy, policy, "policy")
-    if isinstance(random_state, bool) or not isinstance(random_state, int) or random_state < 0:
-        raise InputError(f"random_state must be a whole number >= 0, got {random_state!r}.")
+    seed = checked_random_state(random_state)
+    if seed is None:
+        raise InputError("random_state=None: an audit must be repeatable; pass an integer seed, e.g. random_state=0.")
+    random_state = seed
     log = _logger(progress)
     stamp = _timestamp(generated_at)
     ctx = build_context(

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._data import _not_a_table, check_column_types, checked_names
 from .._model import ModelAdapter
 from .._provenance import data_fingerprint, model_fingerprint, type_path
 from ..errors import FeatureMismatchError, InputError, ModelError
@@ -104,7 +105,10 @@ class AuditContext:
 def _frame(X: Any, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
         return X.copy()
-    if hasattr(X, "to_pandas"):  # polars
+    problem = _not_a_table(X, name)
+    if problem:
+        raise InputError(problem)
+    if hasattr(X, "to_pandas"):  # polars, pyarrow: columns by name
         return X.to_pandas()
     try:
         array = np.asarray(X)
@@ -135,8 +139,8 @@ def _sensitive(
     """Sensitive attributes of the test rows (and of the training rows when they are columns)."""
     if sensitive is None:
         return None, None, []
-    if isinstance(sensitive, str):
-        sensitive = [sensitive]
+    if isinstance(sensitive, (str, bytes)):
+        checked_names(sensitive, "sensitive_features")  # refused: a list of names is expected
     if isinstance(sensitive, (list, tuple)) and all(isinstance(s, str) for s in sensitive):
         names = list(sensitive)
         missing = [s for s in names if s not in X_test.columns]
@@ -152,6 +156,38 @@ def _sensitive(
         raise InputError(f"sensitive_features has {len(frame)} rows; it must align with X_test ({len(X_test)} rows).")
     frame.columns = [str(c) for c in frame.columns]
     return frame.reset_index(drop=True), None, []
+
+
+def _check_groups(sensitive: pd.DataFrame | None) -> None:
+    """Refuse a sensitive feature with fewer than two groups: there is nothing to compare."""
+    if sensitive is None:
+        return
+    fix = "pass a feature with at least two groups, or leave it out of sensitive_features"
+    for name in sensitive.columns:
+        groups = pd.unique(sensitive[name].dropna())
+        if len(groups) == 0:
+            raise InputError(f"sensitive feature {name!r} has no group in X_test (every value is missing); {fix}.")
+        if len(groups) == 1:
+            raise InputError(
+                f"sensitive feature {name!r} has one group ({groups[0]!r}) in X_test, so a fairness audit has "
+                f"nothing to compare; {fix}."
+            )
+
+
+def _check_classes(y: np.ndarray, name: str, classes: Sequence[Any]) -> None:
+    """Refuse a target of one class: ROC AUC, calibration and error rates need both."""
+    if len(np.unique(y)) < 2:
+        only = classes[int(y[0])] if len(y) else None
+        raise InputError(
+            f"{name} has one class only ({only!r}); ROC AUC, calibration and error rates need both classes. "
+            f"Pass a {name.replace('y_', '')} set with both classes (e.g. from a stratified split)."
+        )
+
+
+def _check_duplicates(frame: pd.DataFrame, name: str) -> None:
+    dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if dupes:
+        raise FeatureMismatchError(f"{name} has duplicate column names {dupes}; rename them.")
 
 
 def _model_columns(adapter: ModelAdapter, X: pd.DataFrame, sensitive_names: list[str]) -> list[str]:
@@ -193,16 +229,22 @@ def build_context(
             else "X_train and X_test have the same columns in a different order; reorder X_test like X_train."
         )
     for name, frame in (("X_train", train), ("X_test", test)):
+        _check_duplicates(frame, name)
         if len(frame) < 10:
             raise InputError(f"{name} has {len(frame)} rows; an audit needs at least 10 (and far more to mean much).")
     y_tr, y_te = _target(y_train, len(train), "y_train"), _target(y_test, len(test), "y_test")
     sens_test, sens_train, sens_names = _sensitive(sensitive_features, train, test)
+    _check_groups(sens_test)
     columns = _model_columns(adapter, test, sens_names)
     ref_given = reference is not None
     ref = _frame(reference, "reference") if ref_given else train
+    if ref_given:
+        _check_duplicates(ref, "reference")
     lacking_ref = [c for c in columns if c not in ref.columns]
     if lacking_ref:
         raise FeatureMismatchError(f"reference lacks the model's columns {lacking_ref}; give it the columns of X_test.")
+    for name, frame in (("X_train", train), ("X_test", test), ("reference", ref)):
+        check_column_types(frame[columns], name)  # dates and mixed columns, before any model call
     if adapter.is_classifier:
         classes = adapter.classes or ()
         if len(classes) != 2:
@@ -216,6 +258,8 @@ def build_context(
             raise InputError(f"y has values {unknown} that are not classes of the model ({list(classes)}).")
         y_tr = (y_tr.astype(str) == str(positive)).astype(int)
         y_te = (y_te.astype(str) == str(positive)).astype(int)
+        _check_classes(y_tr, "y_train", classes)
+        _check_classes(y_te, "y_test", classes)
         space = "probability"
     else:
         positive, space = None, "raw"

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
 
 from ..errors import InputError
 
@@ -22,6 +25,11 @@ T = TypeVar("T")
 
 
 def _from_mapping(cls: type[T], values: Mapping[str, Any], what: str) -> T:
+    if not isinstance(values, Mapping):
+        raise InputError(
+            f"a {what} is built from a mapping of field names to values, not a {type(values).__name__}; "
+            f"pass a dict such as {{'name': value}} (or a {cls.__name__}, or a JSON / TOML file)."
+        )
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(values) - names)
     if unknown:
@@ -144,12 +152,25 @@ class Policy:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise InputError(f"policy.{f.name} must be a number, got {value!r}.")
-        shares = ("decision_threshold", "min_impact_ratio", "min_group_share", "alpha", "max_missing_share")
-        for name in (*shares, "max_flip_rate", "min_explanation_stability"):
+            if not math.isfinite(value):
+                raise InputError(
+                    f"policy.{f.name} is {value!r}; every threshold must be a finite number (to switch a "
+                    "check off, choose a bound it cannot reach, e.g. 1 for a share)."
+                )
+            if value < 0:
+                raise InputError(f"policy.{f.name}={value!r} is negative; thresholds, rates and counts are >= 0.")
+            if isinstance(value, (np.integer, np.floating)):  # plain Python numbers, as JSON writes them
+                object.__setattr__(self, f.name, value.item())
+        shares = ("decision_threshold", "min_impact_ratio", "min_group_share", "max_missing_share")
+        for name in (*shares, "max_flip_rate", "min_explanation_stability", "min_test_score"):
             if not 0 <= getattr(self, name) <= 1:
                 raise InputError(f"policy.{name} must lie in [0, 1], got {getattr(self, name)!r}.")
+        if not 0 < self.alpha < 1:
+            raise InputError(
+                f"policy.alpha={self.alpha!r}; a significance level lies strictly between 0 and 1 (e.g. 0.05)."
+            )
         for name in (
             "min_group_size",
             "max_reasons",
@@ -157,11 +178,19 @@ class Policy:
             "explain_rows",
             "explain_rows_sampled",
             "stability_runs",
+            "revalidation_months",
+            "retention_years",
         ):
             if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
                 raise InputError(f"policy.{name} must be a whole number >= 1, got {getattr(self, name)!r}.")
+            object.__setattr__(self, name, int(getattr(self, name)))  # 100.0 from a file is 100
         if self.stability_runs < 2:
             raise InputError("policy.stability_runs must be >= 2: stability compares runs with each other.")
+        if self.warn_psi > self.max_psi:
+            raise InputError(
+                f"policy.warn_psi={self.warn_psi!r} is above policy.max_psi={self.max_psi!r}; the warning "
+                "level must be at most the failing level (defaults 0.1 and 0.25)."
+            )
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Policy:
@@ -188,6 +217,44 @@ class SignOff:
     role: str
     name: str = ""
     date: str = ""
+
+
+def _texts(name: str, value: Any) -> tuple[str, ...]:
+    """A list field of the card as a tuple of texts; a single text or other values are refused."""
+    if isinstance(value, str):
+        raise InputError(
+            f"card.{name} is a string, where a list of texts is expected; pass a list: {name}=[{value!r}]."
+        )
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"card.{name} must be a list of texts, got {type(value).__name__} {value!r}.")
+    return tuple(value)
+
+
+def _signoff(value: Any) -> tuple[SignOff, ...]:
+    """The card's signers as :class:`SignOff` objects, each built from a SignOff or a mapping."""
+    fields = [f.name for f in dataclasses.fields(SignOff)]
+    fix = (
+        f"pass a list of signers, each a mapping with the keys {fields} ('role' required), "
+        "e.g. [{'role': 'Validator', 'name': 'J. Doe'}]"
+    )
+    if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
+        shape = "a string" if isinstance(value, str) else f"a {type(value).__name__}"
+        raise InputError(f"card.signoff is {shape} ({value!r}); {fix}.")
+    people = []
+    for person in value:
+        if isinstance(person, SignOff):
+            person = dataclasses.asdict(person)
+        if not isinstance(person, Mapping):
+            raise InputError(f"card.signoff holds {person!r}, which is not a mapping; {fix}.")
+        unknown = sorted(set(map(str, person)) - set(fields))
+        if unknown or "role" not in person:
+            problem = f"unknown keys {unknown}" if unknown else "no role"
+            raise InputError(f"card.signoff entry {dict(person)!r} has {problem}; {fix}.")
+        bad = {k: v for k, v in person.items() if not isinstance(v, str)}
+        if bad:
+            raise InputError(f"card.signoff entry {dict(person)!r}: {bad!r} must be text; {fix}.")
+        people.append(SignOff(**dict(person)))
+    return tuple(people)
 
 
 @dataclass(frozen=True)
@@ -242,17 +309,14 @@ class ModelCard:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.name == "signoff":
-                people = tuple(p if isinstance(p, SignOff) else SignOff(**dict(p)) for p in value)
-                object.__setattr__(self, "signoff", people)
-            elif isinstance(value, tuple):
-                if not all(isinstance(v, str) for v in value):
-                    raise InputError(f"card.{f.name} must be a list of texts, got {value!r}.")
-            elif isinstance(value, str):
-                pass
-            elif isinstance(value, list):
-                object.__setattr__(self, f.name, tuple(str(v) for v in value))
-            else:
-                raise InputError(f"card.{f.name} must be text, got {type(value).__name__} {value!r}.")
+                object.__setattr__(self, "signoff", _signoff(value))
+            elif f.type in ("tuple[str, ...]", tuple[str, ...]):
+                object.__setattr__(self, f.name, _texts(f.name, value))
+            elif not isinstance(value, str):
+                raise InputError(
+                    f"card.{f.name} must be text, got {type(value).__name__} {value!r}; write it as text "
+                    f'(in quotes in a JSON or TOML file: {f.name} = "{value}").'
+                )
 
     def missing(self) -> tuple[str, ...]:
         """The documentation fields left empty, in the order they are reviewed."""
