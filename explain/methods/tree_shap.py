@@ -113,6 +113,7 @@ def support(job: Job) -> OutputSpace:
     if engine == "shap" and forest.has_categorical:
         raise Unsupported("shap's TreeExplainer does not read these categorical splits; use engine='explain'")
     _check_rows(job, forest)
+    _check_algorithm(job, forest)
     natural = _margin_space(job, forest)
     if job.background is None:
         # the trees' own sum, up to a constant factor: the log-odds of a binary boosted model are
@@ -162,6 +163,36 @@ def _check_rows(job: Job, forest: Forest) -> None:
     used = forest.feature[forest.left >= 0]
     if rows.shape[1] != width or (used.size and int(used.max()) >= width):
         raise Unsupported(f"the trees read features the {width} model input columns do not hold")
+
+
+def _check_algorithm(job: Job, forest: Forest) -> None:
+    """The ``algorithm`` setting exists for this kind of tree SHAP, and the trees fit its engine."""
+    algorithm = job.params.get("algorithm", "auto")
+    if job.background is not None:
+        if algorithm not in ("auto", "walk", "masks"):
+            raise Unsupported(
+                f"algorithm={algorithm!r} is not known for interventional tree SHAP (with background data); use "
+                "'auto', 'walk' or 'masks' ('v1' and 'v2' are path-dependent: leave background=None)"
+            )
+        return
+    if algorithm not in ("auto", "v1", "v2"):
+        raise Unsupported(
+            f"algorithm={algorithm!r} is not known for path-dependent tree SHAP (no background data); "
+            "use 'auto', 'v1' or 'v2' ('walk' and 'masks' are interventional: pass background=)"
+        )
+    if job.params.get("engine", "explain") == "explain":
+        from ._tree_path import path_layout
+
+        try:
+            layout = path_layout(forest)
+        except ValueError as exc:  # e.g. split nodes without training cover
+            raise Unsupported(f"path-dependent tree SHAP needs the trees' training cover: {exc}") from exc
+        if layout is None:
+            raise Unsupported(
+                "a path of these trees tests more than 62 distinct features, more than the path-dependent engine "
+                "holds; pass background= for interventional values"
+            )
+        job.scratch["layout"] = layout
 
 
 def _first_row(table: Any) -> Any:
@@ -225,8 +256,6 @@ def _ours(job: Job, forest: Forest, space: OutputSpace) -> tuple[np.ndarray, np.
     X_model = forest.rows(job.model_space(job.X))
     B_model = forest.rows(job.model_space(job.background))
     algorithm = job.params.get("algorithm", "auto")
-    if algorithm not in ("auto", "walk", "masks"):
-        raise Unsupported(f"algorithm={algorithm!r} is not known; use 'auto', 'walk' or 'masks'")
     # masks: per-leaf aggregation, exact, and faster than the per-pair walk on every model
     # measured (benchmarks/README.md); the walk remains for trees whose paths test > 62 features
     paths = leaf_paths(forest) if algorithm in ("auto", "masks") else None
@@ -258,17 +287,8 @@ def _path_dependent(job: Job, forest: Forest) -> tuple[np.ndarray, np.ndarray, d
     from ._tree_path import path_dependent_shap, path_layout
 
     algorithm = job.params.get("algorithm", "auto")
-    if algorithm not in ("auto", "v1", "v2"):
-        raise Unsupported(
-            f"algorithm={algorithm!r} is not known for path-dependent tree SHAP (no background data); "
-            "use 'auto', 'v1' or 'v2' ('walk' and 'masks' are interventional: pass background=)"
-        )
-    layout = path_layout(forest)
-    if layout is None:
-        raise Unsupported(
-            "a path of these trees tests more than 62 distinct features, more than the path-dependent engine "
-            "holds; pass background= for interventional values"
-        )
+    layout = job.scratch.get("layout") or path_layout(forest)  # support() made it, and checked it fits
+    assert layout is not None
     X_model = forest.rows(job.model_space(job.X))
     # a binary classifier whose trees hold both classes' values: explain the positive class alone
     positive = 1 if _n_classes(job) == 2 and forest.value.shape[2] == 2 else None
