@@ -202,6 +202,12 @@ class Explainer:
         ('permutation', 'bmi')
         """
         if self.method not in GLOBAL_REGISTRY:
+            if features is not None:
+                raise MethodError(
+                    f"features={features!r} chooses the features of a global method ('partial_dependence', "
+                    f"'permutation_importance'); method={self.method!r} explains every feature. Leave "
+                    "features=None (and select from the result), or pass method='partial_dependence'."
+                )
             local = self.explain_local(X)
             glob = local.to_global()
             if local.method != "glassbox":

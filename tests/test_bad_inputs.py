@@ -730,6 +730,55 @@ CASES = [
         ["'when'", "datetime"],
         ["days"],
     ),
+    (
+        "audit_reason_codes_a_list",
+        lambda f: _audit(f, reason_codes=["R01"]),
+        InputError,
+        ["reason_codes is a list"],
+        ["dict of feature name"],
+    ),
+    (
+        "audit_reason_codes_unknown_feature",
+        lambda f: _audit(f, reason_codes={"income": "Income too low"}),
+        InputError,
+        ["['income']", "not features of the model"],
+        ["dict of feature name"],
+    ),
+    (
+        "audit_reason_code_a_number",
+        lambda f: _audit(f, reason_codes={"mean area": 5}),
+        InputError,
+        ["reason_codes['mean area'] is 5"],
+        ["(code, statement)"],
+    ),
+    (
+        "audit_generated_at_a_number",
+        lambda f: _audit(f, generated_at=2026),
+        InputError,
+        ["generated_at=2026"],
+        ["iso 8601"],
+    ),
+    (
+        "audit_progress_a_string",
+        lambda f: _audit(f, progress="yes"),
+        InputError,
+        ["progress='yes'"],
+        ["true, false or none"],
+    ),
+    (
+        "audit_X_test_a_path",
+        lambda f: ex.audit(f.counting, f.audit_X.iloc[:100], f.audit_y.iloc[:100], "test.csv", f.audit_y.iloc[100:]),
+        InputError,
+        ["x_test is a string", "'test.csv'"],
+        ["pd.read_csv"],
+    ),
+    (
+        "features_with_a_local_method",
+        lambda f: ex.Explainer(f.lr, f.bg).explain_global(f.rows, features=["mean area"]),
+        MethodError,
+        ["features=['mean area']", "explains every feature"],
+        ["features=none"],
+    ),
     # ------------------------------------------------------------------ policies
     ("policy_nan", lambda f: ex.Policy(max_psi=float("nan")), InputError, ["policy.max_psi", "nan"], ["finite number"]),
     (
@@ -1039,6 +1088,14 @@ def _mapping_params(f):
     assert local.params["max_evals"] == 40
 
 
+def _permutation_importance_of_some_features(f):
+    y = f.y.iloc[100:105]
+    some = _global(f.lr, f.rows, y, method="permutation_importance", features=["mean area", "mean radius"])
+    every = _global(f.lr, f.rows, y, method="permutation_importance")
+    assert some.feature_names == ("mean area", "mean radius")
+    np.testing.assert_array_equal(some.importances, every.importances[[3, 0]])
+
+
 def _features_as_tuple_and_array(f):
     a = _global(f.lr, f.rows, method="partial_dependence", features=("mean area",),
                 method_params={"grid_resolution": 5})  # fmt: skip
@@ -1107,6 +1164,7 @@ EDGE_CASES = [
     _pyarrow_without_background,
     _random_states,
     _mapping_params,
+    _permutation_importance_of_some_features,
     _features_as_tuple_and_array,
     _integer_column_labels,
     _categorical_single_level,

@@ -76,9 +76,13 @@ def run(gjob: GlobalJob) -> GlobalResult:
             f"(scoring={scoring!r}, n_repeats={params['n_repeats']!r})."
         ) from exc
     params["scoring"] = scoring
+    # every column is shuffled (the seeds of the columns follow from random_state in column
+    # order); the features asked for are picked from the result
+    names = job.X.schema.feature_names
+    chosen = [names.index(f) for f in gjob.features]
     return GlobalResult(
-        importances=result.importances_mean,
-        spread=result.importances_std,
+        importances=result.importances_mean[chosen],
+        spread=result.importances_std[chosen],
         kind="permutation",
         output_space="score",
         output_names=(scoring,),

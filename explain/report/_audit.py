@@ -209,8 +209,13 @@ def _timestamp(generated_at: datetime | str | None) -> str:
             stamp = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
         except ValueError as exc:
             raise InputError(f"generated_at={generated_at!r} is not an ISO 8601 date and time.") from exc
-    else:
+    elif isinstance(generated_at, datetime):
         stamp = generated_at
+    else:
+        raise InputError(
+            f"generated_at={generated_at!r}; pass a datetime with a time zone, an ISO 8601 string such as "
+            "'2026-01-01T00:00:00Z', or None (now)."
+        )
     if stamp.tzinfo is None:
         raise InputError("generated_at needs a time zone (e.g. datetime(..., tzinfo=timezone.utc)).")
     return stamp.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -357,6 +362,8 @@ def audit(
     if seed is None:
         raise InputError("random_state=None: an audit must be repeatable; pass an integer seed, e.g. random_state=0.")
     random_state = seed
+    if progress is not None and not isinstance(progress, bool):
+        raise InputError(f"progress={progress!r}; pass True, False or None (only on a terminal).")
     log = _logger(progress)
     stamp = _timestamp(generated_at)
     ctx = build_context(

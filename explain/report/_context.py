@@ -184,6 +184,26 @@ def _check_classes(y: np.ndarray, name: str, classes: Sequence[Any]) -> None:
         )
 
 
+def _check_reason_codes(codes: Any, columns: Sequence[str]) -> None:
+    """Refuse reason codes that are not a mapping of the model's features to a ReasonCode, a
+    ``(code, statement)`` pair or a statement."""
+    if codes is None:
+        return
+    fix = (
+        "pass a dict of feature name to a ReasonCode, a (code, statement) pair or a statement, e.g. "
+        "{'income': ('R01', 'Income too low')}"
+    )
+    if not isinstance(codes, Mapping):
+        raise InputError(f"reason_codes is a {type(codes).__name__}; {fix}.")
+    unknown = sorted(str(k) for k in codes if k not in columns)
+    if unknown:
+        raise InputError(f"reason_codes names {unknown}, which are not features of the model ({list(columns)}); {fix}.")
+    for name, entry in codes.items():
+        pair = isinstance(entry, (tuple, list)) and len(entry) == 2 and all(isinstance(v, str) for v in entry)
+        if not (isinstance(entry, str) or pair or (hasattr(entry, "code") and hasattr(entry, "statement"))):
+            raise InputError(f"reason_codes[{name!r}] is {entry!r}; {fix}.")
+
+
 def _check_duplicates(frame: pd.DataFrame, name: str) -> None:
     dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
     if dupes:
@@ -245,6 +265,7 @@ def build_context(
         raise FeatureMismatchError(f"reference lacks the model's columns {lacking_ref}; give it the columns of X_test.")
     for name, frame in (("X_train", train), ("X_test", test), ("reference", ref)):
         check_column_types(frame[columns], name)  # dates and mixed columns, before any model call
+    _check_reason_codes(reason_codes, columns)
     if adapter.is_classifier:
         classes = adapter.classes or ()
         if len(classes) != 2:
