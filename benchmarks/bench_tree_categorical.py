@@ -119,7 +119,7 @@ def main() -> None:
     for name, (model, train_view) in models.items():
         rows = rows_all if train_view is train else pd.get_dummies(rows_all, dtype=float)[train_view.columns]
         background = train_view.iloc[: args.background]
-        explainer = ex.Explainer(model, background=background)
+        explainer = ex.Explainer(model, background=background, progress=False)
         explainer.explain_local(rows.iloc[:5])
         ours_t, ours = _best(lambda e=explainer, r=rows: e.explain_local(r), args.repeat)  # type: ignore[misc]
         shap_cell, ratio = "-", "-"
@@ -136,7 +136,8 @@ def main() -> None:
         print(f"\n## the fallback before: exact_shap on the native model, {args.fallback_rows} rows")
         for name in ("LightGBM native", "HistGradientBoosting native"):
             model, _ = models[name]
-            explainer = ex.Explainer(model, background=train.iloc[: args.background], method="exact_shap")
+            background = train.iloc[: args.background]
+            explainer = ex.Explainer(model, background=background, method="exact_shap", progress=False)
             few = rows_all.iloc[: args.fallback_rows]
             took, _ = _best(lambda e=explainer, r=few: e.explain_local(r), 1)  # type: ignore[misc]
             print(f"{name:30s} {took:.2f} s: {took / len(few) * 1000:.0f} s per 1 000 rows")

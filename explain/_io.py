@@ -114,8 +114,10 @@ def from_dict(obj: Any) -> Any:
     try:
         explanation = build(obj)
         explanation.to_json()  # an explanation that loads saves again
-    except SchemaError:
-        raise
+    except SchemaError as exc:
+        raise SchemaError(
+            f"the saved explanation is damaged: {exc} Write it again with to_json(); do not edit the file by hand."
+        ) from exc
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
         raise SchemaError(
             f"the saved explanation is incomplete or damaged: {exc!r}. Write it again with to_json(); "
@@ -251,7 +253,7 @@ def _numbers(
 ) -> np.ndarray:
     """Nested lists of numbers of the given rank or shape; ``None`` (NaN) only if not ``finite``."""
     if not isinstance(obj, list):
-        raise SchemaError(f"{name} should be a list of numbers, not {type(obj).__name__}.")
+        raise SchemaError(f"{name!r} should be a list of numbers, not {type(obj).__name__} ({str(obj)[:40]!r}).")
     try:
         raw = np.array(obj, dtype=object)
     except ValueError as exc:  # ragged nesting

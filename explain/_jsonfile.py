@@ -54,7 +54,7 @@ def parse_json(raw: bytes | str, source: str, what: str, fix: str) -> Any:
     except RecursionError as exc:
         raise SchemaError(f"{source} is nested more deeply than a {what} can be; {fix}.") from exc
     except (UnicodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
-        raise SchemaError(f"{source} is not valid JSON ({exc}); {fix}.") from exc
+        raise SchemaError(f"{source} cannot be read: it is not valid JSON ({exc}); {fix}.") from exc
     _check_depth(obj, source, what, fix)
     return obj
 
