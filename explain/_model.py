@@ -93,6 +93,13 @@ def _check_fitted(model: Any) -> None:
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
+    if _module_root(model) == "catboost" and hasattr(model, "is_fitted"):  # e.g. catboost.sum_models(...)
+        if not model.is_fitted():
+            raise ModelNotFittedError(
+                f"this {type(model).__name__} is not fitted yet. Call model.fit(X_train, y_train) before explaining it."
+            )
+        return
+
     try:
         check_is_fitted(model)
     except NotFittedError as exc:

@@ -102,9 +102,22 @@ class Job:
         out = pre.transform(data)
         if hasattr(out, "toarray"):
             out = out.toarray()
+        if hasattr(out, "dtypes") and not all(np.dtype(t).kind in "biuf" for t in _numpy_dtypes(out)):
+            return out  # category or text columns the final estimator reads itself (set_output="pandas")
         if hasattr(out, "to_numpy"):
             out = out.to_numpy()
         return np.asarray(out, dtype=float)
+
+
+def _numpy_dtypes(frame: Any) -> list[Any]:
+    """The column dtypes of a pandas frame as numpy dtypes (``object`` for extension dtypes)."""
+    out = []
+    for dtype in frame.dtypes:
+        try:
+            out.append(np.dtype(dtype))
+        except TypeError:  # a pandas extension dtype ("category", "string", "Int64")
+            out.append(np.dtype(object))
+    return out
 
 
 @dataclass(frozen=True)

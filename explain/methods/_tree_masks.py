@@ -156,66 +156,125 @@ def _split(a, b, full):  # type: ignore[no-untyped-def]
     return only_a, only_b, _popcount(only_a), _popcount(only_b)
 
 
-@numba.njit(parallel=True, cache=True)
-def _accumulate(A, B, leaf_tree, leaf_node, feat_start, feat, value, pos, neg, phi, base):  # type: ignore[no-untyped-def]
-    """Add to phi (n, d, k) and base (k,) the leaves of row masks A (n, L) and background masks B (m, L)."""
-    n, L = A.shape
-    m = B.shape[0]
-    k = value.shape[2]
-    coef = np.zeros((n, 64))  # per row: weight of each bit of the current leaf
+@numba.njit(cache=True)
+def _background_groups(B, feat_start):  # type: ignore[no-untyped-def]
+    """Per leaf, the background's distinct masks (sorted) and how many rows hold each (CSR layout)."""
+    m, L = B.shape
+    group_start = np.zeros(L + 1, dtype=np.int64)
+    masks = np.empty(m * L, dtype=np.uint64)
+    counts = np.zeros(m * L)
+    g = 0
     for leaf in range(L):
-        t, node = leaf_tree[leaf], leaf_node[leaf]
         nbits = feat_start[leaf + 1] - feat_start[leaf]
         full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
-        # the background's distinct masks and their counts
         bm = np.sort(B[:, leaf] & full)
-        uniq = np.empty(m, dtype=np.uint64)
-        cnt = np.zeros(m)
-        u = 0
         for j in range(m):
-            if u == 0 or bm[j] != uniq[u - 1]:
-                uniq[u] = bm[j]
-                u += 1
-            cnt[u - 1] += 1.0
-        for c in range(k):  # rows of the background that reach this leaf themselves
-            if uniq[u - 1] == full:
-                base[c] += value[t, node, c] * cnt[u - 1] / m
-        # the rows' distinct masks: compute each distinct one once
+            if j == 0 or bm[j] != masks[g - 1]:
+                masks[g] = bm[j]
+                g += 1
+            counts[g - 1] += 1.0
+        group_start[leaf + 1] = g
+    return group_start, masks[:g].copy(), counts[:g].copy()
+
+
+@numba.njit(parallel=True, cache=True)
+def _distinct_rows(A, feat_start, which, n_distinct):  # type: ignore[no-untyped-def]
+    """Per leaf (in parallel), number the rows' distinct masks: ``which[i, l]`` is row i's."""
+    n, L = A.shape
+    for leaf in numba.prange(L):
+        nbits = feat_start[leaf + 1] - feat_start[leaf]
+        full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
         am = A[:, leaf] & full
         order = np.argsort(am)
-        prev_mask = np.uint64(0)
-        prev_row = -1
+        d = -1
         for r in range(n):
             i = order[r]
-            a = am[i]
-            if prev_row >= 0 and a == prev_mask:
-                for q in range(nbits):
-                    coef[i, q] = coef[prev_row, q]
+            if r == 0 or am[i] != am[order[r - 1]]:
+                d += 1
+            which[i, leaf] = d
+        n_distinct[leaf] = d + 1
+
+
+@numba.njit(parallel=True, cache=True)
+def _coefficients(A, which, table_start, group_start, gmask, gcount, m, feat_start, pos, neg, table):  # type: ignore[no-untyped-def]
+    """Per leaf (in parallel), each distinct row mask's weight of every path bit, once."""
+    n, L = A.shape
+    for leaf in numba.prange(L):
+        nbits = feat_start[leaf + 1] - feat_start[leaf]
+        full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
+        done = np.zeros((table_start[leaf + 1] - table_start[leaf]) // max(nbits, 1), dtype=np.bool_)
+        for i in range(n):
+            d = which[i, leaf]
+            if done[d]:
                 continue
-            for q in range(nbits):
-                coef[i, q] = 0.0
-            for g in range(u):
-                only_a, only_b, s, tt = _split(a, uniq[g], full)
+            done[d] = True
+            a = A[i, leaf] & full
+            off = table_start[leaf] + d * nbits
+            for g in range(group_start[leaf], group_start[leaf + 1]):
+                only_a, only_b, s, tt = _split(a, gmask[g], full)
                 if s + tt == 0:
                     continue
-                wp = pos[s, tt] * cnt[g] / m
-                wn = neg[s, tt] * cnt[g] / m
+                wp = pos[s, tt] * gcount[g] / m
+                wn = neg[s, tt] * gcount[g] / m
                 for q in range(nbits):
                     bit = np.uint64(1) << np.uint64(q)
                     if only_a & bit:
-                        coef[i, q] += wp
+                        table[off + q] += wp
                     elif only_b & bit:
-                        coef[i, q] -= wn
-            prev_mask = a
-            prev_row = i
-        start = feat_start[leaf]
-        for i in numba.prange(n):
+                        table[off + q] -= wn
+
+
+@numba.njit(parallel=True, cache=True)
+def _add_rows(which, table_start, table, leaf_tree, leaf_node, feat_start, feat, value, phi):  # type: ignore[no-untyped-def]
+    """Per row (in parallel), add every leaf's weights times the leaf's value, leaves in order."""
+    n, L = which.shape
+    k = value.shape[2]
+    for i in numba.prange(n):
+        for leaf in range(L):
+            t, node = leaf_tree[leaf], leaf_node[leaf]
+            nbits = feat_start[leaf + 1] - feat_start[leaf]
+            off = table_start[leaf] + which[i, leaf] * nbits
+            start = feat_start[leaf]
             for q in range(nbits):
-                w = coef[i, q]
+                w = table[off + q]
                 if w != 0.0:
                     f = feat[start + q]
                     for c in range(k):
                         phi[i, f, c] += w * value[t, node, c]
+
+
+def _accumulate(A: np.ndarray, groups: tuple[np.ndarray, ...], m: int, leaf_tree: np.ndarray, leaf_node: np.ndarray,
+                feat_start: np.ndarray, feat: np.ndarray, value: np.ndarray, pos: np.ndarray, neg: np.ndarray,
+                phi: np.ndarray) -> None:  # fmt: skip
+    """Add to phi (n, d, k) the leaves of row masks A (n, L) against the background's mask groups.
+
+    Three parallel passes, none with a parallel region per leaf (a region per leaf costs a barrier
+    per leaf, which on a busy machine, where a thread waits for a core, turned two seconds into two
+    minutes): number each leaf's distinct row masks, compute each distinct mask's coefficients
+    once, then add them row by row, leaves in order (so the values do not depend on threads).
+    """
+    n, L = A.shape
+    which = np.empty((n, L), dtype=np.int32)
+    n_distinct = np.zeros(L, dtype=np.int64)
+    _distinct_rows(A, feat_start, which, n_distinct)
+    sizes = n_distinct * np.diff(feat_start)
+    table_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    table = np.zeros(int(table_start[-1]))
+    group_start, gmask, gcount = groups
+    _coefficients(A, which, table_start, group_start, gmask, gcount, m, feat_start, pos, neg, table)
+    _add_rows(which, table_start, table, leaf_tree, leaf_node, feat_start, feat, value, phi)
+
+
+@numba.njit(cache=True)
+def _reached_base(group_start, gmask, gcount, m, leaf_tree, leaf_node, feat_start, value, base):  # type: ignore[no-untyped-def]
+    """Add to base (k,) the leaves the background rows reach themselves (each leaf's full mask)."""
+    for leaf in range(group_start.shape[0] - 1):
+        nbits = feat_start[leaf + 1] - feat_start[leaf]
+        full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
+        last = group_start[leaf + 1] - 1  # masks are sorted: the full one, if any, is last
+        if last >= group_start[leaf] and gmask[last] == full:
+            for c in range(value.shape[2]):
+                base[c] += value[leaf_tree[leaf], leaf_node[leaf], c] * gcount[last] / m
 
 
 @numba.njit(cache=True)
@@ -361,6 +420,11 @@ def mask_shap(
     blocks = leaf_blocks(paths.n_leaves, X.shape[0] + B.shape[0], max_bytes)
     for lo, hi in progress_over(blocks, total=len(blocks), setting=progress, desc="tree_shap"):
         args = _mask_args(forest, paths, lo, hi)
-        _accumulate(_masks(X, *args), _masks(B, *args), paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi],
-                    paths.feat_start[lo : hi + 1], paths.feat, forest.value, pos, neg, phi, base)  # fmt: skip
+        leaf_tree, leaf_node, feat_start = paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi], paths.feat_start[lo : hi + 1]
+        groups = _background_groups(_masks(B, *args), feat_start)
+        group_start, group_mask, group_count = groups
+        _reached_base(group_start, group_mask, group_count, B.shape[0], leaf_tree, leaf_node, feat_start, forest.value,
+                      base)  # fmt: skip
+        _accumulate(_masks(X, *args), groups, B.shape[0], leaf_tree, leaf_node, feat_start, paths.feat, forest.value,
+                    pos, neg, phi)  # fmt: skip
     return phi, base + forest.base_offset

@@ -368,8 +368,10 @@ def _xgboost_rows(X: Any, *, missing: float, categories: dict[int, list[Any]]) -
                 unseen = (codes < 0) & series.notna().to_numpy()
                 if unseen.any():
                     raise InputError(f"column {col!r} holds the category {series[unseen].iloc[0]!r}, which the "
-                                     "XGBoost model did not see in training (XGBoost refuses it too); map it to a "
-                                     "known category or to a missing value")  # fmt: skip
+                                     "XGBoost model did not see in training: XGBoost does not treat it as missing "
+                                     "(depending on its version it refuses the row or scores it as another "
+                                     "category), so no exact explanation can follow it; map it to a known category "
+                                     "or to a missing value")  # fmt: skip
             columns.append(np.where(codes < 0, np.nan, codes))
         rows = np.column_stack(columns) if columns else np.empty((len(X), 0))
     else:

@@ -79,6 +79,17 @@ def forest_of(job: Job) -> Forest:
     return found  # type: ignore[no-any-return]
 
 
+def _as_log_odds(job: Job, forest: Forest) -> Forest:
+    """A binary classifier fitted with a two-class softmax (LightGBM ``multiclass``, XGBoost
+    ``multi:softprob``, CatBoost ``MultiClass`` on 0/1 labels) predicts ``p1 = sigmoid(F1 - F0)``:
+    its log-odds are the difference of the two classes' trees, itself a sum of trees."""
+    if forest.link != "softmax" or _n_classes(job) != 2 or forest.value.shape[2] != 2:
+        return forest
+    value = np.ascontiguousarray(forest.value[:, :, 1:] - forest.value[:, :, :1])
+    base = forest.base_offset[1:] - forest.base_offset[:1]
+    return replace(forest, value=value, base_offset=base, link="logit", tree_output="log_odds")
+
+
 def _margin_space(job: Job, forest: Forest) -> OutputSpace:
     """The space the summed trees are in: what path-dependent tree SHAP explains."""
     if forest.tree_output == "probability":  # an averaging forest of classifiers
@@ -109,7 +120,7 @@ def support(job: Job) -> OutputSpace:
     if name == "GradientBoostingClassifier" and _n_classes(job) > 2 and engine == "shap":
         raise Unsupported("shap reads GradientBoostingClassifier only for binary classification; use engine='explain'")
     job.column_map  # noqa: B018 - raises Unsupported if a Pipeline step mixes columns
-    forest = forest_of(job)
+    forest = _as_log_odds(job, forest_of(job))
     if engine == "shap" and forest.has_categorical:
         raise Unsupported("shap's TreeExplainer does not read these categorical splits; use engine='explain'")
     _check_rows(job, forest)
@@ -192,7 +203,7 @@ def _check_algorithm(job: Job, forest: Forest) -> None:
                 "a path of these trees tests more than 62 distinct features, more than the path-dependent engine "
                 "holds; pass background= for interventional values"
             )
-        job.scratch["layout"] = layout
+        job.scratch["layout"] = (forest, layout)
 
 
 def _first_row(table: Any) -> Any:
@@ -208,6 +219,8 @@ def run(job: Job, space: OutputSpace) -> Attribution:
         values, base, params = _shap(job, space)
     else:
         forest = forest_of(job)
+        if space in ("log_odds", "probability"):
+            forest = _as_log_odds(job, forest)
         scaled = space in ("log_odds", "probability") if job.model.is_classifier else space == "raw"
         if scaled and forest.log_odds_scale != 1.0:
             # the model's link acts on a multiple of the trees' sum (its raw score): 2F for the
@@ -222,8 +235,8 @@ def run(job: Job, space: OutputSpace) -> Attribution:
         params["link"] = forest.link
         if forest.log_odds_scale != 1.0:
             params["log_odds_scale"] = forest.log_odds_scale
-    if job.model.is_classifier and _n_classes(job) == 2 and values.shape[2] == 2:
-        values, base = values[:, :, 1:], base[1:]  # the positive class
+    if job.model.is_classifier and _n_classes(job) == 2 and values.shape[2] == 2 and space == "probability":
+        values, base = values[:, :, 1:], base[1:]  # the positive class of an averaging forest
     if job.output is None and space in ("raw", "margin") and job.model.default_output() != space:
         params["output_note"] = _MARGIN_NOTE[space]
     cmap = job.column_map
@@ -287,8 +300,10 @@ def _path_dependent(job: Job, forest: Forest) -> tuple[np.ndarray, np.ndarray, d
     from ._tree_path import path_dependent_shap, path_layout
 
     algorithm = job.params.get("algorithm", "auto")
-    layout = job.scratch.get("layout") or path_layout(forest)  # support() made it, and checked it fits
-    assert layout is not None
+    made_for, layout = job.scratch.get("layout", (None, None))
+    if made_for is not forest:  # the trees were rescaled (exponential loss, LightGBM's sigmoid): lay them out again
+        layout = path_layout(forest)
+    assert layout is not None  # support() checked that the trees fit the engine
     X_model = forest.rows(job.model_space(job.X))
     # a binary classifier whose trees hold both classes' values: explain the positive class alone
     positive = 1 if _n_classes(job) == 2 and forest.value.shape[2] == 2 else None

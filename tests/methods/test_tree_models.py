@@ -315,3 +315,43 @@ def test_catboost_categorical_features_are_refused_with_the_reason_and_auto_move
     local = ex.Explainer(model, background=X[:20]).explain_local(X[:3])
     assert local.method != "tree_shap" and "categorical" in local.params["auto"]["skipped"]["tree_shap"]
     assert local.additivity_error() < 1e-9
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_binary_labels_fitted_with_a_two_class_softmax(library):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    if library == "lightgbm":
+        model = lightgbm.LGBMClassifier(objective="multiclass", num_class=2, n_estimators=8, verbose=-1).fit(X, y)
+    else:
+        model = xgboost.XGBClassifier(objective="multi:softprob", num_class=2, n_estimators=8, max_depth=3).fit(X, y)
+    background, rows = X[:20], X[20:25]
+    tol = 1e-12 if library == "lightgbm" else 2e-6
+    log_odds = ex.Explainer(model, background=background, output="log_odds").explain_local(rows)
+    p = model.predict_proba(rows)[:, 1]
+    ref, _ = shapley(lambda Z: np.log(model.predict_proba(Z)[:, 1] / model.predict_proba(Z)[:, 0]), rows, background)
+    np.testing.assert_allclose(log_odds.values, ref[:, :, 0], atol=tol)  # p1 = sigmoid(F1 - F0): trees minus trees
+    auto = ex.Explainer(model, background=background).explain_local(rows)
+    assert auto.method == "tree_shap" and auto.output_space == "probability"
+    np.testing.assert_allclose(auto.predictions, p, atol=1e-7)
+    raw = ex.Explainer(model, background=background, output="raw").explain_local(rows)
+    assert raw.values.shape == (5, 4, 2) and raw.additivity_error() < 1e-5  # both classes' margins
+    assert ex.Explainer(model).explain_local(rows).output_space == "log_odds"
+
+
+def test_native_categories_behind_a_pipeline_with_pandas_output():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _credit_like()
+    prep = ColumnTransformer([("scale", StandardScaler(), ["income", "age"])], remainder="passthrough",
+                             verbose_feature_names_out=False).set_output(transform="pandas")  # fmt: skip
+    model = make_pipeline(prep, HistGradientBoostingClassifier(max_iter=10, random_state=0)).fit(X, y)
+    assert model[-1].is_categorical_.any()
+    local = ex.Explainer(model, background=X[:30], output="log_odds").explain_local(X[:5])
+    assert local.params["auto"]["chosen"] == "tree_shap"
+    ref, _ = shapley(model.decision_function, X[:5], X[:30])
+    np.testing.assert_allclose(local.values, ref[:, :, 0], atol=1e-12)
+    assert ex.Explainer(model).explain_local(X[:5]).additivity_error() < 1e-12
