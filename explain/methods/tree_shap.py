@@ -231,7 +231,7 @@ def run(job: Job, space: OutputSpace) -> Attribution:
             if job.background is not None:
                 values, base, params = _ours(job, forest, space)
             else:
-                values, base, params = _path_dependent(job, forest)
+                values, base, params = _path_dependent(job, forest, space)
         params["link"] = forest.link
         if forest.log_odds_scale != 1.0:
             params["log_odds_scale"] = forest.log_odds_scale
@@ -296,7 +296,7 @@ PROBABILITY_DEFINITION = (
 )
 
 
-def _path_dependent(job: Job, forest: Forest) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def _path_dependent(job: Job, forest: Forest, space: OutputSpace) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     from ._tree_path import path_dependent_shap, path_layout
 
     algorithm = job.params.get("algorithm", "auto")
@@ -305,8 +305,9 @@ def _path_dependent(job: Job, forest: Forest) -> tuple[np.ndarray, np.ndarray, d
         layout = path_layout(forest)
     assert layout is not None  # support() checked that the trees fit the engine
     X_model = forest.rows(job.model_space(job.X))
-    # a binary classifier whose trees hold both classes' values: explain the positive class alone
-    positive = 1 if _n_classes(job) == 2 and forest.value.shape[2] == 2 else None
+    # the probability of a binary averaging forest, whose trees hold both classes' values: the
+    # positive class alone (a two-class softmax explained in its raw margins keeps both)
+    positive = 1 if _n_classes(job) == 2 and forest.value.shape[2] == 2 and space == "probability" else None
     values, base, facts = path_dependent_shap(
         forest, layout, X_model, algorithm=algorithm, output=positive, progress=job.progress
     )

@@ -338,6 +338,8 @@ def test_binary_labels_fitted_with_a_two_class_softmax(library):
     raw = ex.Explainer(model, background=background, output="raw").explain_local(rows)
     assert raw.values.shape == (5, 4, 2) and raw.additivity_error() < 1e-5  # both classes' margins
     assert ex.Explainer(model).explain_local(rows).output_space == "log_odds"
+    path_raw = ex.Explainer(model, output="raw").explain_local(rows)  # path-dependent, both classes' margins
+    assert path_raw.values.shape == (5, 4, 2) and path_raw.additivity_error() < 1e-5
 
 
 def test_native_categories_behind_a_pipeline_with_pandas_output():
