@@ -205,8 +205,15 @@ def _lightgbm_rows(X: Any, *, pandas_categorical: list[list[Any]] | None, catego
             col for col, dtype in zip(X.columns, X.dtypes, strict=True) if isinstance(dtype, pd.CategoricalDtype)
         ]
         if pandas_categorical is not None and len(cat_cols) != len(pandas_categorical):
-            raise ValueError(f"the model was trained with {len(pandas_categorical)} pandas category columns and the "
-                             f"data has {len(cat_cols)}")  # fmt: skip
+            from ..errors import InputError
+
+            text = [str(col) for col in X.columns if col not in cat_cols and X[col].dtype == object][:5]
+            raise InputError(
+                f"the LightGBM model was trained with {len(pandas_categorical)} pandas 'category' columns but the data "
+                f"has {len(cat_cols)} ({[str(c) for c in cat_cols]}); give the model's categorical columns the "
+                f"'category' dtype, as in training (X[col] = X[col].astype('category'))"
+                + (f"; these columns hold text: {text}" if text else "")
+            )
         columns = []
         for col in X.columns:
             if col in cat_cols:
