@@ -72,12 +72,28 @@ def _leaf(obj: Any) -> tuple[str, Any]:
     return (type(obj).__name__, obj if isinstance(obj, (bool, BooleanObject)) else None)
 
 
+def _invisible(annot: Any) -> bool:
+    """The widget draws nothing on the page: a zero-area rectangle, or the Hidden / NoView flag."""
+    rect = annot.get("/Rect")
+    if rect is None:
+        return True
+    try:
+        x0, y0, x1, y1 = (float(v) for v in rect.get_object())
+        flags = int(annot.get("/F", 0))
+    except (TypeError, ValueError):
+        return False
+    return abs(x1 - x0) * abs(y1 - y0) == 0 or bool(flags & (2 | 32))
+
+
 def _is_signature_widget(annot: Any) -> bool:
+    """What signing may add to a page: the invisible widget of a signature field that holds a
+    signature. An empty signature field, or a visible widget, could draw anything over the report
+    (an "approved" stamp over the verdict), so neither counts as signing."""
     annot = annot.get_object()
     field = annot
     for _ in range(8):  # a widget's field type may sit on its parent field
         if field.get("/FT") == "/Sig":
-            return bool(annot.get("/Subtype") == "/Widget")
+            return bool(annot.get("/Subtype") == "/Widget") and "/V" in field and _invisible(annot)
         if "/Parent" not in field:
             return False
         field = field["/Parent"].get_object()
@@ -86,7 +102,7 @@ def _is_signature_widget(annot: Any) -> bool:
 
 def _signature_fields_only(acroform: Any) -> bool:
     fields = acroform.get_object().get("/Fields", [])
-    return all(_is_signature_widget(f) or f.get_object().get("/FT") == "/Sig" for f in fields.get_object())
+    return all(_is_signature_widget(f) for f in fields.get_object())
 
 
 class _Walk:

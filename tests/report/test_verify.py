@@ -553,3 +553,50 @@ def test_cli_sign_then_verify_with_a_trust_anchor(good, tmp_path, capsys):
     assert "none.key' does not exist" in capsys.readouterr().err
     assert main(["sign", str(good), "--cert", str(cert), "--out", str(out)]) == 2
     assert main(["sign", str(out), "--key", str(key), "--cert", str(cert), "--out", str(out)]) == 2
+
+
+def _overlay(source: Path, target: Path) -> None:
+    """An empty signature field whose visible widget draws a forged verdict over page 1."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = pypdf.PdfWriter(source, incremental=True)
+    page = writer.pages[0]
+    stamp = DecodedStreamObject()
+    stamp.set_data(b"BT /Helv 28 Tf 10 20 Td (VERDICT: PASS) Tj ET")
+    box = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(400), FloatObject(60)])
+    stamp.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                  NameObject("/BBox"): box})  # fmt: skip
+    widget = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/FT"): NameObject("/Sig"), NameObject("/T"): TextStringObject("Overlay"),
+        NameObject("/F"): NumberObject(4), NameObject("/P"): page.indirect_reference,
+        NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (100, 650, 500, 710)]),
+        NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(stamp)}),
+    })  # fmt: skip
+    ref = writer._add_object(widget)
+    annots = page.get("/Annots")
+    page[NameObject("/Annots")] = ArrayObject([*(annots.get_object() if annots is not None else []), ref])
+    root = writer._root_object
+    if "/AcroForm" in root:
+        root["/AcroForm"].get_object()["/Fields"].append(ref)
+    else:
+        root[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
+    writer.write(target)
+
+
+def test_a_visible_empty_signature_field_drawn_over_the_report_is_altered(good, signed, tmp_path):
+    """An "approved" stamp in an unsigned signature widget is not what signing adds."""
+    for name, source in (("unsigned", good), ("signed", signed[0])):
+        target = tmp_path / f"overlay_{name}.pdf"
+        _overlay(source, target)
+        result = verify_report(target, trust=[signed[1]]) if name == "signed" else verify_report(target)
+        assert result.verdict == "altered", (name, result.checks)
+        assert "/Annots" in _detail(result, "rerender")
