@@ -25,6 +25,8 @@ def _format_float(x: float) -> str:
         # JSON has no NaN or infinity; a missing number is ``None`` with a reason next to it.
         raise ValueError(f"Evidence must hold finite numbers only, got {x!r}. Use None for a missing value.")
     rounded = float(format(x, f".{FLOAT_DIGITS}g"))
+    if not math.isfinite(rounded):
+        rounded = x  # within rounding of the largest float: rounding would overflow to inf, which JSON lacks
     if rounded == 0.0:
         rounded = 0.0  # one zero: -0.0 and 0.0 are the same evidence
     return repr(rounded)  # shortest text that round-trips, e.g. "0.1", "3.0", "1e-05"
