@@ -156,27 +156,6 @@ def _split(a, b, full):  # type: ignore[no-untyped-def]
     return only_a, only_b, _popcount(only_a), _popcount(only_b)
 
 
-@numba.njit(cache=True)
-def _background_groups(B, feat_start):  # type: ignore[no-untyped-def]
-    """Per leaf, the background's distinct masks (sorted) and how many rows hold each (CSR layout)."""
-    m, L = B.shape
-    group_start = np.zeros(L + 1, dtype=np.int64)
-    masks = np.empty(m * L, dtype=np.uint64)
-    counts = np.zeros(m * L)
-    g = 0
-    for leaf in range(L):
-        nbits = feat_start[leaf + 1] - feat_start[leaf]
-        full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
-        bm = np.sort(B[:, leaf] & full)
-        for j in range(m):
-            if j == 0 or bm[j] != masks[g - 1]:
-                masks[g] = bm[j]
-                g += 1
-            counts[g - 1] += 1.0
-        group_start[leaf + 1] = g
-    return group_start, masks[:g].copy(), counts[:g].copy()
-
-
 @numba.njit(parallel=True, cache=True)
 def _distinct_rows(A, feat_start, which, n_distinct):  # type: ignore[no-untyped-def]
     """Per leaf (in parallel), number the rows' distinct masks: ``which[i, l]`` is row i's."""
@@ -211,7 +190,7 @@ def _coefficients(A, which, table_start, group_start, gmask, gcount, m, feat_sta
             a = A[i, leaf] & full
             off = table_start[leaf] + d * nbits
             for g in range(group_start[leaf], group_start[leaf + 1]):
-                only_a, only_b, s, tt = _split(a, gmask[g], full)
+                only_a, only_b, s, tt = _split(a, gmask[g] & full, full)
                 if s + tt == 0:
                     continue
                 wp = pos[s, tt] * gcount[g] / m
@@ -272,7 +251,7 @@ def _reached_base(group_start, gmask, gcount, m, leaf_tree, leaf_node, feat_star
         nbits = feat_start[leaf + 1] - feat_start[leaf]
         full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
         last = group_start[leaf + 1] - 1  # masks are sorted: the full one, if any, is last
-        if last >= group_start[leaf] and gmask[last] == full:
+        if last >= group_start[leaf] and (gmask[last] & full) == full:
             for c in range(value.shape[2]):
                 base[c] += value[leaf_tree[leaf], leaf_node[leaf], c] * gcount[last] / m
 
@@ -421,8 +400,10 @@ def mask_shap(
     for lo, hi in progress_over(blocks, total=len(blocks), setting=progress, desc="tree_shap"):
         args = _mask_args(forest, paths, lo, hi)
         leaf_tree, leaf_node, feat_start = paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi], paths.feat_start[lo : hi + 1]
-        groups = _background_groups(_masks(B, *args), feat_start)
-        group_start, group_mask, group_count = groups
+        # the background's distinct masks per leaf (those of the rescaled sums), with their sizes
+        group_start, group_mask, member_start, _ = _groups(_masks(B, *args))
+        group_count = np.diff(member_start).astype(np.float64)
+        groups = (group_start, group_mask, group_count)
         _reached_base(group_start, group_mask, group_count, B.shape[0], leaf_tree, leaf_node, feat_start, forest.value,
                       base)  # fmt: skip
         _accumulate(_masks(X, *args), groups, B.shape[0], leaf_tree, leaf_node, feat_start, paths.feat, forest.value,
