@@ -250,9 +250,10 @@ def _provenance(ctx: AuditContext, config: dict[str, Any]) -> dict[str, Any]:
         "model": {"type": ctx.model_type(), "sha256": ctx.model_sha256()},
         "datasets": [dict(d) for d in ctx.datasets],
         "config_sha256": sha256_hex(canonical_json(config)),
-        # what the numbers depend on (the model's library, not every library installed) and
-        # matplotlib, which draws the charts; the PDF writer (typst) is named in the PDF itself
-        "versions": library_versions(*model_libraries(ctx.model), "matplotlib"),
+        # what the numbers depend on (the model's library, not every library installed), and what
+        # the report's pages depend on: matplotlib draws the charts, typst (the pdf extra, when
+        # installed) lays out the PDF; verify renders the evidence again with these versions
+        "versions": library_versions(*model_libraries(ctx.model), "matplotlib", "typst"),
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
         "random_state": ctx.random_state,

@@ -5,10 +5,11 @@ view, charts), ``typst`` (layout) and ``matplotlib`` (the SVG charts); the HTML 
 evidence and two of them (``explain``, ``matplotlib``). The exporters write these versions into
 the file as a *generator* string (``explain-0.1.0+typst-0.15.2+matplotlib-3.11.2``), and
 :func:`explain.audit` records the same libraries in the evidence (``provenance.versions``), which
-is hashed. An exporter refuses to render evidence that records other versions than the ones
-running (:func:`check_recorded`): the file could then not be checked against its own evidence.
-:mod:`._verify` renders the file again and compares bytes; the versions tell it whether a
-difference is a change to the file or only another renderer.
+is hashed. An exporter refuses to render evidence that does not record them all, or records other
+versions than the ones running (:func:`check_recorded`): the file could then not be checked
+against its own evidence. :mod:`._verify` renders the file again and compares bytes, with the
+versions the evidence records; the generator string is only checked against them, never trusted:
+it is unsigned metadata anyone can edit.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from explain.errors import InputError
 
 __all__ = ["HTML_LIBRARIES", "PDF_LIBRARIES", "check_recorded", "format_generator", "parse_generator", "recorded",
-           "running"]  # fmt: skip
+           "running", "valid_version"]  # fmt: skip
 
 PDF_LIBRARIES = ("explain", "typst", "matplotlib")
 HTML_LIBRARIES = ("explain", "matplotlib")
@@ -85,21 +86,48 @@ def recorded(evidence: Mapping[str, Any], libraries: Sequence[str]) -> dict[str,
     return {name: str(versions[name]) for name in libraries if isinstance(versions.get(name), str)}
 
 
+def valid_version(text: str) -> bool:
+    """``text`` is a PEP 440 version: what explain writes, and all it will echo in a ``pip install``.
+
+    Examples
+    --------
+    >>> valid_version("0.15.2"), valid_version("1.0; rm -rf /")
+    (True, False)
+    """
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except (InvalidVersion, TypeError):
+        return False
+    return len(text) <= 40
+
+
 def check_recorded(evidence: Mapping[str, Any], libraries: Sequence[str], what: str) -> None:
-    """Refuse to render evidence that records other versions of the renderer than those running.
+    """Refuse to render evidence that does not record every version of the renderer, or records
+    other versions than those running: the file could not be checked against its own evidence.
 
     Raises
     ------
     InputError
-        Naming each version that differs, and the fix.
+        Naming each version that is missing or differs, and the fix.
     """
     now = running(libraries)
-    differ = {name: v for name, v in recorded(evidence, libraries).items() if now[name] != v}
+    pinned = recorded(evidence, libraries)
+    absent = [name for name in libraries if name not in pinned]
+    if absent:
+        raise InputError(
+            f"This evidence does not record which version of {', '.join(absent)} it is rendered with "
+            f"(provenance.versions). {what} rendered from it could not be checked by `explain verify`, which "
+            "renders the evidence again with the versions it records. Run the audit again with the renderer "
+            "installed (pip install \"explain[pdf]\" for a PDF): explain.audit records them."
+        )
+    differ = {name: v for name, v in pinned.items() if now[name] != v}
     if differ:
-        listed = ", ".join(f"{name} {v} (this is {now[name]})" for name, v in differ.items())
-        pins = " ".join(f"{name}=={v}" for name, v in differ.items())
+        listed = ", ".join(f"{name} {v!r} (this is {now[name]})" for name, v in differ.items())
+        pins = " ".join(f"{name}=={v}" for name, v in differ.items() if valid_version(v))
+        fix = f"Render it with the recorded versions (pip install {pins}), or run" if pins else "Run"
         raise InputError(
             f"This evidence records {listed}. {what} rendered now could not be checked against its own "
-            f"evidence by `explain verify`. Render it with the recorded versions (pip install {pins}), or run "
-            "the audit again with the versions installed here."
+            f"evidence by `explain verify`. {fix} the audit again with the versions installed here."
         )

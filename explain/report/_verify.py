@@ -23,8 +23,8 @@ The checks, in order
 report; ``attachment`` ``evidence.json`` is attached once, as a PDF/A-3 associated file with
 relationship Data (HTML: embedded once); ``canonical`` its bytes are canonical JSON; ``cover_hash``
 its SHA-256 is the one printed on the cover; ``metadata_hash`` and the one in the metadata;
-``renderer`` the versions the pages depend on (:mod:`._renderer`) are known and installed here
-(the evidence records them, and it is hashed; the file's generator must agree with it);
+``renderer`` the versions the pages depend on (:mod:`._renderer`) are recorded in the evidence
+(hashed), the file's generator agrees with them, and they are installed here;
 ``rerender`` rendering the evidence again, with the date the evidence records, gives the same
 document: identical bytes, or the same objects re-saved or followed by incremental updates that
 only sign (:mod:`._pdfdiff`); anything else is "modified after generation" with what changed;
@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from explain.report._evidence import canonical_json
-from explain.report._renderer import format_generator, parse_generator, recorded, running
+from explain.report._renderer import format_generator, parse_generator, recorded, running, valid_version
 from explain.report._signature import Signature
 
 __all__ = ["EXIT_CODES", "Check", "VerifyResult", "verify_html", "verify_pdf", "verify_report"]
@@ -180,30 +180,45 @@ def hash_check(name: str, where: str, shown: str | None, digest: str) -> Check:
 
 
 def renderer_check(claimed_text: str | None, evidence: dict[str, Any], libraries: Sequence[str]) -> Check:
-    """``renderer``: which versions rendered the file, and are they the ones installed here?"""
+    """``renderer``: the versions the evidence records (hashed) for the renderer, the metadata's
+    generator agrees with them, and they are the ones installed here.
+
+    The generator is unsigned metadata: it is only checked, never used in place of the evidence.
+    A version the evidence does not record cannot be checked ("cannot verify"); a generator that
+    disagrees with the evidence, or evidence recording something that is not a version, is a
+    changed file.
+    """
+    pinned = recorded(evidence, libraries)
+    bad = [name for name, v in pinned.items() if not valid_version(v)]
+    if bad:
+        shown = ", ".join(f"{n} {pinned[n][:40]!r}" for n in bad)
+        return Check("renderer", False, f"the evidence records {shown}, which explain never writes: not a version")
     claimed = parse_generator(claimed_text) if claimed_text else None
     if claimed is None:
-        return Check("renderer", False, f"the metadata names no generator ({claimed_text!r}); explain writes one")
-    pinned = recorded(evidence, libraries)
-    conflict = [f"{n} {claimed.get(n)} (the evidence records {v})" for n, v in pinned.items() if claimed.get(n) != v]
+        shown = claimed_text[:60] if claimed_text else None
+        return Check("renderer", False, f"the metadata names no generator ({shown!r}); explain writes one")
+    conflict = [f"{n} {str(claimed.get(n))[:40]!r} (the evidence records {v})" for n, v in pinned.items()
+                if claimed.get(n) != v]  # fmt: skip
     if conflict:
         return Check("renderer", False, f"the metadata names {', '.join(conflict)}: the generator was changed")
-    known = {n: pinned.get(n) or claimed.get(n) for n in libraries}
-    unknown = [n for n, v in known.items() if v is None]
-    needed = {n: v for n, v in known.items() if v is not None}
+    unknown = [n for n in libraries if n not in pinned]
     if unknown:
-        return Check("renderer", None, f"the file does not say which version of {', '.join(unknown)} rendered it")
-    here = running(libraries)
-    sources = f"from the evidence: {', '.join(pinned) or 'none'}; the rest from the metadata"
-    if needed != here:
-        pins = " ".join(f"{n}=={v}" for n, v in needed.items() if here[n] != v)
         return Check(
             "renderer",
             None,
-            f"rendered by {format_generator(needed)} ({sources}); this is {format_generator(here)}: the pages "
-            f"can only be checked with the same versions (pip install {pins})",
+            f"the evidence does not record which version of {', '.join(unknown)} rendered the file, so the pages "
+            "cannot be rendered again to check them (explain.audit records it when the renderer is installed)",
         )
-    return Check("renderer", True, f"{format_generator(needed)} ({sources}), installed here")
+    here = running(libraries)
+    if pinned != here:
+        pins = " ".join(f"{n}=={v}" for n, v in pinned.items() if here[n] != v)
+        return Check(
+            "renderer",
+            None,
+            f"rendered by {format_generator(pinned)} (as the evidence records); this is {format_generator(here)}: "
+            f"the pages can only be checked with the same versions (pip install {pins})",
+        )
+    return Check("renderer", True, f"{format_generator(pinned)}, as the evidence records, installed here")
 
 
 def expected_check(expected: str | None, digest: str) -> list[Check]:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from explain.report import _schema as s
+from explain.report._renderer import PDF_LIBRARIES, running
 
 TIMESTAMP = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 HOSTILE = "*bold* #set [x] $y$ <script>alert(1)</script> & </p>"
@@ -360,7 +361,8 @@ def sample_evidence() -> dict[str, Any]:
                 for n, r in (("train", 25432), ("test", 6358))
             ],
             "config_sha256": _sha("config"),
-            "versions": {"explain": "0.1.0", "numpy": "2.2.1", "scikit-learn": "1.6.1", "shap": "0.46.0"},
+            # as explain.audit writes it: the versions the numbers and the pages depend on
+            "versions": {"numpy": "2.2.1", "scikit-learn": "1.6.1", "shap": "0.46.0", **running(PDF_LIBRARIES)},
             "python": "3.11.2",
             "platform": "Linux-6.1-x86_64",
             "random_state": 0,

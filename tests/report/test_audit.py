@@ -7,6 +7,7 @@ the verdict against the policy; determinism; bad input; the user's data left unt
 from __future__ import annotations
 
 import json
+from importlib import metadata
 
 import numpy as np
 import pandas as pd
@@ -219,16 +220,19 @@ def test_provenance_records_hashes_and_the_call(case: dict) -> None:
     assert "sensitive_features=['sex', 'age_band']" in prov["call"]
 
 
-def test_the_library_table_lists_what_the_numbers_depend_on(case: dict) -> None:
+def test_the_library_table_lists_what_the_numbers_and_pages_depend_on(case: dict) -> None:
     import numba
+    import typst  # noqa: F401  (a test dependency: the pdf extra)
 
     versions = case["report"].evidence["provenance"]["versions"]
-    # a scikit-learn pipeline: lightgbm, xgboost, interpret or typst may be installed here, and
-    # are not listed; numba compiles the tree-SHAP kernels and is
+    # a scikit-learn pipeline: lightgbm, xgboost or interpret may be installed here, and are not
+    # listed; numba compiles the tree-SHAP kernels and is; matplotlib and typst render the pages,
+    # and verify renders them again with the versions the (hashed) evidence records
     assert set(versions) == {
-        "python", "explain", "numpy", "scipy", "pandas", "scikit-learn", "shap", "numba", "matplotlib"
+        "python", "explain", "numpy", "scipy", "pandas", "scikit-learn", "shap", "numba", "matplotlib", "typst"
     }  # fmt: skip
     assert versions["numba"] == numba.__version__
+    assert versions["typst"] == metadata.version("typst")
 
 
 def test_regression_audit() -> None:

