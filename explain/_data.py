@@ -141,8 +141,24 @@ def checked_random_state(value: Any, what: str = "random_state") -> int | None:
     return int(value)
 
 
-def checked_names(value: Any, what: str) -> tuple[Any, ...] | None:
-    """``value`` as a tuple of names; a string (which would be read letter by letter) is refused."""
+def checked_names(
+    value: Any, what: str, *, unique: bool = False, repeat_fix: str | None = None
+) -> tuple[Any, ...] | None:
+    """``value`` as a tuple of names; a string (which would be read letter by letter) is refused.
+
+    With ``unique``, a name given twice is refused too (names are compared as text, the form in
+    which they label outputs and columns: ``1`` and ``"1"`` are the same name); the message ends
+    with ``repeat_fix``, by default the list without its repeats.
+
+    Examples
+    --------
+    >>> checked_names(["a", "b"], "features", unique=True)
+    ('a', 'b')
+    >>> checked_names(["a", "b", "a"], "f", unique=True)
+    Traceback (most recent call last):
+    ...
+    explain.errors.InputError: f=['a', 'b', 'a'] names 'a' more than once; name each one once: f=['a', 'b'].
+    """
     if value is None:
         return None
     if isinstance(value, (str, bytes)):
@@ -151,9 +167,30 @@ def checked_names(value: Any, what: str) -> tuple[Any, ...] | None:
             f"letter by letter); pass {what}=[{value!r}]."
         )
     try:
-        return tuple(value)
+        names = tuple(value)
     except TypeError:
         raise InputError(f"{what}={value!r} is not a list; pass a list of names.") from None
+    if unique:
+        _check_distinct(names, what, repeat_fix)
+    return names
+
+
+def _check_distinct(names: tuple[Any, ...], what: str, fix: str | None) -> None:
+    seen: dict[str, Any] = {}
+    repeated: list[Any] = []
+    for name in names:
+        key = str(name)
+        if key in seen and all(str(r) != key for r in repeated):
+            repeated.append(name)
+        seen.setdefault(key, name)
+    if not repeated:
+        return
+    shown = ", ".join(repr(r) for r in repeated[:8]) + (" ..." if len(repeated) > 8 else "")
+    once = list(seen.values())
+    listed = repr(list(names)) if len(names) <= 12 else f"[... {len(names)} names]"
+    if fix is None:
+        fix = "name each one once: " + (f"{what}={once!r}" if len(once) <= 12 else f"{what} without the repeats")
+    raise InputError(f"{what}={listed} names {shown} more than once; {fix}.")
 
 
 # --------------------------------------------------------------------------- reading input
@@ -376,9 +413,7 @@ def infer_schema(data: Any, *, feature_names: Sequence[str] | None = None, role:
                 "Pass one name per column, in column order."
             )
         _check_unique(names, role)
-    columns = tuple(
-        Column(name, _column_kind(frame[:, j]), str(frame.dtype)) for j, name in enumerate(names)
-    )
+    columns = tuple(Column(name, _column_kind(frame[:, j]), str(frame.dtype)) for j, name in enumerate(names))
     return Schema(columns, "numpy")
 
 
@@ -482,9 +517,11 @@ def _checked_values(values: np.ndarray, schema: Schema, role: str) -> np.ndarray
                 raise InputError(_type_message(repr(column.name), role, "mixed", out[:, j]))
             continue
         try:
-            numbers = np.asarray(
-                [np.nan if v is None or v is pd.NA else v for v in out[:, j]], dtype=float
-            ) if out.dtype == object else out[:, j]
+            numbers = (
+                np.asarray([np.nan if v is None or v is pd.NA else v for v in out[:, j]], dtype=float)
+                if out.dtype == object
+                else out[:, j]
+            )
         except (TypeError, ValueError):
             bad = next(v for v in out[:, j] if not _is_number(v))
             raise InputError(

@@ -164,6 +164,10 @@ class Explainer:
                 "Call explain_global(X, y), or choose a local method for explain_local."
             )
         job, bg_note = self._prepare(X)
+        return self._explain_rows(job, bg_note, start)
+
+    def _explain_rows(self, job: Job, bg_note: dict[str, Any], start: float) -> LocalExplanation:
+        """Run the local method on the prepared rows of ``job``."""
         spec, space, auto_note = self._choose(job)
         try:
             result = spec.run(job, space)
@@ -186,9 +190,12 @@ class Explainer:
         X : array-like or DataFrame
             Rows the importance is measured on (a held-out set for permutation importance).
         y : array-like, optional
-            The target, needed by ``permutation_importance``.
+            The target, needed by ``permutation_importance``. Local methods do not use it, but
+            a ``y`` that is given is checked all the same (1-D, one finite value per row of
+            ``X``), so that a mismatched target is refused rather than ignored.
         features : sequence of str, optional
-            Features to compute effects for (``partial_dependence``); all by default.
+            Features to compute effects for (``partial_dependence``) or importances for
+            (``permutation_importance``), each named once; all by default.
 
         Examples
         --------
@@ -208,7 +215,12 @@ class Explainer:
                     f"'permutation_importance'); method={self.method!r} explains every feature. Leave "
                     "features=None (and select from the result), or pass method='partial_dependence'."
                 )
-            local = self.explain_local(X)
+            start = time.perf_counter()
+            job, bg_note = self._prepare(X)
+            # unused by a local method, but checked by the same rules, so that a wrong y (the
+            # target of other rows, NaN) is refused here as it would be by permutation_importance
+            _read_target(y, job.X.n_rows)
+            local = self._explain_rows(job, bg_note, start)
             glob = local.to_global()
             if local.method != "glassbox":
                 return glob
@@ -219,7 +231,7 @@ class Explainer:
         spec = GLOBAL_REGISTRY[self.method]
         job, _ = self._prepare(X, need_background=False)
         names = job.X.schema.feature_names
-        asked = checked_names(features, "features")
+        asked = checked_names(features, "features", unique=True)
         if asked is not None and not asked:
             raise InputError("features=[] names no feature; pass at least one feature, or None for all of them.")
         chosen = tuple(names) if asked is None else tuple(str(f) for f in asked)
@@ -260,7 +272,13 @@ class Explainer:
             )
         checked_random_state(self.random_state)
         checked_names(self.feature_names, "feature_names")
-        class_names = checked_names(self.class_names, "class_names")
+        class_names = checked_names(
+            self.class_names,
+            "class_names",
+            unique=True,
+            repeat_fix="each class needs its own name (outputs are labelled by it); pass one distinct name "
+            "per class, in the order of the model's classes_",
+        )
         size = self.background_size
         if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1):
             raise InputError(f"background_size={size!r}; pass a positive integer or None.")
@@ -528,6 +546,15 @@ def _read_target(y: Any, n_rows: int) -> np.ndarray | None:
         raise InputError(f"y has {len(target)} values but X has {n_rows} rows; pass the target of these rows.")
     if target.dtype.kind == "f" and not np.isfinite(target).all():
         raise InputError("y holds NaN or infinite values; drop those rows from X and y.")
+    if target.dtype == object:
+        import pandas as pd
+
+        missing = np.flatnonzero(np.asarray(pd.isna(target)))
+        if missing.size:
+            raise InputError(
+                f"y holds {missing.size} missing values (None / NA, first at row {int(missing[0])}); "
+                "drop those rows from X and y."
+            )
     return target
 
 

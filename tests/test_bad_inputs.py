@@ -536,6 +536,60 @@ CASES = [
         ["['area']"],
         ["choose among"],
     ),
+    (
+        "features_repeated_for_permutation_importance",
+        lambda f: _global(
+            f.lr, f.rows, f.y.iloc[100:105], method="permutation_importance", features=["mean area", "mean area"]
+        ),
+        InputError,
+        ["'mean area' more than once"],
+        ["features=['mean area']"],
+    ),
+    (
+        "features_repeated_for_partial_dependence",
+        lambda f: _global(
+            f.lr, f.rows, method="partial_dependence", features=("mean area", "mean radius", "mean area")
+        ),
+        InputError,
+        ["'mean area' more than once"],
+        ["features=['mean area', 'mean radius']"],
+    ),
+    # y given to explain_global with a local method: unused, but checked as permutation_importance checks it
+    (
+        "local_method_global_y_of_other_rows",
+        lambda f: ex.Explainer(f.hgb, f.bg).explain_global(f.rows, f.y.iloc[:7]),
+        InputError,
+        ["y has 7 values", "5 rows"],
+        ["the target of these rows"],
+    ),
+    (
+        "local_method_global_y_with_nan",
+        lambda f: ex.Explainer(f.hgb, f.bg).explain_global(f.rows, np.array([0.0, 1.0, np.nan, 1.0, 0.0])),
+        InputError,
+        ["nan"],
+        ["drop those rows"],
+    ),
+    (
+        "local_method_global_y_a_string",
+        lambda f: ex.Explainer(f.hgb, f.bg).explain_global(f.rows, "target"),
+        InputError,
+        ["shape ()"],
+        ["1-d target"],
+    ),
+    (
+        "local_method_global_y_2d",
+        lambda f: ex.Explainer(f.lr, f.bg, method="exact_shap").explain_global(f.rows, np.zeros((5, 2))),
+        InputError,
+        ["shape (5, 2)"],
+        ["1-d target"],
+    ),
+    (
+        "global_y_with_none",
+        lambda f: _global(f.lr, f.rows, [0, 1, None, 1, 0], method="permutation_importance"),
+        InputError,
+        ["1 missing values", "row 2"],
+        ["drop those rows"],
+    ),
     # ------------------------------------------------------------------ plots
     (
         "waterfall_of_a_global_explanation",
@@ -678,6 +732,20 @@ CASES = [
         FeatureMismatchError,
         ["duplicate column names ['mean area']"],
         ["rename"],
+    ),
+    (
+        "duplicate_class_names",
+        lambda f: ex.Explainer(f.lr, f.bg, class_names=["benign", "benign"]),
+        InputError,
+        ["class_names=['benign', 'benign']", "'benign' more than once"],
+        ["one distinct name per class"],
+    ),
+    (
+        "class_names_equal_as_text",
+        lambda f: ex.Explainer(f.lr, f.bg, class_names=[1, "1"]),
+        InputError,
+        ["'1' more than once"],
+        ["one distinct name per class"],
     ),
     # ------------------------------------------------------------------ audits, refused before any work
     (
