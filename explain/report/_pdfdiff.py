@@ -8,7 +8,9 @@ what they hold: dictionaries key by key, arrays item by item, streams by their d
 numbers, names and strings by value. Object numbers and the file layout do not count.
 
 A few differences are what signing a PDF adds, and are reported apart (:attr:`Comparison.allowed`):
-the modification date and producer in the document info, the XMP metadata, signature fields in
+the modification date and producer in the document info and in the XMP metadata (which is
+compared by what it states, not how it is spelled: :mod:`._xmp`; a changed title is a change),
+signature fields in
 ``/AcroForm`` with their widgets on the pages, and, added to the catalog, ``/Perms``, ``/DSS``
 (validation data), ``/Extensions`` and ``/Version`` (the PAdES extension and PDF 2.0 that pyHanko
 declares). Everything else is a change (:attr:`Comparison.changes`), named by where it is
@@ -33,6 +35,8 @@ from pypdf.generic import (
     StreamObject,
     TextStringObject,
 )
+
+from explain.report._xmp import XmpError, xmp_changes
 
 __all__ = ["Comparison", "compare_pdfs"]
 
@@ -156,8 +160,7 @@ class _Walk:
                 continue
             if key in new and key in old:
                 if where == "catalog" and key == "/Metadata":
-                    if new[key].get_object().get_data() != old[key].get_object().get_data():  # type: ignore[attr-defined]
-                        self.allowed.add("the XMP metadata was updated")
+                    self.metadata(new[key].get_object(), old[key].get_object())
                     continue
                 if where.startswith("page ") and key == "/Annots":
                     self.annotations(new[key].get_object(), old[key].get_object(), where)
@@ -166,6 +169,26 @@ class _Walk:
                 self.stack.append((new.raw_get(key), old.raw_get(key), _join(where, key)))
             elif not self.allowed_difference(new, key, where):
                 self.changes.append(f"{where}: {key} {'added' if key in new else 'removed'}")
+
+    def metadata(self, new: Any, old: Any) -> None:
+        """The XMP packets state the same, besides what signing updates (:mod:`._xmp`)."""
+        if not isinstance(new, StreamObject) or not isinstance(old, StreamObject):
+            self.changes.append("catalog /Metadata: not a stream")
+            return
+        new_data, old_data = new.get_data(), old.get_data()
+        if new_data == old_data:
+            return
+        try:
+            changed, signing = xmp_changes(new_data, old_data)
+        except XmpError as exc:
+            self.changes.append(f"catalog /Metadata: {exc}")
+            return
+        if changed:
+            self.changes.append(f"catalog /Metadata: the XMP metadata's {', '.join(changed[:6])} changed")
+        elif signing:
+            self.allowed.add("the XMP metadata's modification date and producer were set")
+        else:
+            self.allowed.add("the XMP metadata was written again, stating the same")
 
     def allowed_difference(self, new: Any, key: str, where: str) -> bool:
         if key not in new:

@@ -409,6 +409,64 @@ def test_an_incremental_update_without_change_verifies_and_one_with_a_note_is_mo
     assert _detail(result, "rerender").startswith("modified after generation: page 3 /Annots")
 
 
+def _set_xmp(path: Path, change) -> None:
+    """Replace the catalog's XMP packet by ``change(packet)``, leaving everything else alone."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        packet = pdf.Root.Metadata.read_bytes()
+        pdf.Root.Metadata.write(change(packet))
+        pdf.save(path, fix_metadata_version=False)  # pikepdf would otherwise write the packet again
+
+
+def test_an_xmp_only_title_change_is_altered(good, tmp_path):
+    # The title a viewer shows comes from the XMP packet: a "PASSED" title written there, and
+    # nowhere else, is a changed file, not "the XMP metadata was updated".
+    path = _copy(good, tmp_path)
+    title = b'<rdf:li xml:lang="x-default">'
+    _set_xmp(path, lambda x: x.replace(title, title + b"PASSED: ", 1))
+    result = verify_report(path)
+    assert result.verdict == "altered" and result.exit_code == 1, result.checks
+    assert "the XMP metadata's dc:title changed" in _detail(result, "rerender")
+
+
+def test_xmp_written_again_in_another_rdf_form_verifies(good, tmp_path):
+    # pyHanko writes the packet again with properties as attributes; the same statements in
+    # another spelling are the same metadata
+    path = _copy(good, tmp_path)
+
+    def respell(packet: bytes) -> bytes:
+        producer = b"<xmp:CreatorTool>"
+        start = packet.index(producer)
+        end = packet.index(b"</xmp:CreatorTool>")
+        value = packet[start + len(producer) : end]
+        without = packet[:start] + packet[end + len(b"</xmp:CreatorTool>") :]
+        return without.replace(
+            b'<rdf:Description rdf:about=""', b'<rdf:Description xmp:CreatorTool="' + value + b'" rdf:about=""', 1
+        )
+
+    _set_xmp(path, respell)
+    result = verify_report(path)
+    assert result.verdict == "verified", result.checks
+    assert "the XMP metadata was written again, stating the same" in _detail(result, "rerender")
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda x: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "PASSED">]>' + x, "declares a DTD"),
+        (lambda x: x[: len(x) // 2], "is not XML"),
+        (lambda x: x.replace(b"<xmp:ModifyDate>", b"<xmp:ModifyDate>2030", 1), None),
+    ],
+)  # fmt: skip
+def test_hostile_or_broken_xmp_gets_a_verdict(good, tmp_path, change, words):
+    path = _copy(good, tmp_path)
+    _set_xmp(path, change)
+    result = verify_report(path)
+    if words is None:  # only the modification date: what signing tools update
+        assert result.verdict == "verified" and "modification date and producer" in _detail(result, "rerender")
+    else:
+        assert result.verdict == "altered" and words in _detail(result, "rerender"), result.checks
+
+
 # --------------------------------------------------------------------------- signatures
 
 
