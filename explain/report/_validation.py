@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import SchemaError
-from ._schema import FORMATS, SCHEMA, SCHEMA_VERSION, STATUSES
+from ._schema import FORMATS, SCHEMA, SCHEMA_VERSION, STATUSES, worst
 
 __all__ = ["check_evidence"]
 
@@ -108,6 +108,52 @@ def check_evidence(evidence: Any) -> None:
     for key in ("frameworks", "crosswalk", "glossary", "signoff"):
         if ev.get(key) is not None:
             _list(ev[key], key, _record)
+    _consistent(ev["report"], ev["findings"], ev["sections"])
+
+
+def _consistent(report: dict[str, Any], findings: list[dict[str, Any]], sections: list[dict[str, Any]]) -> None:
+    """The judgements agree with the findings, as :func:`explain.audit` writes them: the verdict is
+    the worst finding status (fail > warn > pass; pass when nothing is judged), the counts count
+    the findings, and a section's status is the worst of its own findings (the summary's: of all).
+
+    A report whose verdict says "pass" over a failing finding would be shown, and signed, as
+    passing; it is refused whatever the reason (a hand edit, or a bug in whatever wrote it).
+    """
+    statuses = [str(f["status"]) for f in findings]
+    judged = worst(s for s in statuses if s in ("pass", "warn", "fail")) if statuses else "pass"
+    expected = "pass" if judged == "info" else judged
+    if report["verdict"] != expected:
+        bad = [(i, f) for i, f in enumerate(findings) if f["status"] == expected]
+        because = (
+            f"findings[{bad[0][0]}] ({str(bad[0][1]['id'])!r:.60}) is {expected!r}"
+            if bad and expected != "pass"
+            else "no finding is 'warn' or 'fail'"
+        )
+        raise SchemaError(
+            f"the evidence contradicts itself: report.verdict is {report['verdict']!r}, but {because}; the "
+            f"verdict is the worst finding status (fail > warn > pass), so it would be {expected!r}. {_FIX}."
+        )
+    counts = report.get("counts")
+    if counts is None:
+        raise _fail("report.counts", "is missing")
+    found = {s: statuses.count(s) for s in STATUSES}
+    unknown = sorted(set(counts) - set(STATUSES))
+    if unknown:
+        raise _fail("report.counts", f"names {unknown!r:.60}, which are not statuses; expected {list(STATUSES)}")
+    wrong = {s: counts.get(s, 0) for s in STATUSES if counts.get(s, 0) != found[s]}
+    if wrong:
+        raise SchemaError(
+            f"the evidence contradicts itself: report.counts says {wrong!r:.120} but the findings hold "
+            f"{ {s: found[s] for s in wrong} }. {_FIX}."
+        )
+    for i, sec in enumerate(sections):
+        own = statuses if sec["id"] == "summary" else [str(f["status"]) for f in findings if f["section"] == sec["id"]]
+        if not own or sec.get("not_applicable") or sec["status"] == worst(own):
+            continue
+        raise SchemaError(
+            f"the evidence contradicts itself: sections[{i}] ({str(sec['id'])!r:.40}) has status "
+            f"{sec['status']!r}, but the worst of its findings is {worst(own)!r}. {_FIX}."
+        )
 
 
 def _record(value: Any, where: str) -> None:

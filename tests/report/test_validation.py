@@ -84,3 +84,66 @@ def test_files_that_are_not_evidence_are_refused(tmp_path, raw):
     path.write_bytes(raw)
     with pytest.raises(SchemaError):
         AuditReport.from_json(path)
+
+
+def _failing(ev):
+    return next(i for i, f in enumerate(ev["findings"]) if f["status"] == "fail")
+
+
+def _pass_everything(ev):
+    """A verdict and counts forged to 'pass' over a failing finding (the counts still count it)."""
+    ev["report"]["verdict"] = "pass"
+
+
+def _fail_hidden_from_counts(ev):
+    ev["report"]["counts"]["fail"] = 0
+    ev["report"]["counts"]["pass"] += 1
+
+
+def _no_failure_but_verdict_fail(ev):
+    for f in ev["findings"]:
+        if f["status"] == "fail":
+            f["status"] = "pass"
+    counts = ev["report"]["counts"]
+    counts["pass"], counts["fail"] = counts["pass"] + counts["fail"], 0
+    for s in ev["sections"]:
+        if s["status"] == "fail":
+            s["status"] = "warn" if s["id"] == "summary" else "pass"
+
+
+def _section_status_forged(ev):
+    ev["sections"][next(i for i, s in enumerate(ev["sections"]) if s["id"] == "fairness")]["status"] = "pass"
+
+
+def _counts_missing(ev):
+    del ev["report"]["counts"]
+
+
+def _counts_unknown_status(ev):
+    ev["report"]["counts"]["great"] = 1
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (_pass_everything, r"report.verdict is 'pass', but findings\[\d+\] \('fairness.impact_ratio.sex'\) is 'fail'"),
+        (_fail_hidden_from_counts,
+         r"report.counts says \{'pass': 5, 'fail': 0\} but the findings hold \{'pass': 4, 'fail': 1\}"),
+        (_no_failure_but_verdict_fail, r"report.verdict is 'fail', but .* so it would be 'warn'"),
+        (_section_status_forged,
+         r"sections\[\d+\] \('fairness'\) has status 'pass', but the worst of its findings is 'fail'"),
+        (_counts_missing, r"report.counts is missing"),
+        (_counts_unknown_status, r"report.counts names \['great'\]"),
+    ],
+    ids=["verdict_pass_over_a_failure", "counts_hide_a_failure", "verdict_fail_without_failure",
+         "section_status_forged", "counts_missing", "counts_unknown_status"],
+)  # fmt: skip
+def test_evidence_that_contradicts_itself_is_refused(evidence, tmp_path, edit, says):
+    """A loaded report keeps its own invariants: verdict = worst finding, counts = the findings."""
+    ev = json.loads(json.dumps(evidence[0]))
+    edit(ev)
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(ev))
+    with pytest.raises(SchemaError, match=says) as info:
+        AuditReport.from_json(path)
+    assert "AuditReport.to_json() wrote" in str(info.value)
