@@ -783,6 +783,27 @@ CASES = [
         ["y_train", "one class"],
         ["both classes"],
     ),
+    (
+        "audit_continuous_y_train",
+        lambda f: _audit(f, y=pd.Series(np.random.default_rng(0).normal(size=150))),
+        InputError,
+        ["y_train looks continuous", "100 distinct values", "classes [0, 1]"],
+        ["class labels the model was fitted on", "audit a regressor"],
+    ),
+    (
+        "audit_continuous_y_test",
+        lambda f: _audit(f, y_test=pd.Series(np.linspace(0.0, 3.0, 50))),
+        InputError,
+        ["y_test looks continuous", "50 distinct values", "e.g. 0.0612245"],
+        ["class labels the model was fitted on"],
+    ),
+    (
+        "audit_y_of_other_labels",
+        lambda f: _audit(f, y=f.audit_y.map({0: "no", 1: "yes"})),
+        InputError,
+        ["y_train has values that are not classes of the model ([0, 1]): 'no', 'yes'"],
+        ["labels the model was fitted on"],
+    ),
     ("audit_policy_not_a_policy", lambda f: _audit(f, policy=5), InputError, ["policy must be a policy"], ["dict"]),
     (
         "audit_card_a_list",
@@ -1209,6 +1230,15 @@ def _nullable_and_numeric_object(f):
     assert np.isnan(local.data[0, 3])
 
 
+def _audit_with_float_labels(f):
+    """0.0 / 1.0 are the classes 0 / 1 (as in scikit-learn), not labels the model does not know."""
+    y = f.audit_y.astype(float)
+    before = y.copy()
+    report = _audit(f, y=y, y_test=y.iloc[100:])
+    pd.testing.assert_series_equal(y, before, check_exact=True)
+    assert report.evidence["findings"] == _audit(f).evidence["findings"]
+
+
 def _plots_of_the_right_kind(f):
     import matplotlib
 
@@ -1239,6 +1269,7 @@ EDGE_CASES = [
     _classifier_function_at_zero_and_one,
     _policy_and_card_from_files_and_dicts,
     _nullable_and_numeric_object,
+    _audit_with_float_labels,
     _plots_of_the_right_kind,
 ]
 
@@ -1246,6 +1277,14 @@ EDGE_CASES = [
 @pytest.mark.parametrize("case", EDGE_CASES, ids=[c.__name__.lstrip("_") for c in EDGE_CASES])
 def test_legitimate_edge_case_works_and_leaves_inputs_unchanged(f, case):
     case(f)
+
+
+def test_a_continuous_target_for_a_classifier_audit_gives_a_short_message(f):
+    """A regression target given to a classifier audit: a few values and the count, not all of them."""
+    y = pd.Series(np.random.default_rng(0).normal(size=150) * 1e6)
+    with pytest.raises(InputError) as info:
+        _audit(f, y=y, y_test=y.iloc[100:])
+    assert len(str(info.value)) < 500, str(info.value)
 
 
 def test_bad_inputs_are_not_modified(f):

@@ -174,6 +174,53 @@ def _check_groups(sensitive: pd.DataFrame | None) -> None:
             )
 
 
+def _binary_target(y: np.ndarray, name: str, classes: Sequence[Any]) -> np.ndarray:
+    """``y`` as 1 for the positive class (``classes[1]``), 0 for the other, or an InputError.
+
+    Labels are matched by value when both are numbers (``1.0`` is the class ``1``, as in
+    scikit-learn), else as text. A target that is not the model's labels is refused with a short
+    message: a few of its values, and for a continuous target (a regression target given to a
+    classifier) how many distinct values it has, never the list of them all.
+    """
+    numeric = y.dtype.kind in "biuf" and all(
+        isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in classes
+    )
+    if numeric:
+        values = y.astype(float)
+        known = np.isin(values, np.asarray(classes, dtype=float))
+        positive = values == float(classes[1])
+    else:
+        text = y.astype(str)
+        known = np.isin(text, [str(c) for c in classes])
+        positive = text == str(classes[1])
+    if known.all():
+        return positive.astype(int)
+    unknown = np.unique(y[~known])
+    spread = np.unique(np.linspace(0, len(unknown) - 1, min(5, len(unknown))).round().astype(int))  # lowest to highest
+    shown = ", ".join(_label(v) for v in unknown[spread]) + (
+        f" ({len(unknown) - len(spread)} more)" if len(unknown) > len(spread) else ""
+    )
+    n_distinct = len(np.unique(y))
+    fractional = y.dtype.kind == "f" and bool(np.any(y[~known] != np.round(y[~known])))
+    if fractional or n_distinct > 20:
+        raise InputError(
+            f"{name} looks continuous (a regression target?): it has {n_distinct} distinct values (e.g. "
+            f"{shown}), but the model is a classifier with the classes {list(classes)}. Pass {name} as the "
+            "class labels the model was fitted on (e.g. threshold the outcome the way the model's target "
+            "was made), or audit a regressor for a continuous target."
+        )
+    raise InputError(
+        f"{name} has values that are not classes of the model ({list(classes)}): {shown}. Pass {name} "
+        "as the labels the model was fitted on (its classes_), in the same type and spelling."
+    )
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    return repr(value.item() if isinstance(value, np.generic) else value)[:40]
+
+
 def _check_classes(y: np.ndarray, name: str, classes: Sequence[Any]) -> None:
     """Refuse a target of one class: ROC AUC, calibration and error rates need both."""
     if len(np.unique(y)) < 2:
@@ -274,11 +321,7 @@ def build_context(
                 f"{list(classes)}. Audit one class against the rest (a binary model) instead."
             )
         positive = classes[1]
-        unknown = sorted(set(map(str, np.unique(np.r_[y_tr, y_te]))) - set(map(str, classes)))
-        if unknown:
-            raise InputError(f"y has values {unknown} that are not classes of the model ({list(classes)}).")
-        y_tr = (y_tr.astype(str) == str(positive)).astype(int)
-        y_te = (y_te.astype(str) == str(positive)).astype(int)
+        y_tr, y_te = _binary_target(y_tr, "y_train", classes), _binary_target(y_te, "y_test", classes)
         _check_classes(y_tr, "y_train", classes)
         _check_classes(y_te, "y_test", classes)
         space = "probability"
