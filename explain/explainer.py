@@ -22,6 +22,7 @@ from ._data import (
 )
 from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
+from .distributed import DistributedExplanation, is_dask_collection
 from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError, ModelError
 from .explanation import GlobalExplanation, LocalExplanation
 from .methods import GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported, choose_auto
@@ -153,6 +154,11 @@ class Explainer:
             pandas and polars DataFrames and pyarrow Tables, by position for arrays). Date, time
             and timedelta columns are refused: convert them to numbers (e.g. days) first.
 
+            A dask DataFrame or dask array gives a lazy
+            :class:`~explain.distributed.DistributedExplanation` instead: each partition is
+            explained on the cluster, with the same values (``.compute()``, ``.to_parquet()``,
+            ``.to_global()``, ``.reasons()``; see :mod:`explain.distributed`).
+
         Returns
         -------
         LocalExplanation
@@ -163,6 +169,9 @@ class Explainer:
                 f"{self.method!r} is a global method: it explains the model as a whole, not rows. "
                 "Call explain_global(X, y), or choose a local method for explain_local."
             )
+        if is_dask_collection(X):
+            self._check_settings()
+            return DistributedExplanation(self, X)  # type: ignore[return-value]
         job, bg_note = self._prepare(X)
         return self._explain_rows(job, bg_note, start)
 
