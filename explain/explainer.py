@@ -24,6 +24,7 @@ from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
 from .distributed import DistributedExplanation, is_dask_collection
 from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError, ModelError
+from ._interactions import InteractionExplanation
 from .explanation import GlobalExplanation, LocalExplanation
 from .methods import GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported, choose_auto
 from .methods._checks import check_method_params
@@ -264,6 +265,43 @@ class Explainer:
             provenance=provenance,
             effects=result.effects,
         )
+
+    def explain_interactions(self, X: Any) -> InteractionExplanation:
+        """SHAP interaction values of each row of ``X``: a ``(d, d)`` matrix per row (and output).
+
+        ``values[r, i, j]`` is half the Shapley interaction index of features ``i`` and ``j``
+        (shap's ``shap_interaction_values``); the diagonal holds the main effects. Each matrix is
+        symmetric and sums, over its last axis, to the SHAP values :meth:`explain_local` returns
+        (same method, same output space). Computed by ``tree_shap`` for tree models
+        (path-dependent without background, equal to shap's TreeExplainer; interventional with
+        it) and by ``exact_shap`` for any model with few features (enumeration over the
+        background); ``method="auto"`` takes the first that applies. The values are checked
+        (finite, symmetric, summing to the SHAP values, which add up to the prediction) before
+        they are returned.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_rows, n_features)
+            Rows to explain, validated as in :meth:`explain_local`.
+
+        Returns
+        -------
+        InteractionExplanation
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.ensemble import GradientBoostingRegressor
+        >>> import explain as ex
+        >>> X = np.random.default_rng(0).normal(size=(300, 3))
+        >>> model = GradientBoostingRegressor(random_state=0).fit(X, X[:, 0] * X[:, 1] + X[:, 2])
+        >>> inter = ex.Explainer(model, feature_names=["a", "b", "c"]).explain_interactions(X[:10])
+        >>> inter.values.shape, inter.strongest("a")
+        ((10, 3, 3), 'b')
+        """
+        from ._interaction_values import explain_interactions
+
+        return explain_interactions(self, X)
 
     def _check_settings(self) -> ModelAdapter:
         """Check every setting that needs no data (model, method and its settings, output, seeds,
