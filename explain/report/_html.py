@@ -221,6 +221,14 @@ def _block(b: Mapping[str, Any], statuses: Mapping[str, str], svgs: Mapping[str,
     return {"findings": _findings, "signoff": _signoff, "crosswalk": _crosswalk}[kind](b)
 
 
+# What is true of an HTML page (unlike the PDF, it cannot carry a digital signature)
+_UNSIGNED = (
+    "An HTML page cannot be signed (only the PDF report can carry a signature). Check this page with "
+    "<code>explain verify audit.html</code>; to tie it to this audit, record its evidence SHA-256 elsewhere "
+    "when the report is made (e.g. in the CI log) and pass that value as <code>--evidence-sha256</code>."
+)
+
+
 def _section(s: Mapping[str, Any], statuses: Mapping[str, str], svgs: Mapping[str, bytes]) -> str:
     anchor, key = _anchor(s["id"]), _key(s["status"])
     number = s["heading"].removesuffix(s["title"]).strip()  # "3" or "Appendix A."
@@ -233,6 +241,8 @@ def _section(s: Mapping[str, Any], statuses: Mapping[str, str], svgs: Mapping[st
     if s["not_applicable"]:
         parts.append(f'<aside class="notice"><strong>Not applicable</strong>{_e(s["not_applicable"])}</aside>')
     parts += [_block(b, statuses, svgs) for b in s["blocks"]]
+    if s["id"] == "signoff":  # the evidence speaks of signing the PDF; say what holds for this page
+        parts.append(f'<aside class="notice"><strong>This HTML page</strong>{_UNSIGNED}</aside>')
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -262,7 +272,7 @@ def _header(view: Mapping[str, Any]) -> str:
 </thead><tbody>{prov}</tbody></table>
 <p><strong>Evidence SHA-256</strong> <code id="evidence-sha256">{_e(view["evidence_sha256"])}</code></p>
 <p class="note">The evidence is embedded in this page (element <code>#evidence</code>) as canonical JSON; its SHA-256
-must equal the value above.</p></section>
+must equal the value above. {_UNSIGNED}</p></section>
 </header>"""
 
 

@@ -150,3 +150,18 @@ def test_charts_are_inline_svg_figures_with_alt_text(page, evidence):
 
 def test_rendering_is_deterministic_and_path_is_optional(page, evidence):
     assert render_html(evidence) == page[0]
+
+
+def test_the_page_says_it_is_checked_with_verify_and_a_recorded_hash_not_signed(page):
+    """Only a PDF can carry a signature: the page says how an HTML report is checked instead."""
+    text, parser = page
+    visible = " ".join(_visible(parser).split())
+    says = (
+        "An HTML page cannot be signed (only the PDF report can carry a signature). Check this page with explain "
+        "verify audit.html; to tie it to this audit, record its evidence SHA-256 elsewhere when the report is made "
+        "(e.g. in the CI log) and pass that value as --evidence-sha256."
+    )
+    assert visible.count(says) == 2  # under the evidence hash, and in the sign-off section
+    signoff = text[text.index('<section id="sec-signoff"') :]
+    assert says.split(".")[0] in " ".join(re.sub(r"<[^>]+>", "", signoff[: signoff.index("</section>")]).split())
+    assert "explain sign " not in visible and "sign it" not in visible
