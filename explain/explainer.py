@@ -20,11 +20,11 @@ from ._data import (
     missing_by_column,
     read_table,
 )
+from ._interactions import InteractionExplanation
 from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
 from .distributed import DistributedExplanation, is_dask_collection
 from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError, ModelError
-from ._interactions import InteractionExplanation
 from .explanation import GlobalExplanation, LocalExplanation
 from .methods import GLOBAL_REGISTRY, REGISTRY, Job, MethodSpec, Unsupported, choose_auto
 from .methods._checks import check_method_params
