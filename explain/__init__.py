@@ -2,13 +2,14 @@
 
 One :class:`Explainer` over every model and method returns :class:`LocalExplanation` and
 :class:`GlobalExplanation` objects that serialize to JSON (:func:`load` reads them back) and
-carry their provenance. :func:`compare` measures how far two explanations agree.
+carry their provenance; :func:`concat` joins the rows of several. :func:`compare` measures how
+far two explanations agree.
 :func:`audit` turns a model and its data into an :class:`AuditReport` (evidence JSON, HTML,
 archival PDF) judged against a :class:`Policy`.
 
 >>> import explain as ex
 >>> len(ex.__all__), sorted(ex.__all__)[:4]
-(12, ['AuditReport', 'Explainer', 'GlobalExplanation', 'LocalExplanation'])
+(13, ['AuditReport', 'Explainer', 'GlobalExplanation', 'LocalExplanation'])
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from . import errors, metrics
 from ._io import load
 from ._reasons import ReasonCode
 from .explainer import Explainer
-from .explanation import GlobalExplanation, LocalExplanation
+from .explanation import GlobalExplanation, LocalExplanation, concat
 from .metrics import compare
 from .report import AuditReport, ModelCard, Policy, audit
 
@@ -27,6 +28,7 @@ __all__ = [
     "LocalExplanation",
     "ReasonCode",
     "compare",
+    "concat",
     "errors",
     "load",
     "metrics",

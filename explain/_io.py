@@ -156,7 +156,9 @@ def _local(obj: dict[str, Any]) -> Any:
         if array.shape[0] != n:
             raise SchemaError(f"diagnostic {key!r} has {array.shape[0]} rows, the explanation {n}.")
     method = _text(obj, "method")
-    _additive(method, values, base, predictions)
+    # a selection of features (local[:, names]): the summed attributions of the features left out
+    remainder = None if obj.get("remainder") is None else _numbers(obj["remainder"], "remainder", shape=shape)
+    _additive(method, values, base, predictions, remainder)
     return LocalExplanation(
         values=values,
         base_values=base,
@@ -170,6 +172,7 @@ def _local(obj: dict[str, Any]) -> Any:
         provenance=Provenance.from_dict(obj["provenance"]),
         feature_kinds=kinds,
         diagnostics=diag,
+        remainder=remainder,
     )
 
 
@@ -294,13 +297,17 @@ def _effect(obj: Any, names: tuple[str, ...], outputs: int | None) -> FeatureEff
     return FeatureEffect(str(obj["feature"]), _text(obj, "kind"), tuple(grid), average, **bands)
 
 
-def _additive(method: str, values: np.ndarray, base: np.ndarray, predictions: np.ndarray) -> None:
-    """A Shapley method's values add up to the prediction (with the explainer's tolerance, at most)."""
+def _additive(
+    method: str, values: np.ndarray, base: np.ndarray, predictions: np.ndarray, remainder: np.ndarray | None = None
+) -> None:
+    """A Shapley method's values add up to the prediction (with the explainer's tolerance, at most);
+    those of a selection of features with the ``remainder`` of the features left out."""
     from .methods import REGISTRY
 
+    rest = 0.0 if remainder is None else remainder
     with np.errstate(over="ignore", invalid="ignore"):
-        total = base + values.sum(axis=1)
-        scale = 1.0 + np.abs(predictions) + np.abs(values).sum(axis=1)  # inf: no check beyond finiteness
+        total = base + values.sum(axis=1) + rest
+        scale = 1.0 + np.abs(predictions) + np.abs(values).sum(axis=1) + np.abs(rest)  # inf: no check beyond finiteness
         gap = np.abs(total - predictions)
     if not np.isfinite(total).all():
         raise SchemaError("the values are too large to add up (their sum overflows); the file is damaged.")

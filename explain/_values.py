@@ -67,12 +67,122 @@ def thaw(obj: Any) -> Any:
 
 
 def _index(n: int, rows: Any) -> np.ndarray:
-    """Row positions for an int, slice, sequence of ints or boolean mask."""
-    if isinstance(rows, (int, np.integer)):
+    """Row positions for an int, slice, sequence of ints or boolean mask (numpy or pandas).
+
+    A pandas Series counts by position, never by its index labels (``local[df.age > 30]`` with
+    ``df`` the rows explained, in the same order). A mask must have one entry per row.
+    """
+    if isinstance(rows, (int, np.integer)) and not isinstance(rows, (bool, np.bool_)):
         if not -n <= rows < n:
             raise IndexError(f"row {rows} is out of range for an explanation of {n} rows")
         return np.array([int(rows) % n])
-    return np.arange(n)[rows]
+    if isinstance(rows, str):
+        raise InputError(
+            f"rows are chosen by position, not by name: for the feature {rows!r} write local[:, {rows!r}]."
+        )
+    if isinstance(rows, slice):
+        return np.arange(n)[rows]
+    key = np.asarray(rows.to_numpy() if isinstance(rows, (pd.Series, pd.Index)) else rows)
+    if key.dtype == bool:
+        if key.shape != (n,):
+            raise IndexError(
+                f"a boolean mask of shape {key.shape} for an explanation of {n} rows; pass one True/False per row."
+            )
+        return np.flatnonzero(key)
+    if key.size == 0:
+        return np.arange(0)
+    if key.ndim != 1 or key.dtype.kind not in "iu":
+        raise IndexError(
+            f"rows {_short(rows)} are not row positions; pass an int, a slice, a list of ints or a boolean mask."
+        )
+    return np.arange(n)[key]
+
+
+def _columns(names: tuple[str, ...], features: Any) -> np.ndarray:
+    """Feature positions for a name, a position, a slice, a list of names or positions, or a mask.
+
+    The order is the order asked for. An unknown name is refused with the names closest to it.
+    """
+    d = len(names)
+    if isinstance(features, slice):
+        positions = np.arange(d)[features]
+    elif isinstance(features, (str, int, np.integer)) and not isinstance(features, (bool, np.bool_)):
+        positions = np.array([_column(names, features)])
+    else:
+        items = features.to_numpy() if isinstance(features, (pd.Series, pd.Index)) else features
+        key = np.asarray(items)
+        if key.dtype == bool:
+            if key.shape != (d,):
+                raise IndexError(f"a boolean feature mask of shape {key.shape}; pass one True/False per feature ({d}).")
+            positions = np.flatnonzero(key)
+        elif key.ndim != 1:
+            raise IndexError(f"features {_short(features)}: pass a name, a position, or a list of them.")
+        else:
+            positions = np.array([_column(names, f) for f in items], dtype=int)
+    if not len(positions):
+        raise InputError(f"the selection {_short(features)} holds no feature; select at least one.")
+    if len(set(positions.tolist())) != len(positions):
+        repeated = sorted({names[p] for p in positions if (positions == p).sum() > 1})
+        raise InputError(f"the selection names {repeated} more than once; name each feature once.")
+    return positions
+
+
+def _column(names: tuple[str, ...], feature: Any) -> int:
+    if isinstance(feature, (int, np.integer)) and not isinstance(feature, (bool, np.bool_)):
+        if not -len(names) <= feature < len(names):
+            raise IndexError(f"feature {feature} is out of range for an explanation of {len(names)} features")
+        return int(feature) % len(names)
+    if not isinstance(feature, str):
+        raise IndexError(f"{feature!r} is neither a feature name nor a position.")
+    if feature not in names:
+        raise InputError(_unknown_feature(feature, names))
+    return names.index(feature)
+
+
+def _unknown_feature(feature: str, names: tuple[str, ...]) -> str:
+    """The message for an unknown feature: "no feature named 'agee'; did you mean 'age'?"."""
+    import difflib
+
+    close = difflib.get_close_matches(feature, names, n=3, cutoff=0.6)
+    if not close:  # names differing in case or by a prefix ("Age", "age_years") are close too
+        close = [n for n in names if feature.lower() in n.lower() or n.lower() in feature.lower()][:3]
+    if not close:
+        return f"no feature named {feature!r}; the features are {_short(names)}."
+    others = f" (or {', '.join(repr(c) for c in close[1:])})" if len(close) > 1 else ""
+    return f"no feature named {feature!r}; did you mean {close[0]!r}?{others}"
+
+
+def _short(obj: Any, limit: int = 8) -> str:
+    items = list(obj) if isinstance(obj, (list, tuple)) else None
+    if items is not None and len(items) > limit:
+        return repr(items[:limit])[:-1] + f", ... ({len(items)} in all)]"
+    text = repr(list(items) if items is not None else obj)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _cohort_key(label: Any) -> tuple[int, float, str]:
+    """Sort order of cohort labels: numbers (and booleans) by value, then text, missing last."""
+    if _is_missing_label(label):
+        return (2, 0.0, "")
+    if isinstance(label, (bool, int, float, np.bool_, np.number)):
+        return (0, float(label), "")
+    return (1, 0.0, str(label))
+
+
+def _is_missing_label(label: Any) -> bool:
+    if label is None or label is pd.NA or label is pd.NaT:
+        return True
+    return isinstance(label, (float, np.floating)) and bool(np.isnan(label))
+
+
+def _groups(labels: np.ndarray) -> dict[Any, np.ndarray]:
+    """Row positions of each label, labels sorted (see :func:`_cohort_key`); missing labels
+    (None, NaN) form one group keyed ``None``, last."""
+    keys = [None if _is_missing_label(v) else (v.item() if isinstance(v, np.generic) else v) for v in labels]
+    out: dict[Any, list[int]] = {}
+    for row, key in enumerate(keys):
+        out.setdefault(key, []).append(row)
+    return {key: np.array(out[key]) for key in sorted(out, key=_cohort_key)}
 
 
 def _frozen_diagnostics(diagnostics: Mapping[str, Any], n: int) -> Mapping[str, np.ndarray]:

@@ -23,19 +23,26 @@ from ._values import (
     SCHEMA_VERSION,
     _Base,
     _canonical_missing,
+    _columns,
     _frozen_array,
     _frozen_diagnostics,
+    _groups,
     _index,
+    _short,
+    _unknown_feature,
     freeze,
     thaw,
 )
 from .errors import InputError
 
 if TYPE_CHECKING:
+    import shap
 
     from ._reasons import Reasons
 
-__all__ = ["GlobalExplanation", "LocalExplanation", "freeze", "thaw"]
+__all__ = ["GlobalExplanation", "LocalExplanation", "concat", "freeze", "thaw"]
+
+OUTPUT_SPACES = ("probability", "log_odds", "raw", "margin")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -62,6 +69,11 @@ class LocalExplanation(_Base):
         Every parameter that shaped the values, including why ``auto`` chose the method.
     provenance : Provenance
         Fingerprints of the model and data, seed, library versions, time taken.
+    remainder : ndarray, shape like ``predictions``, or None
+        After a column selection (``local[:, ["age", "income"]]``): the summed attributions of
+        the features left out, named in ``params["features_left_out"]``. ``None`` when every
+        feature is here. With it a feature subset still adds up:
+        ``base_values + values.sum(axis=1) + remainder == predictions``.
 
     Examples
     --------
@@ -89,6 +101,7 @@ class LocalExplanation(_Base):
     provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
     feature_kinds: tuple[str, ...] = ()
     diagnostics: Mapping[str, np.ndarray] = field(default_factory=dict)
+    remainder: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         values = _frozen_array(self.values)
@@ -117,8 +130,10 @@ class LocalExplanation(_Base):
             ("output_names", tuple(str(o) for o in self.output_names)),
             ("params", freeze(self.params)), ("feature_kinds", kinds),
             ("diagnostics", _frozen_diagnostics(self.diagnostics, n)),
+            ("remainder", _frozen_remainder(self.remainder, out_shape)),
         ):  # fmt: skip
             object.__setattr__(self, name, value)
+        _check_left_out(self)
 
     # ------------------------------------------------------------------ shape and slicing
 
@@ -133,9 +148,39 @@ class LocalExplanation(_Base):
     def __len__(self) -> int:
         return self.n_rows
 
-    def __getitem__(self, rows: int | slice | Sequence[int] | np.ndarray) -> LocalExplanation:
-        """Rows of the explanation; an integer gives a one-row explanation."""
-        idx = _index(self.n_rows, rows)
+    def __getitem__(self, key: Any) -> LocalExplanation:
+        """Rows, features, or both: ``local[rows]``, ``local[rows, features]``.
+
+        Rows are an int (a one-row explanation), a slice, a list of positions or a boolean mask
+        (numpy, or a pandas Series read by position) of one entry per row. Features are a name,
+        a position, a slice or a list of names or positions, in the order wanted. A third index
+        picks one output, like :meth:`for_output`: ``local[:, :, "virginica"]``.
+
+        A selection of features keeps the predictions and base values and sums the attributions
+        of the features left out into :attr:`remainder` (named in
+        ``params["features_left_out"]``), so the subset still adds up to the prediction and its
+        waterfall shows them as "other features".
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from sklearn.linear_model import LinearRegression
+        >>> import explain as ex
+        >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+        >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:20])
+        >>> part = local[X[:20]["sex"].to_numpy() > 0, ["bmi", "bp"]]
+        >>> part.feature_names, part.params["features_left_out"][:3]
+        (('bmi', 'bp'), ('age', 'sex', 's1'))
+        >>> bool(part.additivity_error() < 1e-8)
+        True
+        """
+        rows, features, output = _split_key(key)
+        out = self if _everything(rows) else self._rows(_index(self.n_rows, rows))
+        if not _everything(features):
+            out = out._features(_columns(self.feature_names, features))
+        return out if output is None else out.for_output(output)
+
+    def _rows(self, idx: np.ndarray) -> LocalExplanation:
         data = self.data[idx]
         provenance = replace(
             self.provenance,
@@ -149,7 +194,35 @@ class LocalExplanation(_Base):
             predictions=self.predictions[idx],
             provenance=provenance,
             diagnostics={k: v[idx] for k, v in self.diagnostics.items()},
+            remainder=None if self.remainder is None else self.remainder[idx],
         )
+
+    def _features(self, kept: np.ndarray) -> LocalExplanation:
+        if np.array_equal(kept, np.arange(self.n_features)):
+            return self
+        names = tuple(self.feature_names[j] for j in kept)
+        kinds = tuple(self.feature_kinds[j] for j in kept)
+        dropped = np.setdiff1d(np.arange(self.n_features), kept)
+        remainder = self.values[:, dropped].sum(axis=1)
+        if self.remainder is not None:
+            remainder = remainder + self.remainder
+        left_out = [*self.features_left_out, *(self.feature_names[j] for j in dropped)]
+        data = self.data[:, kept]
+        return replace(
+            self,
+            values=self.values[:, kept],
+            data=data,
+            feature_names=names,
+            feature_kinds=kinds,
+            params={**thaw(self.params), "features_left_out": left_out},
+            provenance=replace(self.provenance, data_fingerprint=data_fingerprint(data, names, kinds)),
+            remainder=remainder,
+        )
+
+    @property
+    def features_left_out(self) -> tuple[str, ...]:
+        """The features a column selection left out (their attributions sum to :attr:`remainder`)."""
+        return tuple(self.params.get("features_left_out", ()))
 
     def for_output(self, output: str | int) -> LocalExplanation:
         """The explanation of one output (a class name, or its position)."""
@@ -163,13 +236,68 @@ class LocalExplanation(_Base):
             predictions=self.predictions[:, j],
             output_names=(self.output_names[j],),
             diagnostics={k: v[:, j] if v.ndim == 2 else v for k, v in self.diagnostics.items()},
+            remainder=None if self.remainder is None else self.remainder[:, j],
         )
+
+    def cohorts(self, by: Any) -> dict[Any, LocalExplanation]:
+        """The rows split into groups: ``{label: LocalExplanation}``, labels sorted.
+
+        Parameters
+        ----------
+        by : str, array-like or boolean mask
+            The name of a feature (its values in the explained data are the labels), one label
+            per row (a numpy array, list or pandas Series, read by position), or a boolean mask
+            (two cohorts, ``False`` and ``True``). Numbers sort by value, then text; rows whose
+            label is missing form the cohort ``None``, last. Each cohort records its label in
+            ``params["cohort"]``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from sklearn.linear_model import LinearRegression
+        >>> import explain as ex
+        >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+        >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:20])
+        >>> {label: len(part) for label, part in local.cohorts(X[:20]["sex"] > 0).items()}
+        {False: 11, True: 9}
+        """
+        labels, name = self._cohort_labels(by)
+        out = {}
+        for label, rows in _groups(labels).items():
+            part = self._rows(rows)
+            cohort = {"by": name, "label": label if isinstance(label, (str, int, float, bool)) or label is None
+                      else str(label)}  # fmt: skip
+            out[label] = replace(part, params={**thaw(part.params), "cohort": cohort})
+        return out
+
+    def _cohort_labels(self, by: Any) -> tuple[np.ndarray, str]:
+        if isinstance(by, str):
+            if by not in self.feature_names:
+                raise InputError(
+                    f"cohorts(by={by!r}): {_unknown_feature(by, self.feature_names)} Or pass one label per row."
+                )
+            return self.data[:, self.feature_names.index(by)], by
+        labels = np.asarray(by.to_numpy() if isinstance(by, (pd.Series, pd.Index)) else by, dtype=object)
+        if labels.shape != (self.n_rows,):
+            raise InputError(
+                f"cohorts(by=...) got labels of shape {labels.shape} for an explanation of {self.n_rows} rows; pass "
+                "a feature name, one label per row, or a boolean mask of one entry per row."
+            )
+        mask = np.asarray(by).dtype == bool
+        return labels, "mask" if mask else (str(by.name) if isinstance(by, pd.Series) and by.name else "labels")
 
     # ------------------------------------------------------------------ checks and summaries
 
     def additivity_error(self) -> float:
-        """Largest ``|base_value + sum(values) - prediction|`` over rows and outputs."""
+        """Largest ``|base_value + sum(values) - prediction|`` over rows and outputs.
+
+        For a selection of features the features left out count too, through
+        :attr:`remainder`: the error is the one of the whole explanation, not the gap the
+        selection leaves.
+        """
         total = self.base_values + self.values.sum(axis=1)
+        if self.remainder is not None:
+            total = total + self.remainder
         return float(np.max(np.abs(total - self.predictions)))
 
     def to_frame(self) -> pd.DataFrame:
@@ -268,6 +396,14 @@ class LocalExplanation(_Base):
         """
         from ._reasons import principal_reasons
 
+        if self.remainder is not None:
+            # a principal reason must be ranked against every factor scored; the left-out
+            # features may hold a larger one (Regulation B: the reasons actually scored)
+            raise InputError(
+                f"reasons() ranks a row's features against all the others, but this explanation holds only "
+                f"{_short(self.feature_names)} (left out: {_short(self.features_left_out)}). Call reasons() on the "
+                "explanation of every feature and filter its table."
+            )
         return principal_reasons(
             self, k=k, adverse=adverse, codes=codes, groups=groups, threshold=threshold,
             min_contribution=min_contribution, output=output,
@@ -294,7 +430,179 @@ class LocalExplanation(_Base):
             "params": thaw(self.params),
             "provenance": self.provenance.to_dict(),
             "diagnostics": {k: floats_to_json(v) for k, v in sorted(self.diagnostics.items())},
+            # only after a column selection, so that every other explanation keeps its bytes
+            **({} if self.remainder is None else {"remainder": floats_to_json(self.remainder)}),
         }
+
+    # ------------------------------------------------------------------ shap and pandas
+
+    def to_shap(self) -> shap.Explanation:
+        """The explanation as a :class:`shap.Explanation`, for shap's plots and habits.
+
+        ``values`` (n, d) or (n, d, k) as shap lays them out, ``base_values`` (n,) or (n, k),
+        ``feature_names`` and ``output_names`` (one name, as shap gives a single output). shap
+        colours and sorts by numbers, so a categorical column's ``data`` holds codes (its
+        categories in sorted order; missing as NaN) and ``display_data`` the original values,
+        which shap's plots print. A feature selection's :attr:`remainder` has no place in a
+        ``shap.Explanation``: shap's waterfall of it stops short of the prediction, as for shap's
+        own column slices; draw ``self.plot()`` for the "other features" bar.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from sklearn.linear_model import LinearRegression
+        >>> import explain as ex
+        >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+        >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:20])
+        >>> sv = local.to_shap()
+        >>> sv.values.shape, sv[:, "bmi"].values.shape, sv.feature_names[:2]
+        ((20, 10), (20,), ['age', 'sex'])
+        >>> LocalExplanation.from_shap(sv, output_space="raw").feature_names == local.feature_names
+        True
+        """
+        import shap
+
+        categorical = [j for j, kind in enumerate(self.feature_kinds) if kind != "numeric"]
+        numbers = np.full(self.data.shape, np.nan)
+        for j in range(self.n_features):
+            numbers[:, j] = _codes(self.data[:, j]) if j in categorical else self.data[:, j].astype(float)
+        return shap.Explanation(
+            values=np.array(self.values),
+            base_values=np.array(self.base_values),
+            data=numbers,
+            display_data=np.array(self.data, dtype=object) if categorical else None,
+            feature_names=list(self.feature_names),
+            output_names=list(self.output_names) if self.is_multi_output else self.output_names[0],
+            compute_time=self.provenance.elapsed_seconds,
+        )
+
+    @classmethod
+    def from_shap(
+        cls,
+        sv: shap.Explanation,
+        *,
+        output_space: str,
+        explainer: Any = None,
+        output_names: Sequence[str] | None = None,
+        feature_kinds: Sequence[str] | None = None,
+    ) -> LocalExplanation:
+        """A LocalExplanation of the attributions in a :class:`shap.Explanation`.
+
+        shap records neither the model, nor the output space, nor the predictions: the
+        result claims no model fingerprint, ``output_space`` is what you say it is, and the
+        predictions are ``base_values + values.sum(axis=1)`` (what shap's waterfall draws).
+        ``method`` is ``"shap"``, or ``"shap:<explainer>"`` when ``explainer`` (the shap
+        explainer, or its name) is given; ``params["source"]`` is ``"shap.Explanation"``.
+
+        Parameters
+        ----------
+        sv : shap.Explanation
+            Values (n, d), (n, d, k) or one row (d,) / (d, k), with base values.
+        output_space : {"probability", "log_odds", "raw", "margin"}
+            The units of the values (a tree model's shap values are usually in its margin:
+            log-odds for a binary classifier).
+        explainer : shap explainer or str, optional
+        output_names : list of str, optional
+            By default shap's (``"prediction"`` for one unnamed output).
+        feature_kinds : list of {"numeric", "categorical"}, optional
+            By default a column is categorical if it holds text, or if shap's ``display_data``
+            shows something other than ``data`` (category codes).
+
+        Examples
+        --------
+        >>> import numpy as np, shap
+        >>> sv = shap.Explanation(np.array([[0.5, -0.25]]), base_values=np.array([1.0]),
+        ...                       data=np.array([[3.0, 4.0]]), feature_names=["a", "b"])
+        >>> local = LocalExplanation.from_shap(sv, output_space="raw")
+        >>> local.method, local.predictions.tolist(), local.provenance.model_fingerprint
+        ('shap', [1.25], '')
+        """
+        import shap
+
+        if not isinstance(sv, shap.Explanation):
+            raise InputError(
+                f"from_shap() takes a shap.Explanation (what shap.Explainer(model)(X) returns), not "
+                f"{type(sv).__name__}; a DataFrame of attributions is read by LocalExplanation.from_frame()."
+            )
+        values = _shap_values(sv)
+        n, d = values.shape[:2]
+        k = values.shape[2] if values.ndim == 3 else 1
+        names = _given_names(sv.feature_names, d, "feature_names", default=[f"Feature {j}" for j in range(d)])
+        shap_outputs = [sv.output_names] if isinstance(sv.output_names, str) else sv.output_names
+        default_outputs = ["prediction"] if k == 1 else [f"Output {i}" for i in range(k)]
+        outputs = _given_names(output_names if output_names is not None else shap_outputs, k, "output_names",
+                               default=default_outputs)  # fmt: skip
+        base = _checked_numbers(sv.base_values, "base_values", (n, k) if values.ndim == 3 else (n,))
+        shown = sv.display_data if sv.display_data is not None else sv.data
+        data, kinds = _external_data(shown, names, n, feature_kinds, codes=sv.data)
+        if explainer is None:
+            method = "shap"
+        else:
+            method = f"shap:{explainer if isinstance(explainer, str) else type(explainer).__name__}"
+        params = {"source": "shap.Explanation", "predictions": "base_values + sum of values",
+                  **({} if shown is not None else {"data": "not given (missing)"})}  # fmt: skip
+        elapsed = sv.compute_time if isinstance(sv.compute_time, (int, float)) and sv.compute_time >= 0 else 0.0
+        return _external(values, base, None, data, names, kinds, outputs, output_space, method, params, elapsed)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        base_values: Any,
+        output_space: str,
+        data: Any = None,
+        predictions: Any = None,
+        output_names: Sequence[str] | None = None,
+        method: str = "unknown",
+    ) -> LocalExplanation:
+        """A LocalExplanation of attributions in the layout :meth:`to_frame` writes.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            One column per feature (one output), or columns ``(output, feature)`` (several);
+            rows are matched by position, never by index.
+        base_values : float or array-like
+            The base value, for all rows or per row (and output).
+        output_space : {"probability", "log_odds", "raw", "margin"}
+        data : DataFrame or array-like, optional
+            The rows explained: a DataFrame with the same columns (kinds are read from its
+            dtypes), or an array (n, d). Missing if not given.
+        predictions : array-like, optional
+            By default ``base_values + values.sum(axis=1)``.
+        output_names : list of str, optional
+            For one output (``to_frame`` does not write its name); by default ``"prediction"``.
+        method : str, default "unknown"
+            The method that computed the values; a registered Shapley method's values must add
+            up to the predictions.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"age": [0.5, -0.2], "income": [1.0, 0.0]})
+        >>> local = LocalExplanation.from_frame(frame, base_values=2.0, output_space="raw")
+        >>> local.predictions.tolist(), local.to_frame().equals(frame)
+        ([3.5, 1.8], True)
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError(
+                f"from_frame() takes a pandas DataFrame like to_frame() writes, not {type(frame).__name__}."
+            )
+        values, names, framed_outputs = _frame_values(frame)
+        n, k = values.shape[0], (values.shape[2] if values.ndim == 3 else 1)
+        outputs = _given_names(output_names if output_names is not None else framed_outputs, k, "output_names",
+                               default=["prediction"])  # fmt: skip
+        shape = (n, k) if values.ndim == 3 else (n,)
+        base = _checked_numbers(base_values, "base_values", shape)
+        preds = None if predictions is None else _checked_numbers(predictions, "predictions", shape)
+        table, kinds = _external_data(data, names, n, None)
+        if not isinstance(method, str) or not method:
+            raise InputError(f"method={method!r}; name the method that computed the values (text), or leave it.")
+        params = {"source": "pandas.DataFrame",
+                  **({"predictions": "base_values + sum of values"} if preds is None else {}),
+                  **({"data": "not given (missing)"} if data is None else {})}  # fmt: skip
+        return _external(values, base, preds, table, names, kinds, outputs, output_space, method, params, 0.0)
 
     # ------------------------------------------------------------------ display
 
@@ -337,3 +645,368 @@ class LocalExplanation(_Base):
         from .plots._dispatch import plot_local
 
         return plot_local(self, kind, **kwargs)
+
+
+def concat(explanations: Sequence[LocalExplanation]) -> LocalExplanation:
+    """One LocalExplanation of the rows of several, in order (e.g. batches, or cohorts).
+
+    They must explain the same model with the same method, output space, features, outputs
+    and background data; the first difference is named otherwise. Parameters they share are
+    kept; ``params["concatenated"]`` lists each part (rows, data fingerprint, seed, and the
+    parameters it did not share), and the provenance fingerprints the joined rows and adds
+    up the time taken (its seed is ``None`` if the parts had different seeds).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import LinearRegression
+    >>> import explain as ex
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> explainer = ex.Explainer(LinearRegression().fit(X, y), background=X[:50])
+    >>> both = ex.concat([explainer.explain_local(X[:3]), explainer.explain_local(X[3:5])])
+    >>> len(both), [part["rows"] for part in both.params["concatenated"]]
+    (5, [3, 2])
+    """
+    parts = list(explanations) if isinstance(explanations, (list, tuple)) else None
+    if not parts or not all(isinstance(p, LocalExplanation) for p in parts):
+        given = type(explanations).__name__ if parts is None else [type(p).__name__ for p in parts]
+        raise InputError(f"concat() takes a non-empty list of LocalExplanations, not {given}.")
+    for i, part in enumerate(parts[1:], start=1):
+        difference = _difference(parts[0], part)
+        if difference:
+            raise InputError(
+                f"explanation {i} differs from explanation 0 in its {difference}. concat() joins explanations of "
+                "the same model, method, output space, features and background; explain the rows together, or "
+                "select the same features (local[:, names])."
+            )
+    first = parts[0]
+    data = np.concatenate([p.data for p in parts])
+    provenance = replace(
+        first.provenance,
+        data_fingerprint=data_fingerprint(data, first.feature_names, first.feature_kinds),
+        random_state=first.provenance.random_state if _same(p.provenance.random_state for p in parts) else None,
+        elapsed_seconds=float(sum(p.provenance.elapsed_seconds for p in parts)),
+    )
+    return replace(
+        first,
+        values=np.concatenate([p.values for p in parts]),
+        base_values=np.concatenate([p.base_values for p in parts]),
+        data=data,
+        predictions=np.concatenate([p.predictions for p in parts]),
+        params=_joined_params(parts),
+        provenance=provenance,
+        diagnostics={k: np.concatenate([p.diagnostics[k] for p in parts]) for k in first.diagnostics},
+        remainder=None if first.remainder is None else np.concatenate([p.remainder for p in parts]),  # type: ignore[misc]
+    )
+
+
+# --------------------------------------------------------------------------- slicing helpers
+
+
+def _split_key(key: Any) -> tuple[Any, Any, str | int | None]:
+    """``local[rows]``, ``local[rows, features]`` or ``local[rows, features, output]``."""
+    if not isinstance(key, tuple):
+        return key, slice(None), None
+    if len(key) == 2:
+        return key[0], key[1], None
+    if len(key) == 3:
+        if not isinstance(key[2], (str, int, np.integer)) or isinstance(key[2], (bool, np.bool_)):
+            raise InputError(f"the third index picks one output, by name or position, not {_short(key[2])}.")
+        return key[0], key[1], key[2] if isinstance(key[2], str) else int(key[2])
+    raise IndexError(f"an explanation takes local[rows, features, output] at most, not {len(key)} indices.")
+
+
+def _everything(key: Any) -> bool:
+    return isinstance(key, slice) and key == slice(None)
+
+
+def _frozen_remainder(remainder: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    if remainder is None:
+        return None
+    array = np.asarray(remainder, dtype=float)
+    if array.shape != shape:
+        raise InputError(f"remainder of shape {array.shape}; it holds one number per row (and output): {shape}.")
+    return _frozen_array(array)
+
+
+def _check_left_out(exp: LocalExplanation) -> None:
+    """A feature selection carries its remainder and the names of the features it left out."""
+    left = exp.params.get("features_left_out")
+    if left is None and exp.remainder is None:
+        return
+    if left is None or exp.remainder is None:
+        raise InputError(
+            "a selection of features carries both its remainder (the attributions of the features left out) and "
+            "params['features_left_out'] (their names); select features with local[:, names]."
+        )
+    if not isinstance(left, tuple) or not left or not all(isinstance(name, str) for name in left):
+        raise InputError(f"params['features_left_out'] should list the names of the features left out, not {left!r}.")
+    if len(set(left)) != len(left) or set(left) & set(exp.feature_names):
+        raise InputError(
+            f"params['features_left_out'] {_short(left)} repeats a name or names a feature that is kept "
+            f"{_short(exp.feature_names)}."
+        )
+
+
+def _same(items: Any) -> bool:
+    items = list(items)
+    return all(item == items[0] for item in items)
+
+
+def _difference(a: LocalExplanation, b: LocalExplanation) -> str | None:
+    """The first thing that keeps two explanations from being joined, described; or None."""
+    checks = (
+        ("model", a.provenance.model_fingerprint[:12], b.provenance.model_fingerprint[:12]),
+        ("method", a.method, b.method),
+        ("output space", a.output_space, b.output_space),
+        ("feature names", a.feature_names, b.feature_names),
+        ("feature kinds", a.feature_kinds, b.feature_kinds),
+        ("output names", a.output_names, b.output_names),
+        ("background data", (a.provenance.background_fingerprint or "none")[:12],
+         (b.provenance.background_fingerprint or "none")[:12]),
+        ("features left out", a.features_left_out, b.features_left_out),
+        ("diagnostics", tuple(sorted(a.diagnostics)), tuple(sorted(b.diagnostics))),
+    )  # fmt: skip
+    for label, x, y in checks:
+        if x != y:
+            return f"{label} ({_short(x)} here, {_short(y)} there)"
+    return None
+
+
+def _joined_params(parts: list[LocalExplanation]) -> dict[str, Any]:
+    """The parameters every part shares, and ``concatenated``: one entry per part (flattened)."""
+    plain = [thaw(p.params) for p in parts]
+    common = {k: v for k, v in plain[0].items() if k != "concatenated" and all(q.get(k, ...) == v for q in plain)}
+    versions_differ = not _same(dict(p.provenance.versions) for p in parts)
+    entries: list[Any] = []
+    for part, params in zip(parts, plain, strict=True):
+        own = {k: v for k, v in params.items() if k not in common and k != "concatenated"}
+        earlier = params.get("concatenated")
+        if isinstance(earlier, list) and earlier and all(isinstance(e, dict) for e in earlier):
+            own.pop("concatenated", None)
+            entries.extend({**e, "params": {**own, **e.get("params", {})}} if own else e for e in earlier)
+            continue
+        entry: dict[str, Any] = {
+            "rows": part.n_rows,
+            "data_fingerprint": part.provenance.data_fingerprint,
+            "random_state": part.provenance.random_state,
+        }
+        if own:
+            entry["params"] = own
+        if versions_differ:
+            entry["versions"] = dict(part.provenance.versions)
+        entries.append(entry)
+    return {**common, "concatenated": entries}
+
+
+# --------------------------------------------------------------------------- shap and pandas helpers
+
+
+def _codes(column: np.ndarray) -> np.ndarray:
+    """A categorical column as numbers for shap: the position of each value among the sorted
+    categories, NaN where missing."""
+    from ._data import _sort_key
+
+    categories = sorted({v for v in column if v is not None}, key=_sort_key)
+    position = {c: float(i) for i, c in enumerate(categories)}
+    return np.array([np.nan if v is None else position[v] for v in column])
+
+
+def _shap_values(sv: Any) -> np.ndarray:
+    """shap's values as (n, d) or (n, d, k), and whether they are one row (shap drops the row
+    axis of ``sv[0]``: one output (d,), several (d, k))."""
+    try:
+        values = np.asarray(sv.values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"the shap.Explanation's values are not an array of numbers ({exc}).") from exc
+    names = sv.feature_names
+    one_row = values.ndim == 1 or (
+        values.ndim == 2
+        and (np.ndim(sv.data) == 1 if sv.data is not None
+             else names is not None and len(names) == values.shape[0] != values.shape[1])
+    )  # fmt: skip
+    if one_row:
+        values = values[None]
+    if values.ndim not in (2, 3) or 0 in values.shape:
+        raise InputError(
+            f"the shap.Explanation's values have shape {np.shape(sv.values)}; from_shap() reads rows by features "
+            "(n, d), rows by features by outputs (n, d, k), or one row of them."
+        )
+    bad = int((~np.isfinite(values)).sum())
+    if bad:
+        raise InputError(
+            f"{bad} of the shap.Explanation's values are NaN or infinite; explanations hold numbers. Recompute "
+            "them, or keep the rows that are finite: sv[np.isfinite(sv.values).all(axis=1)]."
+        )
+    return values
+
+
+def _given_names(names: Any, count: int, what: str, default: list[str]) -> tuple[str, ...]:
+    if names is None:
+        return tuple(default)
+    if isinstance(names, str) or len(names) != count:
+        raise InputError(f"{what} {_short(names)} should name each of the {count} {what.split('_')[0]}s.")
+    out = tuple(str(name) for name in names)
+    if len(set(out)) != len(out):
+        raise InputError(f"{what} {_short(out)} repeat a name; each must be distinct.")
+    return out
+
+
+def _checked_numbers(obj: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Finite numbers of ``shape``: one per row (and output), or one for all rows."""
+    if obj is None:
+        raise InputError(f"{name} are missing; an explanation needs them (one per row, or one for all).")
+    try:
+        array = np.asarray(obj, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} should be numbers, not {_short(obj)} ({exc}).") from exc
+    if array.shape not in ((), shape, shape[1:], (1, *shape[1:])):
+        raise InputError(
+            f"{name} of shape {array.shape} do not fit {shape[0]} rows"
+            f"{f' and {shape[1]} outputs' if len(shape) == 2 else ''}: pass one per row {shape}, or one for all."
+        )
+    if not np.isfinite(array).all():
+        raise InputError(f"{name} hold NaN or infinite numbers; pass finite ones.")
+    return np.array(np.broadcast_to(array, shape))
+
+
+def _external_data(
+    shown: Any, names: tuple[str, ...], n: int, kinds: Sequence[str] | None, *, codes: Any = None
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The rows explained (from a DataFrame or an array; all missing if None) and their kinds."""
+    from ._data import _column_kind
+
+    d = len(names)
+    if shown is None:
+        return np.full((n, d), np.nan), ("numeric",) * d
+    if isinstance(shown, pd.DataFrame):
+        columns = [str(c) for c in shown.columns]
+        missing, extra = [c for c in names if c not in columns], [c for c in columns if c not in names]
+        if missing or extra or len(set(columns)) != len(columns) or len(shown) != n:
+            raise InputError(
+                f"data has {len(shown)} rows and columns {_short(columns)}; pass the {n} rows explained with "
+                f"exactly the features {_short(names)} (missing: {_short(missing)}, extra: {_short(extra)})."
+            )
+        frame = shown.set_axis(columns, axis=1)
+        table = [frame[name] for name in names]
+    else:
+        array = np.asarray(shown)
+        if array.ndim == 1 and n == 1:
+            array = array[None]
+        if array.shape != (n, d):
+            raise InputError(f"data of shape {array.shape}; pass the rows explained, {n} rows by {d} features.")
+        table = [pd.Series(array[:, j]) for j in range(d)]
+    found: tuple[str, ...] = tuple(_column_kind(column) for column in table)
+    if codes is not None and codes is not shown:  # shap: display_data shows what data codes
+        code_columns = np.asarray(codes, dtype=object)
+        if code_columns.size != n * d:
+            raise InputError(f"data of shape {code_columns.shape} and display_data of {n} rows by {d} features differ.")
+        code_columns = code_columns.reshape(n, d)
+        found = tuple("categorical" if _differs(table[j], code_columns[:, j]) else k for j, k in enumerate(found))
+    if kinds is not None:
+        if isinstance(kinds, str) or len(kinds) != d or not all(k in ("numeric", "categorical") for k in kinds):
+            raise InputError(
+                f"feature_kinds={_short(kinds)}; give 'numeric' or 'categorical' for each of the {d} features."
+            )
+        found = tuple(kinds)
+    return _table_array(table, names, found), found
+
+
+def _differs(shown: pd.Series, codes: np.ndarray) -> bool:
+    try:
+        return not np.array_equal(shown.to_numpy(dtype=float), codes.astype(float), equal_nan=True)
+    except (TypeError, ValueError):
+        return True
+
+
+def _table_array(table: list[pd.Series], names: tuple[str, ...], kinds: tuple[str, ...]) -> np.ndarray:
+    """Columns as one array: floats if every column is numeric, else objects (numbers as floats)."""
+    out = np.empty((len(table[0]), len(table)), dtype=object)
+    for j, (column, kind) in enumerate(zip(table, kinds, strict=True)):
+        if kind == "categorical":
+            out[:, j] = column.to_numpy(dtype=object)
+            continue
+        try:
+            out[:, j] = pd.to_numeric(column).to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"the data column {names[j]!r} holds values that are not numbers ({exc}); mark it 'categorical'."
+            ) from exc
+    return out.astype(float) if all(k == "numeric" for k in kinds) else out
+
+
+def _frame_values(frame: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...], list[str] | None]:
+    """A to_frame() table's attributions as (n, d) or (n, d, k), its features and outputs."""
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise InputError(f"the frame has shape {frame.shape}; pass at least one row and one feature.")
+    columns = frame.columns
+    outputs = None
+    if isinstance(columns, pd.MultiIndex):
+        pairs = [(str(o), str(f)) for o, f in columns] if columns.nlevels == 2 else []
+        outputs = list(dict.fromkeys(o for o, _ in pairs))
+        features = list(dict.fromkeys(f for _, f in pairs))
+        if not pairs or pairs != [(o, f) for o in outputs for f in features]:
+            raise InputError(
+                "a frame of several outputs has columns (output, feature), every feature under every output in the "
+                f"same order, as to_frame() writes them; these columns are {_short(list(columns))}."
+            )
+    else:
+        features = [str(c) for c in columns]
+        if len(set(features)) != len(features):
+            raise InputError(f"the frame repeats a column name among {_short(features)}; name each feature once.")
+    kinds = pd.api.types
+    bad = [str(c) for c in columns if not kinds.is_numeric_dtype(frame[c]) or kinds.is_bool_dtype(frame[c])]
+    if bad:
+        raise InputError(f"the frame's columns {_short(bad)} are not numbers; attributions are numbers.")
+    numbers = frame.to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(numbers).all():
+        bad = [str(c) for c, ok in zip(columns, np.isfinite(numbers).all(axis=0), strict=True) if not ok]
+        raise InputError(f"the frame's columns {_short(bad)} hold NaN or infinite attributions; pass finite numbers.")
+    if outputs is None:
+        return numbers, tuple(features), None
+    n, k, d = len(frame), len(outputs), len(features)
+    return numbers.reshape(n, k, d).transpose(0, 2, 1), tuple(features), outputs
+
+
+def _external(
+    values: np.ndarray, base: np.ndarray, predictions: np.ndarray | None, data: np.ndarray,
+    names: tuple[str, ...], kinds: tuple[str, ...], outputs: tuple[str, ...], output_space: str,
+    method: str, params: dict[str, Any], elapsed: float,
+) -> LocalExplanation:  # fmt: skip
+    """An explanation computed elsewhere: no model fingerprint, no seed, no versions claimed."""
+    if output_space not in OUTPUT_SPACES:
+        raise InputError(
+            f"output_space={output_space!r}; say which units the values are in: one of {list(OUTPUT_SPACES)}."
+        )
+    local = LocalExplanation(
+        values=values,
+        base_values=base,
+        data=data,
+        predictions=base + values.sum(axis=1) if predictions is None else predictions,
+        feature_names=names,
+        output_names=outputs,
+        output_space=output_space,
+        method=method,
+        params=params,
+        provenance=Provenance("", data_fingerprint(data, names, kinds), None, None, {}, float(elapsed), ""),
+        feature_kinds=kinds,
+    )
+    _check_claimed_additivity(local)
+    return local
+
+
+def _check_claimed_additivity(local: LocalExplanation) -> None:
+    """A method registered as additive must add up, or the explanation would not load again."""
+    from .methods import REGISTRY
+
+    spec = REGISTRY.get(local.method)
+    if spec is None or not spec.additive:
+        return
+    total = local.base_values + local.values.sum(axis=1)
+    scale = 1.0 + np.abs(local.predictions) + np.abs(local.values).sum(axis=1)
+    gap = np.abs(total - local.predictions)
+    if not (gap <= 1e-5 * scale).all():
+        raise InputError(
+            f"method={local.method!r} computes values that add up to the predictions, but these miss them by up to "
+            f"{float(gap.max()):.3g}; pass the predictions they explain, leave predictions out, or name another method."
+        )

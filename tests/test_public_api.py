@@ -14,6 +14,7 @@ def test_public_names_are_pinned():
         "ReasonCode",
         "audit",
         "compare",
+        "concat",
         "errors",
         "load",
         "metrics",

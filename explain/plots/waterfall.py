@@ -48,7 +48,9 @@ def waterfall(
     bar starts at the base value (the prediction with no feature known) and the top bar ends at
     the prediction (exactly so for Shapley values, which add up). Features are sorted by
     ``|contribution|``, largest at the top; beyond ``max_display`` rows the smallest are summed
-    into one "other N features" bar. Rows are labelled "feature = value".
+    into one "other N features" bar. Rows are labelled "feature = value". An explanation of a
+    selection of features (``local[:, ["age", "income"]]``) always ends in that bar: the features
+    left out (its ``remainder``) are in it, so the bars still reach the prediction.
 
     Parameters
     ----------
@@ -85,13 +87,17 @@ def waterfall(
     r = check_row(exp, row)
     values = np.asarray(exp.values[r], dtype=float)
     shown, rest = ranked(values, max_display)
+    left_out = 0 if exp.remainder is None else len(exp.features_left_out)
+    if left_out:  # the "other" bar is drawn anyway: the rest of the rows go to the features
+        order = np.concatenate([shown, rest])
+        shown, rest = order[: max(max_display - 1, 1)], order[max(max_display - 1, 1) :]
     labels = feature_labels(
         [exp.feature_names[j] for j in shown], exp.data[r, shown], [exp.feature_kinds[j] for j in shown], style
     )
     widths = list(values[shown])
-    if len(rest):
-        labels.append(other_label(len(rest)))
-        widths.append(float(values[rest].sum()))
+    if len(rest) or left_out:
+        labels.append(other_label(len(rest) + left_out))
+        widths.append(float(values[rest].sum()) + (float(exp.remainder[r]) if left_out else 0.0))  # type: ignore[index]
     ax = new_axes(ax, style, len(labels) + 1, labels)
     base, prediction = float(exp.base_values[r]), float(exp.predictions[r])
     _draw_steps(ax, base, np.array(widths[::-1]), style)
