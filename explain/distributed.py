@@ -6,6 +6,10 @@ explained on a worker by the same :class:`~explain.Explainer` that explains a pa
 (columns matched by name, the same checks, the same additivity guard), so the values are those of
 explaining the same rows on one machine: the methods draw each row's randomness from its own
 stream (keyed by ``random_state`` and the row's values), never from its position in a partition.
+Tree, linear and glass-box values are identical bit for bit; the model-agnostic methods call the
+model on batches of rows, and a matrix product of another shape can round differently, so their
+values agree to about 1e-15 relative (a few units in the last place), as they do when one machine
+explains a subset of the rows.
 
 The explainer (model and background) is one task of the graph: a worker fetches it once, and every
 partition it explains uses that copy, instead of shipping it with each task. Tree SHAP's compiled
@@ -126,8 +130,8 @@ def _write_part(exp: LocalExplanation | None, part: Any, path: str, index: int) 
     """Write one partition's explanation as ``part-<index>.parquet``; return its row count."""
     if exp is None:
         return {"partition": index, "rows": 0, "file": None}
-    pa = require("pyarrow", extra="dask", purpose="Writing explanations to Parquet")
-    pq = require("pyarrow.parquet", extra="dask", purpose="Writing explanations to Parquet")
+    pa: Any = require("pyarrow", extra="dask", purpose="Writing explanations to Parquet")
+    pq: Any = require("pyarrow.parquet", extra="dask", purpose="Writing explanations to Parquet")
     frame = pd.DataFrame(_value_columns(exp), index=_keys_of(part))
     table = pa.Table.from_pandas(frame, preserve_index=True)
     meta = {"format": _FORMAT, "partition": index, "data_fingerprint": exp.provenance.data_fingerprint}
@@ -188,7 +192,7 @@ class DistributedExplanation:
     """
 
     def __init__(self, explainer: Any, collection: Any) -> None:
-        dask = require("dask", extra="dask", purpose="Explaining a dask collection")
+        dask: Any = require("dask", extra="dask", purpose="Explaining a dask collection")
         self._dask = dask
         self._explainer = explainer
         self._collection, self._columns = _checked_collection(collection, explainer)
@@ -263,7 +267,10 @@ class DistributedExplanation:
             old.unlink(missing_ok=True)
         start = time.perf_counter()
         write = self._dask.delayed(_write_part, pure=False)
-        tasks = [write(exp, part, str(folder), i) for i, (exp, part) in enumerate(zip(self._explained, self._parts))]
+        tasks = [
+            write(exp, part, str(folder), i)
+            for i, (exp, part) in enumerate(zip(self._explained, self._parts, strict=True))
+        ]
         written = self._run(tasks, progress, "writing partitions")
         head = self._first_explanation()
         record = {
@@ -276,8 +283,11 @@ class DistributedExplanation:
             "output_space": head.output_space,
             "method": head.method,
             "params": thaw(head.params),
-            "provenance": {**head.provenance.to_dict(), "data_fingerprint": None,
-                           "elapsed_seconds": round(time.perf_counter() - start, 6)},  # fmt: skip
+            "provenance": {
+                **head.provenance.to_dict(),
+                "data_fingerprint": None,
+                "elapsed_seconds": round(time.perf_counter() - start, 6),
+            },
             "cluster": self._cluster(),
         }
         text = json.dumps(record, sort_keys=True, indent=1, allow_nan=False, default=_plain)
@@ -303,8 +313,13 @@ class DistributedExplanation:
             output_space=head.output_space,
             kind="mean_abs_attribution",
             method=head.method,
-            params={**thaw(head.params), "aggregation": "mean_abs", "spread": "std_abs", "n_rows": total.n,
-                    "partitions": self.npartitions},  # fmt: skip
+            params={
+                **thaw(head.params),
+                "aggregation": "mean_abs",
+                "spread": "std_abs",
+                "n_rows": total.n,
+                "partitions": self.npartitions,
+            },
             provenance=replace(head.provenance, data_fingerprint=""),
         )
 
@@ -316,14 +331,14 @@ class DistributedExplanation:
         Write it with ``.to_parquet(...)`` or compute it; each partition's reasons are made on
         the worker that explained it.
         """
-        dd = require("dask.dataframe", extra="dask", purpose="Reasons of a dask collection")
+        dd: Any = require("dask.dataframe", extra="dask", purpose="Reasons of a dask collection")
         kwargs = {**kwargs, "k": k}
         sample = self._first_explanation()
         meta = sample.reasons(**kwargs).to_frame().iloc[:0]
         meta.insert(0, "key", pd.Index([], dtype=_keys_dtype(self._collection)))
         meta = meta.drop(columns="row").set_index("key")
         part = self._dask.delayed(_reasons_part, pure=True)
-        frames = [part(exp, p, kwargs, meta) for exp, p in zip(self._explained, self._parts)]
+        frames = [part(exp, p, kwargs, meta) for exp, p in zip(self._explained, self._parts, strict=True)]
         return dd.from_delayed(frames, meta=meta, verify_meta=False)
 
     # ------------------------------------------------------------------ helpers
@@ -399,14 +414,13 @@ def _checked_collection(collection: Any, explainer: Any) -> tuple[Any, tuple[str
             repeated = sorted({n for n in names if names.count(n) > 1})
             raise InputError(f"the dask DataFrame has columns {repeated} more than once; give each column once.")
         return collection, tuple(names)
-    shape = getattr(collection, "shape", ())
+    shape: tuple[Any, ...] = tuple(getattr(collection, "shape", ()))
     if len(shape) != 2:
         raise InputError(f"a dask array of shape {shape} is not rows of features; pass a 2-D dask array or DataFrame.")
     if isinstance(shape[1], float) and math.isnan(shape[1]):
         raise InputError("the dask array's number of columns is unknown; call .compute_chunk_sizes() first.")
-    names = explainer.feature_names or _model_names(explainer)
-    if names is None or len(names) != shape[1]:
-        names = [f"x{j}" for j in range(int(shape[1]))] if names is None else names
+    given = explainer.feature_names or _model_names(explainer)
+    names = [str(n) for n in given] if given is not None else [f"x{j}" for j in range(int(shape[1]))]
     if len(collection.chunks[1]) != 1:
         collection = collection.rechunk({1: -1})  # every block holds whole rows
     return collection, tuple(str(n) for n in names)
