@@ -27,13 +27,42 @@ _META = re.compile(r'<meta name="(evidence-sha256|generator)" content="([^"]*)">
 _HEADER_HASH = re.compile(r'<code id="evidence-sha256">([0-9a-f]{64})</code>')
 
 
+def _endings(page: str) -> str:
+    """The line endings ``page`` uses other than the LF the renderer writes ("" if none)."""
+    crlf, cr = page.count("\r\n"), page.count("\r") - page.count("\r\n")
+    kinds = [name for name, n in (("CRLF", crlf), ("CR", cr)) if n]
+    return " and ".join(kinds)
+
+
 def _first_difference(page: str, fresh: str) -> str:
+    """Where ``page`` differs from the page its evidence renders to, in words; a change of the
+    line endings alone (git's core.autocrlf, a Windows editor) is named as such. It is still a
+    change: the verdict is "altered" whatever was changed."""
+    endings = _endings(page)
+    if endings and page.replace("\r\n", "\n").replace("\r", "\n") == fresh:
+        total, changed = fresh.count("\n"), page.count("\r")
+        which = "the line endings were" if changed >= total else f"{changed:,} of its {total:,} line endings were"
+        cause = "as git's core.autocrlf or a Windows editor does" if endings == "CRLF" else "as some editors do"
+        return (
+            f"{which} changed from LF to {endings} ({cause}); nothing else differs. This is not the file "
+            "that was generated: keep the original, or restore LF line endings (in git, mark the report as "
+            "binary, e.g. '*.html -text' in .gitattributes, and check it out again), then verify again"
+        )
+    if page.rstrip("\r\n") == fresh.rstrip("\n"):
+        return "only the newline at the end of the file differs from the page the evidence renders to"
     lines, expected = page.splitlines(), fresh.splitlines()
     pairs = enumerate(zip(lines, expected, strict=False))
     n = next((i for i, (a, b) in pairs if a != b), min(len(lines), len(expected)))
     section = re.findall(r'<section id="([^"]+)"', "\n".join(expected[: n + 1]))
     where = f" (in section {section[-1]!r})" if section else ""
-    return f"line {n + 1}{where} differs from the page the evidence renders to"
+    also = f"; its line endings were changed from LF to {endings} too" if endings else ""
+    if n == min(len(lines), len(expected)):  # every line of the shorter one matches
+        extent = "ends" if len(lines) < len(expected) else "goes on"
+        return (
+            f"the page {extent} after line {n}{where}, where the page the evidence renders to has "
+            f"{len(expected)} lines{also}"
+        )
+    return f"line {n + 1}{where} differs from the page the evidence renders to{also}"
 
 
 def _rerender(text: str, evidence: dict[str, object]) -> Check:

@@ -165,3 +165,41 @@ def test_the_page_says_it_is_checked_with_verify_and_a_recorded_hash_not_signed(
     signoff = text[text.index('<section id="sec-signoff"') :]
     assert says.split(".")[0] in " ".join(re.sub(r"<[^>]+>", "", signoff[: signoff.index("</section>")]).split())
     assert "explain sign " not in visible and "sign it" not in visible
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (lambda t: t.replace("\n", "\r\n"), "the line endings were changed from LF to CRLF (as git's core.autocrlf"),
+        (lambda t: t.replace("\n", "\r\n", 3), "3 of its "),
+        (lambda t: t.replace("\n", "\r"), "the line endings were changed from LF to CR ("),
+        (lambda t: t.rstrip("\n"), "only the newline at the end of the file differs"),
+    ],
+    ids=["crlf", "some_crlf", "cr", "final_newline"],
+)
+def test_a_page_whose_line_endings_were_changed_is_altered_and_says_so(page, tmp_path, capsys, change, says):
+    """Line endings changed (git autocrlf): a changed file, exit 1, and the check says what changed."""
+    from explain.cli import main
+    from explain.report._verify import verify_report
+
+    path = tmp_path / "audit.html"
+    path.write_bytes(change(page[0]).encode("utf-8"))
+    result = verify_report(path)
+    assert result.verdict == "altered" and result.exit_code == 1
+    rerender = next(c for c in result.checks if c.name == "rerender")
+    assert rerender.passed is False and says in rerender.detail, rerender.detail
+    assert [c.name for c in result.checks if c.passed is False] == ["rerender"]  # the evidence is intact
+    if "LF to" in says:
+        assert "nothing else differs" in rerender.detail and "'*.html -text'" in rerender.detail
+    assert main(["verify", str(path)]) == 1
+    assert f"NOT VERIFIED (exit 1): altered (rerender): modified after generation: {says}" in capsys.readouterr().out
+
+
+def test_a_page_with_changed_line_endings_and_an_edit_names_the_edit(page, tmp_path):
+    from explain.report._verify import verify_report
+
+    path = tmp_path / "audit.html"
+    path.write_bytes(page[0].replace("0.72", "0.92", 1).replace("\n", "\r\n").encode("utf-8"))
+    detail = next(c for c in verify_report(path).checks if c.name == "rerender").detail
+    assert "differs from the page the evidence renders to; its line endings were changed from LF to CRLF too" in detail
+    assert "nothing else differs" not in detail
