@@ -72,10 +72,15 @@ def _forest(job: Job, space: OutputSpace) -> Any:
     return forest
 
 
-def tree_interactions(job: Job, space: OutputSpace, max_bytes: int | None = None) -> Result:
+def tree_interactions(job: Job, space: OutputSpace) -> Result:
     """Tree interaction values of ``job.X`` in ``space`` (``tree_support`` has passed)."""
     from .._progress import progress
-    from ._tree_interactions import interventional_interactions, path_dependent_interactions, rows_per_chunk
+    from ._tree_interactions import (
+        interventional_interactions,
+        pair_tables,
+        path_dependent_interactions,
+        rows_per_chunk,
+    )
 
     shap_result = tree_shap.run(job, space)  # the values explain_local returns, and its params
     phi = shap_result.values
@@ -89,6 +94,10 @@ def tree_interactions(job: Job, space: OutputSpace, max_bytes: int | None = None
     facts: dict[str, Any] = {}
     if job.background is None:
         layout = _layout(job, forest)
+        try:
+            tables = pair_tables(layout, n, job.params.get("algorithm", "auto"))
+        except ValueError as exc:  # an algorithm name tree_shap.support has already refused
+            raise Unsupported(str(exc)) from None
     else:
         from ._tree_masks import leaf_paths
 
@@ -96,16 +105,17 @@ def tree_interactions(job: Job, space: OutputSpace, max_bytes: int | None = None
         if positive:  # the positive class of an averaging forest, as tree_shap.run keeps it
             forest = replace(forest, value=np.ascontiguousarray(forest.value[:, :, 1:]))
         paths = leaf_paths(forest)
+        if paths is None:  # tree_support refuses these trees first; kept for a direct call
+            raise Unsupported("a path of these trees tests more than 62 distinct features")
         facts = {"interaction_algorithm": "masks"}
-    step = rows_per_chunk(max(width, d), k, max_bytes)
+    step = rows_per_chunk(max(width, d), k)
     chunks = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
     with tree_shap._threads(job.n_jobs):
         for lo, hi in progress(chunks, total=len(chunks), setting=job.progress, desc="interactions"):
             if job.background is None:
                 off, facts = path_dependent_interactions(
-                    forest, layout, X_model[lo:hi], algorithm=job.params.get("algorithm", "auto"),
-                    output=1 if positive else None,
-                )  # fmt: skip
+                    forest, layout, X_model[lo:hi], tables, output=1 if positive else None
+                )
             else:
                 off = interventional_interactions(forest, paths, X_model[lo:hi], B_model)
             values[lo:hi] = _collapse(cmap, off)

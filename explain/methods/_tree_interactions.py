@@ -46,19 +46,20 @@ import numba
 import numpy as np
 
 from ._tree_engine import Forest
-from ._tree_masks import LeafPaths, _groups, _masks as _leaf_masks, _mask_args, _split, leaf_blocks
+from ._tree_masks import LeafPaths, _groups, _mask_args, _split, leaf_blocks
+from ._tree_masks import _masks as _leaf_masks
 from ._tree_path import (
     ROWS_PER_BLOCK,
     SERIAL_WORK,
     TABLE_BYTES,
     PathLayout,
     _fill_tables,
-    _masks as _path_masks,
     _shapley_weights,
     table_depth,
 )
+from ._tree_path import _masks as _path_masks
 
-__all__ = ["interventional_interactions", "path_dependent_interactions", "rows_per_chunk"]
+__all__ = ["interventional_interactions", "pair_tables", "path_dependent_interactions", "rows_per_chunk"]
 
 CHUNK_BYTES = 64 << 20  # the interaction values of one chunk of rows (n x d x d x k floats) at most
 
@@ -193,10 +194,18 @@ def _rows(X, split_start, split_parent, split_side, split_feature, split_thresho
                                     leaf_value, W, e, g, h)  # fmt: skip
 
 
-def _tables(layout: PathLayout, n: int, algorithm: str, max_bytes: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Each leaf's offset in the table of ``(Q', P)`` (-1: no table) and the filled table."""
+def pair_tables(
+    layout: PathLayout, n_rows: int, algorithm: str = "auto", max_bytes: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each leaf's offset in the table of ``(Q', P)`` (-1: no table) and the filled table.
+
+    Made once for all the rows explained (not per chunk of rows), so the values do not depend on
+    how the rows are cut. ``algorithm``: ``"auto"`` tabulates the leaves where it pays and fits
+    ``max_bytes``, ``"v2"`` all that fit, ``"v1"`` none (as :func:`._tree_path.path_dependent_shap`)."""
+    if algorithm not in ("auto", "v1", "v2"):
+        raise ValueError(f"algorithm={algorithm!r} is not known; use 'auto', 'v1' or 'v2'")
     D = np.diff(layout.leaf_start)
-    cut = table_depth(D, n, algorithm, TABLE_BYTES if max_bytes is None else max_bytes)
+    cut = table_depth(D, n_rows, algorithm, TABLE_BYTES if max_bytes is None else max_bytes)
     tabled = (D >= 2) & (cut >= D)
     sizes = np.where(tabled, np.left_shift(1, np.where(tabled, D, 0)), 0)
     leaf_table = np.where(tabled, np.cumsum(sizes) - sizes, -1).astype(np.int64)
@@ -219,26 +228,28 @@ def path_dependent_interactions(
     forest: Forest,
     layout: PathLayout,
     X: np.ndarray,
+    tables: tuple[np.ndarray, np.ndarray],
     *,
-    algorithm: str = "auto",
     output: int | None = None,
-    max_bytes: int | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Off-diagonal path-dependent interaction values ``(n, d, d, k)`` (zero diagonal), and facts.
 
-    ``algorithm``: ``"auto"`` tabulates the leaves where it pays and fits ``max_bytes``, ``"v2"``
-    all that fit, ``"v1"`` none (as :func:`._tree_path.path_dependent_shap`). ``output``: that
-    output alone. ``X``: rows as the trees read them (:meth:`Forest.rows`)."""
-    if algorithm not in ("auto", "v1", "v2"):
-        raise ValueError(f"algorithm={algorithm!r} is not known; use 'auto', 'v1' or 'v2'")
+    ``tables``: :func:`pair_tables`. ``output``: that output alone. ``X``: rows as the trees read
+    them (:meth:`Forest.rows`)."""
     X = np.ascontiguousarray(np.asarray(X, dtype=forest.input_dtype), dtype=np.float64)
     n, d = X.shape
-    leaf_table, table = _tables(layout, n, algorithm, max_bytes)
+    leaf_table, table = tables
     W = _shapley_weights(layout.depth)
     value = layout.leaf_value if output is None else np.ascontiguousarray(layout.leaf_value[:, output : output + 1])
     out = np.zeros((n, d, d, value.shape[1]))
+    D = np.diff(layout.leaf_start)
+    n_pairs, tabled = int((D >= 2).sum()), int((leaf_table >= 0).sum())
+    kind = "v2" if tabled == n_pairs else "v1" if tabled == 0 else "v2+v1"
+    facts = {"interaction_algorithm": kind, "interaction_leaves_tabulated": f"{tabled}/{n_pairs}"}
     if n == 0:
-        return out, {}
+        return out, facts
+    # a thread takes a block of rows through one tree at a time (as the path engine does); the
+    # blocks only decide which thread adds a row's terms, never their order: values do not change
     per_block = max(1, min(ROWS_PER_BLOCK, (1 << 16) // max(1, int(np.diff(layout.leaf_tree_start).max()))))
     threads, previous = numba.get_num_threads(), numba.set_parallel_chunksize(1)
     numba.set_num_threads(1 if n * len(leaf_table) < SERIAL_WORK else threads)
@@ -252,11 +263,7 @@ def path_dependent_interactions(
     finally:
         numba.set_parallel_chunksize(previous)
         numba.set_num_threads(threads)
-    D = np.diff(layout.leaf_start)
-    n_pairs = int((D >= 2).sum())
-    tabled = int((leaf_table >= 0).sum())
-    kind = "v2" if tabled == n_pairs else "v1" if tabled == 0 else "v2+v1"
-    return out, {"interaction_algorithm": kind, "interaction_leaves_tabulated": f"{tabled}/{n_pairs}"}
+    return out, facts
 
 
 # --------------------------------------------------------------------------- interventional
