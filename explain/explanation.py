@@ -595,7 +595,7 @@ class LocalExplanation(_Base):
                                default=["prediction"])  # fmt: skip
         shape = (n, k) if values.ndim == 3 else (n,)
         base = _checked_numbers(base_values, "base_values", shape)
-        preds = None if predictions is None else _checked_numbers(predictions, "predictions", shape)
+        preds = None if predictions is None else _checked_numbers(predictions, "predictions", shape, one_for_all=False)
         table, kinds = _external_data(data, names, n, None)
         if not isinstance(method, str) or not method:
             raise InputError(f"method={method!r}; name the method that computed the values (text), or leave it.")
@@ -852,18 +852,19 @@ def _given_names(names: Any, count: int, what: str, default: list[str]) -> tuple
     return out
 
 
-def _checked_numbers(obj: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """Finite numbers of ``shape``: one per row (and output), or one for all rows."""
+def _checked_numbers(obj: Any, name: str, shape: tuple[int, ...], *, one_for_all: bool = True) -> np.ndarray:
+    """Finite numbers of ``shape``: one per row (and output), or (``one_for_all``) one for all rows."""
     if obj is None:
         raise InputError(f"{name} are missing; an explanation needs them (one per row, or one for all).")
     try:
         array = np.asarray(obj, dtype=float)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{name} should be numbers, not {_short(obj)} ({exc}).") from exc
-    if array.shape not in ((), shape, shape[1:], (1, *shape[1:])):
+    if array.shape not in (((), shape[1:], (1, *shape[1:]), shape) if one_for_all else (shape,)):
         raise InputError(
             f"{name} of shape {array.shape} do not fit {shape[0]} rows"
-            f"{f' and {shape[1]} outputs' if len(shape) == 2 else ''}: pass one per row {shape}, or one for all."
+            f"{f' and {shape[1]} outputs' if len(shape) == 2 else ''}: pass one per row {shape}"
+            f"{', or one for all' if one_for_all else ''}."
         )
     if not np.isfinite(array).all():
         raise InputError(f"{name} hold NaN or infinite numbers; pass finite ones.")
