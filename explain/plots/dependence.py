@@ -26,13 +26,14 @@ from ._style import Style
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from .._interactions import InteractionExplanation
     from ..explanation import LocalExplanation
 
 __all__ = ["dependence"]
 
 
 def dependence(
-    exp: LocalExplanation,
+    exp: LocalExplanation | InteractionExplanation,
     feature: str | int,
     *,
     color_by: str | int | None = None,
@@ -45,16 +46,18 @@ def dependence(
     The spread of the dots at one value shows interactions: other features change how much the
     same value contributes. ``color_by`` colours the dots by another feature (numeric: a
     low-to-high scale; categorical: one colour per label, with a legend) to find the partner.
+    Given an :class:`~explain.InteractionExplanation`, the SHAP values it sums to are drawn,
+    coloured by default by the feature that interacts most with ``feature`` (its ``strongest``).
     A categorical ``feature`` is drawn as one column of dots per label; rows whose numeric value
     is missing have no place on the x axis and are left out.
 
     Parameters
     ----------
-    exp : LocalExplanation
+    exp : LocalExplanation or InteractionExplanation
     feature : str or int
         The feature to draw (a name or its position).
     color_by : str or int, optional
-        Another feature to colour the dots by.
+        Another feature to colour the dots by (for interaction values: their strongest partner).
     output : str or int, optional
         The output (class) to draw; needed when the explanation has several.
     ax : matplotlib Axes, optional
@@ -77,6 +80,12 @@ def dependence(
     >>> ax.get_xlabel()
     'bmi'
     """
+    from .._interactions import InteractionExplanation
+
+    if isinstance(exp, InteractionExplanation):
+        if color_by is None and exp.n_features > 1:
+            color_by = exp.strongest(feature, output=output)
+        exp = exp.shap_values()
     check_explanation(exp, "dependence", local=True)
     style = resolve_style(style)
     exp = select_output(exp, output)
