@@ -99,14 +99,10 @@ def tree_interactions(job: Job, space: OutputSpace) -> Result:
         except ValueError as exc:  # an algorithm name tree_shap.support has already refused
             raise Unsupported(str(exc)) from None
     else:
-        from ._tree_masks import leaf_paths
-
         B_model = forest.rows(job.model_space(job.background))
         if positive:  # the positive class of an averaging forest, as tree_shap.run keeps it
             forest = replace(forest, value=np.ascontiguousarray(forest.value[:, :, 1:]))
-        paths = leaf_paths(forest)
-        if paths is None:  # tree_support refuses these trees first; kept for a direct call
-            raise Unsupported("a path of these trees tests more than 62 distinct features")
+        paths = _paths(forest)
         facts = {"interaction_algorithm": "masks"}
     step = rows_per_chunk(max(width, d), k)
     chunks = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
@@ -133,6 +129,15 @@ def _layout(job: Job, forest: Any) -> Any:
     if layout is None:  # tree_shap.support refuses these trees first; kept for a direct call
         raise Unsupported("a path of these trees tests more than 62 distinct features")
     return layout
+
+
+def _paths(forest: Any) -> Any:
+    from ._tree_masks import leaf_paths
+
+    paths = leaf_paths(forest)
+    if paths is None:  # tree_support refuses these trees first; kept for a direct call
+        raise Unsupported("a path of these trees tests more than 62 distinct features")
+    return paths
 
 
 def _collapse(cmap: Any, off: np.ndarray) -> np.ndarray:
