@@ -2,19 +2,21 @@
 
 One :class:`Explainer` over every model and method returns :class:`LocalExplanation` and
 :class:`GlobalExplanation` objects that serialize to JSON (:func:`load` reads them back) and
-carry their provenance; :func:`concat` joins the rows of several. :func:`compare` measures how
-far two explanations agree.
+carry their provenance; :func:`concat` joins the rows of several, and
+:class:`InteractionExplanation` holds SHAP interaction values. :func:`compare` measures how far
+two explanations agree.
 :func:`audit` turns a model and its data into an :class:`AuditReport` (evidence JSON, HTML,
 archival PDF) judged against a :class:`Policy`.
 
 >>> import explain as ex
 >>> len(ex.__all__), sorted(ex.__all__)[:4]
-(13, ['AuditReport', 'Explainer', 'GlobalExplanation', 'LocalExplanation'])
+(14, ['AuditReport', 'Explainer', 'GlobalExplanation', 'InteractionExplanation'])
 """
 
 from __future__ import annotations
 
 from . import errors, metrics
+from ._interactions import InteractionExplanation
 from ._io import load
 from ._reasons import ReasonCode
 from .explainer import Explainer
@@ -25,6 +27,7 @@ from .report import AuditReport, ModelCard, Policy, audit
 __all__ = [
     "Explainer",
     "GlobalExplanation",
+    "InteractionExplanation",
     "LocalExplanation",
     "ReasonCode",
     "compare",

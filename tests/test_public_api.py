@@ -8,6 +8,7 @@ def test_public_names_are_pinned():
         "AuditReport",
         "Explainer",
         "GlobalExplanation",
+        "InteractionExplanation",
         "LocalExplanation",
         "ModelCard",
         "Policy",

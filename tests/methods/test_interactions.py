@@ -34,7 +34,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import explain as ex
-from explain._interactions import InteractionExplanation
+from explain import InteractionExplanation
 from explain.errors import AdditivityError, FeatureMismatchError, InputError, MethodError, SchemaError
 
 ROWS = slice(0, 30)
