@@ -755,8 +755,9 @@ def _same(items: Any) -> bool:
 
 def _difference(a: LocalExplanation, b: LocalExplanation) -> str | None:
     """The first thing that keeps two explanations from being joined, described; or None."""
+    unknown = "not recorded"
     checks = (
-        ("model", a.provenance.model_fingerprint[:12], b.provenance.model_fingerprint[:12]),
+        ("model", a.provenance.model_fingerprint[:12] or unknown, b.provenance.model_fingerprint[:12] or unknown),
         ("method", a.method, b.method),
         ("output space", a.output_space, b.output_space),
         ("feature names", a.feature_names, b.feature_names),
