@@ -16,7 +16,10 @@ is NaN here, 0 in fairlearn.
 Suppressed groups: missing values of a sensitive attribute form the group ``"unknown"``; groups
 under ``min_group_size`` rows or ``min_share`` (2 %) of the data are too small for stable ratios,
 and their rates could identify people. They keep their count and share, with the reason, and are
-left out of every rate and ratio.
+left out of every rate and ratio. So that a small group's counts cannot be derived by subtraction
+(the overall count minus the shown groups'), the smallest other groups are suppressed with it
+until the suppressed groups of each attribute hold ``min_group_size`` rows together, over the
+attributes and their intersection at once (:mod:`~explain.metrics.fairness_disclosure`).
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError
+from .fairness_disclosure import DERIVABLE, suppressed_groups
 
-__all__ = ["GroupMetrics", "group_metrics"]
+__all__ = ["GroupMetrics", "group_labels", "group_metrics"]
 
 UNKNOWN = "unknown"
 FOUR_FIFTHS = 0.8
@@ -163,8 +167,10 @@ def _binary(values: Any, name: str, n: int, pos_label: Any) -> np.ndarray:
     return arr == pos_label
 
 
-def _sensitive(sensitive_features: Any, n: int) -> pd.DataFrame:
-    """Sensitive attributes as string labels, missing values as ``"unknown"``, one column each."""
+def group_labels(sensitive_features: Any, n: int) -> pd.DataFrame:
+    """The group of each of the ``n`` rows: one column of string labels per sensitive attribute,
+    missing values as ``"unknown"``, then their intersection (``"f & b"``, ``"unknown"`` when a
+    part is missing) when there are several; the groups :func:`group_metrics` reports."""
     if isinstance(sensitive_features, pd.DataFrame):
         raw = {str(c): sensitive_features[c].to_numpy() for c in sensitive_features.columns}
     elif isinstance(sensitive_features, Mapping):
@@ -224,7 +230,8 @@ def _counts(labels: np.ndarray, selected: np.ndarray, y_true: Any, above: Any) -
     return table
 
 
-def _suppression(table: pd.DataFrame, n: int, min_group_size: int, min_share: float) -> pd.Series:
+def _suppression(table: pd.DataFrame, n: int, opts: dict[str, Any], derivable: set[str]) -> pd.Series:
+    min_group_size, min_share = opts["min_group_size"], opts["min_share"]
     reasons = pd.Series("", index=table.index, dtype=object)
     for group, count in table["count"].items():
         why = [f"fewer than {min_group_size} rows ({count:.0f})"] if count < min_group_size else []
@@ -232,6 +239,8 @@ def _suppression(table: pd.DataFrame, n: int, min_group_size: int, min_share: fl
         reasons[group] = "; ".join(why)
     if UNKNOWN in reasons.index:
         reasons[UNKNOWN] = "unknown category: counted, left out of the ratios"
+    for group in derivable:
+        reasons[group] = "; ".join(filter(None, [reasons[group], DERIVABLE]))
     return reasons
 
 
@@ -248,10 +257,10 @@ def _pick_reference(table: pd.DataFrame, eligible: pd.Series, wanted: Any, name:
 
 
 def _attribute_table(
-    name: str, labels: np.ndarray, data: dict[str, Any], wanted: Any, opts: dict[str, Any]
+    name: str, labels: np.ndarray, data: dict[str, Any], wanted: Any, opts: dict[str, Any], derivable: set[str]
 ) -> tuple[pd.DataFrame, str | None]:
     table = _counts(labels, data["selected"], data["y_true"], data["above"])
-    reasons = _suppression(table, len(labels), opts["min_group_size"], opts["min_share"])
+    reasons = _suppression(table, len(labels), opts, derivable)
     eligible = reasons == ""
     ref = _pick_reference(table, eligible, wanted, name, "selection_rate")
     table.insert(1, "share", table["count"] / len(labels))
@@ -314,7 +323,9 @@ def group_metrics(
         NYC LL144) and its ``scoring_impact_ratio``.
     min_group_size, min_share : int, float
         Groups with fewer rows, or a smaller share of the data, are suppressed from the rates
-        and ratios; their count is still reported with the reason.
+        and ratios; their count is still reported with the reason. The smallest other groups are
+        suppressed too while a group under ``min_group_size`` could be derived by subtraction
+        (see :mod:`~explain.metrics.fairness_disclosure`).
     reference : scalar or dict, optional
         Reference group, ``{attribute: group}`` for several attributes (the intersection's defaults
         to the combination of the given ones). By default, the most selected group.
@@ -367,12 +378,15 @@ def group_metrics(
             raise InputError(f"y_score has {np.isnan(score).sum()} NaN values; drop or fill those rows first.")
         median = float(np.median(score))
     data["above"] = None if y_score is None else score > median
-    groups = _sensitive(sensitive_features, n)
+    groups = group_labels(sensitive_features, n)
     wanted = _references(reference, list(groups.columns))
     opts = {"min_group_size": min_group_size, "min_share": min_share, "alpha": alpha, "test": test}
+    hidden = suppressed_groups(groups, min_group_size, keep=wanted)
     tables, refs = {}, {}
     for name in groups.columns:
-        tables[name], refs[name] = _attribute_table(name, groups[name].to_numpy(), data, wanted.get(name), opts)
+        derivable = {g for g, why in hidden[name].items() if why == DERIVABLE}
+        labels = groups[name].to_numpy()
+        tables[name], refs[name] = _attribute_table(name, labels, data, wanted.get(name), opts, derivable)
     overall = _counts(np.zeros(n), data["selected"], data["y_true"], data["above"]).iloc[0].astype(object)
     overall[["count", "selected"]] = [n, int(data["selected"].sum())]
     overall["score_median"], overall.name = median, "overall"

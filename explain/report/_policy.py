@@ -85,7 +85,12 @@ class Policy:
     max_error_rate_gap : float, default 0.10
         Largest acceptable difference in true or false positive rates between groups (warn).
     min_group_size : int, default 30
-        Groups with fewer rows are suppressed from rates and ratios (privacy and stability).
+        Groups with fewer rows are suppressed from rates and ratios (privacy and stability):
+        only their size is shown. Complementary suppression keeps them from being derived by
+        subtraction (the overall count minus the shown groups'): while the suppressed groups of
+        an attribute hold fewer than ``min_group_size`` rows together, its smallest other group
+        is suppressed too, and over the attributes and their intersections together no group
+        under the minimum may follow from the counts shown.
     min_group_share : float, default 0.02
         Groups under this share of rows are left out of the impact ratios (NYC LL144 allows
         under 2 %); their counts are still reported.

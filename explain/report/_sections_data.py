@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from .. import metrics
+from ..metrics.fairness import group_labels
+from ..metrics.fairness_disclosure import DERIVABLE, suppressed_groups
 from ._context import AuditContext
 from ._schema import chart, column, facts, finding, findings_block, line_chart, paragraph, table
 from ._sections_model import Built, _sec
@@ -351,18 +353,20 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
         return []
     rows = []
     smallest = ctx.policy.min_group_size
-    labels = {c: sens[c].astype(object).where(sens[c].notna(), "unknown").astype(str).to_numpy() for c in sens.columns}
-    if len(labels) > 1:
-        labels[" & ".join(labels)] = np.array([" & ".join(v) for v in zip(*labels.values(), strict=True)])
-    for attr, values in labels.items():
+    # the groups of the fairness section (an intersection is "unknown" when a part is missing),
+    # and the same ones hidden: a group shown here but hidden there would undo the suppression
+    labels = group_labels(sens, len(sens))
+    hidden = suppressed_groups(labels, smallest)
+    for attr in labels.columns:
+        values = labels[attr].to_numpy()
         for group in sorted(set(values)):
             mask = values == group
             n = int(mask.sum())
             row: dict[str, Any] = {"attribute": attr, "group": group, "n": n, "score": None, "favourable": None}
-            if n < smallest:
-                # privacy: a small group's rates could identify people; only its size is shown,
-                # as in the fairness section
-                rows.append({**row, "note": f"fewer than {smallest} rows: suppressed"})
+            if group in hidden[attr]:
+                # privacy: a small group's rates could identify people, and a larger one's would
+                # give a smaller one's by subtraction; only the size is shown, as in the fairness section
+                rows.append({**row, "note": f"fewer than {smallest} rows: suppressed" if n < smallest else DERIVABLE})
                 continue
             if not ctx.is_classifier or len(np.unique(ctx.y_test[mask])) == 2:
                 row["score"] = metrics.bootstrap_ci(metric, ctx.y_test[mask], ctx.scores_test[mask], n_boot=1).value
@@ -380,7 +384,9 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
                 column("note", "Note"),
             ],
             rows,
-            note=f"Groups under {smallest} rows show their size only (privacy); {name} is not computed for a "
-            "group with one outcome only.",
+            note=f"Groups under {smallest} rows show their size only (privacy), and so does the smallest other "
+            f"group of an attribute while the groups hidden hold fewer than {smallest} rows together (otherwise "
+            "the overall count minus the shown groups' would give a small group's); "
+            f"{name} is not computed for a group with one outcome only.",
         )
     ]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics
+from ..metrics.fairness_disclosure import DERIVABLE
 from ._context import AuditContext
 from ._schema import (
     bar_chart,
@@ -75,7 +76,9 @@ def fairness_section(ctx: AuditContext) -> Built:
         rows = by[by["attribute"] == attr]
         kept = rows[~rows["suppressed"].astype(bool)]
         ref = gm.reference[attr]
-        worst = kept.loc[kept["impact_ratio"].idxmin()] if kept["impact_ratio"].notna().any() else None
+        # compared with the reference: none when suppression leaves the reference group alone
+        compared = kept[kept["impact_ratio"].notna() & ~kept["is_reference"].astype(bool)]
+        worst = compared.loc[compared["impact_ratio"].idxmin()] if len(compared) else None
         if worst is None:
             found.append(
                 finding(
@@ -84,7 +87,10 @@ def fairness_section(ctx: AuditContext) -> Built:
                     f"Impact ratio, {attr}",
                     metric="lowest impact ratio",
                     observed=None,
-                    message="No two groups are large enough to compare.",
+                    message="No two groups are large enough to compare."
+                    if not rows["reason"].str.contains(DERIVABLE, regex=False).any()
+                    else "No two groups can be compared: the others are too small, or left out so that a small "
+                    "group cannot be derived by subtraction.",
                 )
             )
         else:
@@ -107,7 +113,7 @@ def fairness_section(ctx: AuditContext) -> Built:
                     + (" (significant)." if significant else " (not significant)."),
                 )
             )
-        if ctx.is_classifier:
+        if ctx.is_classifier and len(kept) > 1:  # one group left: no gap (not a gap of 0)
             gap = max(gm.difference("tpr", attribute=attr), gm.difference("fpr", attribute=attr))
             if not np.isnan(gap):
                 found.append(
@@ -185,6 +191,11 @@ def fairness_section(ctx: AuditContext) -> Built:
         paragraph(
             f"Groups with fewer than {p.min_group_size} rows or under {p.min_group_share:.0%} of the rows are left out "
             "of the rates and ratios (their counts are shown); missing values form the group 'unknown'. "
+            "Complementary suppression: the overall count minus the counts of the groups shown would give a "
+            "left-out group's count (favourable decisions, positives, errors), so while the groups left out of an "
+            f"attribute hold fewer than {p.min_group_size} rows together, its smallest other group is left out too, "
+            "here and in the performance section; the attributes and their intersections are checked together, "
+            "so that no group under the minimum follows from any combination of the numbers shown. "
             + (
                 f"Left out here: {', '.join(f'{a}={g} ({c})' for a, g, c in zip(suppressed['attribute'], suppressed['group'], suppressed['count'], strict=True))}."  # noqa: E501
                 if len(suppressed)

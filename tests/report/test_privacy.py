@@ -176,3 +176,148 @@ def test_the_tables_say_why_a_small_group_has_no_numbers(case):
     fairness = case["report"].table("fairness", "fairness_sex")
     x = fairness[fairness["group"] == "x"].iloc[0]
     assert x["count"] == 12 and pd.isna(x["selected"]) and pd.isna(x["selection_rate"])
+
+
+# --- Complementary suppression: a small group's counts cannot be derived by subtraction ---------
+#
+# Every additive count a table prints for a group (selected, positives, errors ...) adds up over
+# the groups of an attribute to the overall count, which the report prints too (the confusion
+# matrix). So the overall count minus the shown groups' counts is the hidden groups' count taken
+# together: the hidden groups of an attribute must hold at least MIN rows between them.
+
+ATTRIBUTES = ("sex", "region", "sex & region")
+
+
+def _overall_selected(report: Any) -> int:
+    confusion = report.table("performance", "confusion")
+    return int(confusion["favourable"].sum())  # true and false positives: every favourable decision
+
+
+def _labels(X_test: pd.DataFrame) -> dict[str, np.ndarray]:
+    labels = {c: X_test[c].astype(str).to_numpy() for c in ("sex", "region")}
+    labels["sex & region"] = np.array([f"{a} & {b}" for a, b in zip(labels["sex"], labels["region"], strict=True)])
+    return labels
+
+
+def _shown_selected(report: Any) -> dict[str, dict[str, dict[str, int]]]:
+    """Per table and attribute, the selected count of every group the table shows it for."""
+    out: dict[str, dict[str, dict[str, int]]] = {"fairness": {}, "performance": {}}
+    for attr in ATTRIBUTES:
+        rows = report.table("fairness", f"fairness_{attr}")
+        out["fairness"][attr] = {str(r.group): int(r.selected) for r in rows.itertuples() if not pd.isna(r.selected)}
+    by_group = report.table("performance", "performance_by_group")
+    for attr in ATTRIBUTES:
+        rows = by_group[by_group["attribute"] == attr]
+        out["performance"][attr] = {
+            str(r.group): round(float(r.favourable) * int(r.n)) for r in rows.itertuples() if not pd.isna(r.favourable)
+        }
+    return out
+
+
+def test_the_12_row_groups_selected_count_cannot_be_derived_by_subtraction(case):
+    report, X_test = case["report"], case["X_test"]
+    selected = case["scores"] >= 0.5
+    true_x = int(selected[(X_test["sex"] == "x").to_numpy()].sum())
+    assert true_x == 7  # the fixture's 12-row group: 7 favourable decisions
+    overall = _overall_selected(report)
+    assert overall == int(selected.sum())
+    for table_name, tables in _shown_selected(report).items():
+        shown = tables["sex"]
+        assert "x" not in shown
+        hidden = set(np.unique(X_test["sex"])) - set(shown)
+        derived = overall - sum(shown.values())
+        hidden_rows = int(X_test["sex"].isin(hidden).sum())
+        # what the subtraction gives is the hidden groups' count together, never x's alone
+        assert hidden_rows >= MIN and hidden != {"x"}, (table_name, sorted(hidden), derived, true_x)
+
+
+def test_the_hidden_groups_of_every_attribute_hold_at_least_the_minimum_together(case):
+    report, labels = case["report"], _labels(case["X_test"])
+    selected = case["scores"] >= 0.5
+    overall = _overall_selected(report)
+    for table_name, tables in _shown_selected(report).items():
+        for attr, shown in tables.items():
+            values = labels[attr]
+            hidden = ~np.isin(values, list(shown))
+            if not hidden.any():
+                continue
+            derived = overall - sum(shown.values())
+            assert derived == int(selected[hidden].sum())  # the subtraction works ...
+            # ... but on at least MIN rows
+            assert hidden.sum() >= MIN, (table_name, attr, sorted(set(values[hidden])), int(hidden.sum()))
+
+
+def test_no_small_group_is_a_linear_combination_of_the_published_groups(case):
+    """Stronger than one table at a time: the overall count and every group any table shows a
+    count for (fairness or performance, marginal or intersection) are linear equations in the
+    counts of the cells sex x region; no small group, and no attribute's hidden groups taken
+    together when they hold under MIN rows, may be in their span."""
+    report, labels = case["report"], _labels(case["X_test"])
+    cells, inverse = np.unique(labels["sex & region"], return_inverse=True)
+    published = [np.ones(len(cells))]
+    for tables in _shown_selected(report).values():
+        for attr, shown in tables.items():
+            for group in shown:
+                published.append(np.bincount(inverse, weights=labels[attr] == group, minlength=len(cells)) > 0)
+    basis = np.linalg.svd(np.array(published, dtype=float), full_matrices=False)
+    rank = int((basis[1] > 1e-9 * basis[1][0]).sum())
+    rows = basis[2][:rank]
+
+    def derivable(mask: np.ndarray) -> bool:
+        v = (np.bincount(inverse, weights=mask, minlength=len(cells)) > 0).astype(float)
+        return bool(np.linalg.norm(v - rows.T @ (rows @ v)) < 1e-8)
+
+    small = _small_groups(case["X_test"])
+    for attr, values in labels.items():
+        for group in set(values) & small:
+            assert not derivable(values == group), (attr, group)
+        shown = set().union(*(t[attr] for t in _shown_selected(report).values()))
+        hidden = ~np.isin(values, list(shown))
+        if hidden.any() and hidden.sum() < MIN:
+            assert not derivable(hidden), (attr, int(hidden.sum()))
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hidden"),
+    [
+        ({"a": 12, "b": 41, "c": 300, "d": 500}, {"a", "b"}),  # the smallest large group joins the small one
+        ({"a": 12, "b": 15, "c": 40, "d": 500}, {"a", "b", "c"}),  # 27 rows hidden are not enough
+        ({"a": 20, "b": 25, "c": 300, "d": 500}, {"a", "b"}),  # two small groups of 45 rows: enough
+        ({"a": 12, "b": 300}, {"a", "b"}),  # two groups: the other one too
+        ({"a": 40, "b": 300}, set()),  # nothing small, nothing hidden
+    ],
+)
+def test_group_metrics_hides_the_smallest_groups_until_the_hidden_hold_the_minimum(sizes, hidden):
+    labels = np.concatenate([np.full(n, g) for g, n in sizes.items()])
+    y_pred = (np.arange(len(labels)) % 3 == 0).astype(int)
+    table = ex.metrics.group_metrics(None, y_pred, {"g": labels}, min_share=0).by_group.loc["g"]
+    assert set(table.index[table["suppressed"]]) == hidden
+    assert table.loc[sorted(hidden), "selected"].isna().all()
+    assert table.loc[sorted(hidden), "impact_ratio"].isna().all()  # no ratio to a printed reference either
+    for g in hidden:
+        small = sizes[g] < MIN
+        assert ("fewer than 30 rows" in table.loc[g, "reason"]) == small
+        assert ("cannot be derived by subtraction" in table.loc[g, "reason"]) != small
+
+
+def test_a_group_hidden_in_one_table_is_hidden_in_every_table(case):
+    """The fairness and performance sections hide the same groups: a group hidden in one table
+    and shown in the other would give the subtraction back."""
+    report = case["report"]
+    by_group = report.table("performance", "performance_by_group")
+    for attr in ATTRIBUTES:
+        fairness = report.table("fairness", f"fairness_{attr}").set_index("group")
+        performance = by_group[by_group["attribute"] == attr].set_index("group")
+        assert sorted(fairness.index) == sorted(performance.index)
+        hidden = fairness.index[fairness["selected"].isna()]
+        assert performance.loc[hidden, "favourable"].isna().all() and performance.loc[hidden, "score"].isna().all()
+        assert performance.drop(hidden)["favourable"].notna().all()
+        for group in hidden:
+            values = fairness.loc[group].drop(["count", "reason"]).dropna()
+            assert set(values.index) <= {"group", "test"} | FLAG_KEYS, (attr, group, values.to_dict())
+            small = fairness.loc[group, "count"] < MIN
+            assert ("fewer than 30 rows" in performance.loc[group, "note"]) == small
+            assert ("cannot be derived by subtraction" in fairness.loc[group, "reason"]) != small
+    # the 12-row group x is hidden with the smallest other group, m
+    sex = report.table("fairness", "fairness_sex").set_index("group")
+    assert sorted(sex.index[sex["selected"].isna()]) == ["m", "x"]
