@@ -130,7 +130,28 @@ def _target(y: Any, n: int, name: str) -> np.ndarray:
         raise InputError(f"{name} has shape {values.shape}; it needs one value per row ({n} rows).")
     if pd.isna(pd.Series(values)).any():
         raise InputError(f"{name} has missing values; drop those rows (from X too) before the audit.")
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        rows = np.flatnonzero(~np.isfinite(values))
+        raise InputError(
+            f"{name} holds infinite values (rows {rows[:5].tolist()}{'...' if len(rows) > 5 else ''}); drop those "
+            "rows (from X too) before the audit."
+        )
     return values
+
+
+def _check_finite(frame: pd.DataFrame, name: str) -> None:
+    """Refuse infinite values in the model's columns, as the Explainer does, before any model call
+    (a model refuses them with its own words, or predicts from them)."""
+    for label in frame.columns:
+        column = frame[label]
+        if column.dtype.kind != "f":
+            continue
+        infinite = np.flatnonzero(np.isinf(column.to_numpy()))
+        if infinite.size:
+            raise InputError(
+                f"column {str(label)!r} of {name} holds infinite values (rows {infinite[:5].tolist()}"
+                f"{'...' if infinite.size > 5 else ''}). Replace them with finite numbers or NaN."
+            )
 
 
 def _sensitive(
@@ -289,11 +310,18 @@ def build_context(
     test = _frame(X_test, "X_test", columns=list(train.columns) if not isinstance(X_test, pd.DataFrame) else None)
     if list(train.columns) != list(test.columns):
         extra, lacking = sorted(set(test.columns) - set(train.columns)), sorted(set(train.columns) - set(test.columns))
+        if not (extra or lacking):
+            raise FeatureMismatchError(
+                "X_train and X_test have the same columns in a different order; reorder X_test like X_train."
+            )
+        differ = [f"lacks {lacking} (add them)"] if lacking else []
+        if extra:
+            differ.append(
+                f"has the extra columns {extra} (drop them; a sensitive attribute that is not a column of "
+                "X_train is passed as sensitive_features=DataFrame aligned with X_test)"
+            )
         raise FeatureMismatchError(
-            f"X_train and X_test must have the same columns in the same order; X_test lacks {lacking} and "
-            f"has extra {extra}."
-            if extra or lacking
-            else "X_train and X_test have the same columns in a different order; reorder X_test like X_train."
+            f"X_train and X_test must have the same columns in the same order; X_test {' and '.join(differ)}."
         )
     for name, frame in (("X_train", train), ("X_test", test)):
         _check_duplicates(frame, name)
@@ -307,11 +335,17 @@ def build_context(
     ref = _frame(reference, "reference") if ref_given else train
     if ref_given:
         _check_duplicates(ref, "reference")
+        if len(ref) < 10:
+            raise InputError(
+                f"reference has {len(ref)} rows; drift is measured against at least 10 (and far more to mean "
+                "much). Pass a larger reference data set, or reference=None (the training data)."
+            )
     lacking_ref = [c for c in columns if c not in ref.columns]
     if lacking_ref:
         raise FeatureMismatchError(f"reference lacks the model's columns {lacking_ref}; give it the columns of X_test.")
     for name, frame in (("X_train", train), ("X_test", test), ("reference", ref)):
         check_column_types(frame[columns], name)  # dates and mixed columns, before any model call
+        _check_finite(frame[columns], name)
     _check_reason_codes(reason_codes, columns)
     if adapter.is_classifier:
         classes = adapter.classes or ()
