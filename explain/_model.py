@@ -206,6 +206,8 @@ class ModelAdapter:
             raise ModelError("model is None. Pass a fitted model or a prediction function.")
         if task is not None and task not in ("classification", "regression"):
             raise ModelError(f"task={task!r} is not known; use 'classification' or 'regression'.")
+        if task == "regression" and class_names is not None:
+            raise ModelError(_REGRESSOR_CLASS_NAMES.format(class_names=list(class_names)))
         estimator, preprocessor = _final_step(model)
         kind = _kind_of(estimator)
         if kind == "callable" and estimator is model:
@@ -484,10 +486,18 @@ def _task_of(estimator: Any, kind: ModelKind) -> Task | None:
     return None
 
 
+_REGRESSOR_CLASS_NAMES = (
+    "class_names={class_names} were given, but the model is a regressor: it has no classes to name (its "
+    "output is named 'prediction'). Leave class_names=None, or pass a classifier."
+)
+
+
 def _classes_of(
     estimator: Any, kind: ModelKind, task: Task, class_names: Sequence[Any] | None
 ) -> tuple[Any, ...] | None:
     if task != "classification":
+        if class_names is not None:  # ignoring them would hide a mix-up of models
+            raise ModelError(_REGRESSOR_CLASS_NAMES.format(class_names=list(class_names)))
         return None
     classes = getattr(estimator, "classes_", None)
     if kind == "lightgbm_booster":

@@ -747,6 +747,20 @@ CASES = [
         ["'1' more than once"],
         ["one distinct name per class"],
     ),
+    (
+        "class_names_for_a_regressor",
+        lambda f: ex.Explainer(f.linreg, f.diabetes.background, class_names=["low", "high"]),
+        ModelError,
+        ["class_names=['low', 'high']", "regressor"],
+        ["class_names=none"],
+    ),
+    (
+        "class_names_for_a_regression_function",
+        lambda f: ex.Explainer(_regressor(lambda X: X[:, 0]), f.bg, task="regression", class_names=["a", "b"]),
+        ModelError,
+        ["class_names=['a', 'b']", "regressor"],
+        ["class_names=none"],
+    ),
     # ------------------------------------------------------------------ audits, refused before any work
     (
         "audit_single_group",
