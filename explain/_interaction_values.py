@@ -18,7 +18,7 @@ import numpy as np
 
 from ._interactions import InteractionExplanation
 from ._model import OutputSpace
-from .errors import AdditivityError, MethodError
+from .errors import AdditivityError, InputError, MethodError
 from .methods import GLOBAL_REGISTRY, REGISTRY, Attribution, Job, MethodSpec, Unsupported
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ __all__ = ["ENGINES", "explain_interactions"]
 
 ENGINES = ("tree_shap", "exact_shap")  # the methods that have interaction values
 ROW_RTOL = 1e-9  # symmetry and row sums, relative to the row's total |interaction|: rounding only
+MAX_RESULT_BYTES = 4 << 30  # the values returned (n x d x d x k floats): beyond this, refused up front
 
 
 def explain_interactions(explainer: Explainer, X: Any) -> InteractionExplanation:
@@ -42,7 +43,15 @@ def explain_interactions(explainer: Explainer, X: Any) -> InteractionExplanation
             "and 'exact_shap' (any model with up to 15 features, over a background). Pass method='auto' (or one of "
             "them) to the Explainer."
         )
+    from .distributed import is_dask_collection
+
+    if is_dask_collection(X):
+        raise InputError(
+            "explain_interactions takes rows in memory, not a dask collection: its values take n x d x d floats. "
+            "Pass the rows to study (e.g. X.head(5000) or a sample computed with .compute())."
+        )
     job, bg_note = explainer._prepare(X)
+    _check_size(job)
     spec, space, notes = _choose(explainer.method, job)
     from .methods._interaction_engines import exact_interactions, tree_interactions
 
@@ -108,6 +117,19 @@ def _choose(method: str, job: Job) -> tuple[MethodSpec, OutputSpace, dict[str, A
         )
     reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
     raise MethodError(f"no engine can compute interaction values for this model as configured ({reasons}).")
+
+
+def _check_size(job: Job) -> None:
+    """Refuse, before any work, values that would not fit in memory (every output of a multiclass model)."""
+    n, d = job.X.n_rows, job.n_features
+    classes = len(job.model.classes or ()) if job.model.is_classifier else 1
+    size = 8 * n * d * d * (classes if classes > 2 else 1)
+    if size > MAX_RESULT_BYTES:
+        rows = max(1, MAX_RESULT_BYTES // max(1, size // max(n, 1)))
+        raise InputError(
+            f"the interaction values of {n} rows x {d} x {d} features would take {size / 2**30:.1f} GiB; explain at "
+            f"most {rows} rows at a time (the interactions of a sample usually suffice for to_global())."
+        )
 
 
 def _check_interactions(method: str, values: np.ndarray, phi: np.ndarray) -> None:

@@ -412,6 +412,16 @@ def test_bad_input_is_refused_like_explain_local(product_model):
         ex.Explainer(model, method_params={"engine": "shap"}).explain_interactions(frame[:2])
 
 
+def test_values_too_large_for_memory_are_refused_up_front(product_model, monkeypatch):
+    from explain import _interaction_values
+
+    frame, model = product_model
+    monkeypatch.setattr(_interaction_values, "MAX_RESULT_BYTES", 8 * 4 * 4 * 10)
+    with pytest.raises(InputError, match="explain at most 10 rows at a time"):
+        ex.Explainer(model).explain_interactions(frame[:11])
+    assert ex.Explainer(model).explain_interactions(frame[:10]).n_rows == 10
+
+
 def test_probability_of_a_boosted_classifier_with_background_names_the_alternatives(cancer_data):
     model = GradientBoostingClassifier(n_estimators=10, random_state=0).fit(cancer_data.X, cancer_data.y)
     explainer = ex.Explainer(model, background=cancer_data.background)
