@@ -64,7 +64,7 @@ def test_missing_values_as_documented(credit):
     missing = credit.isna().mean()
     assert missing[missing > 0].index.tolist() == ["employment_years", "sex"]
     assert 0.025 < missing["employment_years"] < 0.035
-    assert 0.007 < missing["sex"] < 0.013
+    assert 0.02 < missing["sex"] < 0.03
 
 
 def test_a_few_income_outliers(credit):

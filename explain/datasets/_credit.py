@@ -34,7 +34,7 @@ applicant, in this order:
   the known dummy, with no effect on the outcome.
 - ``repaid`` ~ Bernoulli(sigmoid(z)), z given by :func:`credit_log_odds`.
 - Then values are hidden completely at random: ``employment_years`` for 3 % of rows and
-  ``sex`` for 1 % (the labels were drawn from the full values).
+  ``sex`` for 2.5 % (the labels were drawn from the full values).
 - ``age_band`` is cut from ``age``: 18-29, 30-44, 45-59, 60+.
 
 The concept does not drift: 2024 applications follow the same :func:`credit_log_odds`; only
@@ -295,7 +295,7 @@ def generate_credit(n: int = N_APPLICATIONS, random_state: int = 0) -> pd.DataFr
     frame = pd.DataFrame(columns)
     frame[TARGET] = (rng.random(n) < _sigmoid(credit_log_odds(frame))).astype(np.int64)
     frame["employment_years"] = frame["employment_years"].mask(rng.random(n) < 0.03)
-    frame["sex"] = frame["sex"].mask(rng.random(n) < 0.01)
+    frame["sex"] = frame["sex"].mask(rng.random(n) < 0.025)
     return frame.loc[:, list(COLUMNS)]
 
 
