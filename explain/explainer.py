@@ -240,6 +240,15 @@ class Explainer:
         start = time.perf_counter()
         spec = GLOBAL_REGISTRY[self.method]
         job, _ = self._prepare(X, need_background=False)
+        if job.X.n_rows < 2:  # the answer would be all zeros, which reads as "no feature matters"
+            why = {
+                "permutation_importance": "shuffling a column of one row changes nothing",
+                "partial_dependence": "the grid of each feature is taken from X's values, so one row gives flat curves",
+            }.get(spec.name, "it measures the model over many rows")
+            raise InputError(
+                f"{spec.name} needs at least 2 rows of X ({why}: every importance would be 0); X has "
+                f"{job.X.n_rows}. Pass the rows of a held-out set."
+            )
         names = job.X.schema.feature_names
         asked = checked_names(features, "features", unique=True)
         if asked is not None and not asked:

@@ -537,6 +537,20 @@ CASES = [
         ["choose among"],
     ),
     (
+        "permutation_importance_of_one_row",
+        lambda f: _global(f.lr, f.rows.iloc[:1], f.y.iloc[100:101], method="permutation_importance"),
+        InputError,
+        ["at least 2 rows", "x has 1", "every importance would be 0"],
+        ["held-out set"],
+    ),
+    (
+        "partial_dependence_of_one_row",
+        lambda f: _global(f.lr, f.rows.iloc[:1], method="partial_dependence"),
+        InputError,
+        ["at least 2 rows", "flat curves"],
+        ["held-out set"],
+    ),
+    (
         "features_repeated_for_permutation_importance",
         lambda f: _global(
             f.lr, f.rows, f.y.iloc[100:105], method="permutation_importance", features=["mean area", "mean area"]
