@@ -90,7 +90,9 @@ class InteractionExplanation(_Base):
         data = np.array(data, dtype=object if data.dtype == object else float)
         if data.shape != (n, d):
             raise InputError(f"data of shape {data.shape} does not match values of shape {values.shape}.")
-        kinds = tuple(self.feature_kinds) or tuple("categorical" if data.dtype == object else "numeric" for _ in range(d))
+        kinds = tuple(self.feature_kinds) or tuple(
+            "categorical" if data.dtype == object else "numeric" for _ in range(d)
+        )
         for name, value in (
             ("values", values), ("base_values", _frozen_array(np.broadcast_to(self.base_values, out_shape))),
             ("predictions", _frozen_array(np.reshape(self.predictions, out_shape))),

@@ -153,7 +153,12 @@ MODELS = {
     "gradient_boosting_reg": ("regression", lambda: GradientBoostingRegressor(n_estimators=15, random_state=0)),
     "random_forest_multi": ("multiclass", lambda: RandomForestClassifier(n_estimators=6, random_state=0)),
     "hist_gb_clf": ("binary", lambda: HistGradientBoostingClassifier(max_iter=15, random_state=0)),
-    "catboost_clf": ("binary", lambda: catboost.CatBoostClassifier(iterations=20, depth=4, verbose=0, random_seed=0)),
+    "catboost_clf": (
+        "binary",
+        lambda: catboost.CatBoostClassifier(
+            iterations=20, depth=4, verbose=0, random_seed=0, allow_writing_files=False
+        ),
+    ),
     "lightgbm_clf": ("binary", lambda: lightgbm.LGBMClassifier(n_estimators=15, verbose=-1, random_state=0)),
     "lightgbm_multi": ("multiclass", lambda: lightgbm.LGBMClassifier(n_estimators=8, verbose=-1, random_state=0)),
     "lightgbm_reg": ("regression", lambda: lightgbm.LGBMRegressor(n_estimators=15, verbose=-1, random_state=0)),
