@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._data import Schema
 from .._effects import FeatureEffect
 from .._model import OutputSpace
 from ..errors import MethodError
@@ -21,10 +22,13 @@ from ._base import free_output
 from ._global import GlobalJob, GlobalMethodSpec, GlobalResult
 from ._sklearn_view import sklearn_estimator
 
+ICE_BAND = (10, 90)  # percentiles of the individual curves drawn around the average
+
 _RESPONSE = {"probability": "predict_proba", "log_odds": "decision_function", "raw": "decision_function"}
 
 
-def _response_method(gjob: GlobalJob, space: OutputSpace) -> str:
+def response_method(gjob: GlobalJob, space: OutputSpace) -> str:
+    """scikit-learn's ``response_method`` for the output space explained."""
     model = gjob.job.model
     if not model.is_classifier:
         return "auto"  # sklearn's name for a regressor's predict
@@ -61,7 +65,74 @@ def _np_dtype(dtype: str) -> np.dtype:
         return np.dtype("int64") if dtype.lower().startswith(("int", "uint", "bool")) else np.dtype(float)
 
 
-def _with_float_columns(X: Any, names: list[str]) -> Any:
+def float_columns(schema: Schema) -> list[str]:
+    """The integer (and bool) numeric columns: scikit-learn refuses them (its grid would be
+    rounded), so the model is called with them as float64, the conversion its error asks for."""
+    return [c.name for c in schema.columns if c.kind == "numeric" and _np_dtype(c.dtype).kind in "iub"]
+
+
+def categorical_columns(schema: Schema) -> list[str]:
+    """The columns scikit-learn is told are categorical (their grid: every category). Only
+    named columns can be told; an array's columns are all numeric to scikit-learn."""
+    return [c.name for c in schema.columns if c.kind == "categorical"] if schema.container != "numpy" else []
+
+
+def grid_of(column: Any, categorical: bool, grid_resolution: int, percentiles: tuple[float, float]) -> np.ndarray:
+    """The grid scikit-learn's ``partial_dependence`` builds for one column (its
+    ``_grid_from_X``): the column's unique values if it is categorical or has fewer than
+    ``grid_resolution`` of them, else ``grid_resolution`` evenly spaced points between the
+    column's ``percentiles`` (``scipy.stats.mstats.mquantiles``, as scikit-learn computes them)."""
+    from scipy.stats.mstats import mquantiles
+
+    try:
+        uniques = np.unique(column)
+    except TypeError as exc:  # NaN among text categories cannot be sorted
+        raise MethodError(
+            f"the column holds values that cannot be sorted together ({exc}); fill its missing values "
+            "with a category of their own before asking for its partial dependence."
+        ) from None
+    if categorical or uniques.shape[0] < grid_resolution:
+        return uniques
+    low, high = mquantiles(column, prob=percentiles, axis=0)
+    if np.allclose(low, high):
+        raise MethodError(
+            f"the percentiles {tuple(percentiles)} of the column are too close to each other to build a "
+            "grid; pass wider percentiles, e.g. method_params={'percentiles': (0, 1)}."
+        )
+    return np.linspace(low, high, num=grid_resolution, endpoint=True)
+
+
+def response(estimator: Any, X: Any, method: str) -> np.ndarray:
+    """The model's output that scikit-learn's partial dependence averages, as ``(n, k)``: a
+    regressor's ``predict``; a classifier's ``predict_proba`` (the positive class of a binary
+    one) or ``decision_function`` (``method="auto"``: the first of the two it has)."""
+    from sklearn.base import is_classifier
+
+    if not is_classifier(estimator):
+        out = np.asarray(estimator.predict(X))
+    else:
+        if method == "auto":
+            method = "predict_proba" if hasattr(estimator, "predict_proba") else "decision_function"
+        out = np.asarray(getattr(estimator, method)(X))
+        if method == "predict_proba" and out.ndim == 2 and out.shape[1] == 2:
+            out = out[:, 1]  # scikit-learn's positive class: classes_[-1]
+    return out.reshape(len(out), -1)
+
+
+def effect_of(name: str, grid: Any, average: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> FeatureEffect:
+    """The feature's effect from its ``(grid, k)`` average and ICE band (squeezed for one output)."""
+    squeeze = average.shape[1] == 1
+    return FeatureEffect(
+        feature=name,
+        kind="partial_dependence",
+        grid=tuple(grid),
+        average=average[:, 0] if squeeze else average,
+        lower=lower[:, 0] if squeeze else lower,
+        upper=upper[:, 0] if squeeze else upper,
+    )
+
+
+def with_float_columns(X: Any, names: list[str]) -> Any:
     if isinstance(X, np.ndarray):
         return X.astype(float) if X.dtype != object else X
     if hasattr(X, "with_columns"):  # polars
@@ -82,13 +153,11 @@ def run(gjob: GlobalJob) -> GlobalResult:
     params: dict[str, Any] = {**dict(SPEC.defaults), **dict(job.params)}
     X_model = job.model_input(job.X)
     schema = job.X.schema
-    # scikit-learn refuses integer columns (its grid would be rounded); on our copy of the
-    # rows they become float64, which is the conversion its error message asks for
-    as_float = [c.name for c in schema.columns if c.kind == "numeric" and _np_dtype(c.dtype).kind in "iub"]
+    as_float = float_columns(schema)
     if as_float:
-        X_model = _with_float_columns(X_model, as_float)
+        X_model = with_float_columns(X_model, as_float)
     params["integer_columns_as_float"] = as_float
-    categorical = [c.name for c in schema.columns if c.kind == "categorical"]
+    categorical = categorical_columns(schema)
     use_names = schema.container != "numpy"
     effects, importances = [], []
     for name in gjob.features:
@@ -101,7 +170,7 @@ def run(gjob: GlobalJob) -> GlobalResult:
                 kind="both",
                 grid_resolution=int(params["grid_resolution"]),
                 percentiles=tuple(params["percentiles"]),
-                response_method=_response_method(gjob, space),
+                response_method=response_method(gjob, space),
                 categorical_features=(categorical or None) if use_names else None,
             )
         except (ValueError, TypeError) as exc:  # scikit-learn's own checks of the grid and the column
@@ -113,19 +182,9 @@ def run(gjob: GlobalJob) -> GlobalResult:
             ) from exc
         average = np.asarray(result["average"], dtype=float).T  # (grid, k)
         ice = np.asarray(result["individual"], dtype=float)  # (k, n, grid)
-        lower = np.percentile(ice, 10, axis=1).T
-        upper = np.percentile(ice, 90, axis=1).T
-        squeeze = average.shape[1] == 1
-        effects.append(
-            FeatureEffect(
-                feature=name,
-                kind="partial_dependence",
-                grid=tuple(result["grid_values"][0]),
-                average=average[:, 0] if squeeze else average,
-                lower=lower[:, 0] if squeeze else lower,
-                upper=upper[:, 0] if squeeze else upper,
-            )
-        )
+        lower = np.percentile(ice, ICE_BAND[0], axis=1).T
+        upper = np.percentile(ice, ICE_BAND[1], axis=1).T
+        effects.append(effect_of(name, result["grid_values"][0], average, lower, upper))
         importances.append(average.std(axis=0))
     imp = np.array(importances)
     k = imp.shape[1]
@@ -136,7 +195,7 @@ def run(gjob: GlobalJob) -> GlobalResult:
         output_space=space,
         output_names=job.model.output_names(k),
         effects=tuple(effects),
-        params={**params, "response_method": _response_method(gjob, space), "ice_band": [10, 90]},
+        params={**params, "response_method": response_method(gjob, space), "ice_band": list(ICE_BAND)},
     )
 
 

@@ -8,10 +8,12 @@ original columns), so the numbers are scikit-learn's for the same ``random_state
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
 
 from .._model import ModelAdapter
 from ..errors import MethodError
@@ -45,6 +47,97 @@ def check_settings(params: Mapping[str, Any]) -> None:
     n_jobs = params.get("n_jobs")
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise MethodError(f"permutation_importance n_jobs={n_jobs!r}; pass a positive number of workers, -1, or None.")
+
+
+# ------------------------------------------------------------------ scikit-learn's steps, one at a time
+# (for a dask collection, explain._distributed_global runs them with the model called on the cluster)
+
+
+def random_seed(random_state: int | None) -> int:
+    """The one seed scikit-learn draws from ``random_state``; every column's shuffles start
+    from a fresh ``RandomState`` of it."""
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max + 1))
+
+
+def permuted_columns(column: Any, seed: int, n_repeats: int) -> Iterator[Any]:
+    """The column as scikit-learn shuffles it in each repeat: one index array shuffled again
+    in every repeat, applied to the column as the previous repeat left it. ``column`` is a
+    numpy array or a pandas Series (its index is dropped, as scikit-learn keeps the frame's)."""
+    generator = np.random.RandomState(seed)
+    order = np.arange(len(column))
+    current = column.reset_index(drop=True) if hasattr(column, "iloc") else column
+    for _ in range(n_repeats):
+        generator.shuffle(order)
+        current = current.iloc[order].reset_index(drop=True) if hasattr(current, "iloc") else current[order]
+        yield current
+
+
+def response_methods(estimator: Any, scorer: Any) -> tuple[str, ...]:
+    """The methods of ``estimator`` the scorer will call: the first of its ``_response_method``
+    the estimator has (as scikit-learn picks it); every prediction method the estimator has for
+    a scorer that does not say (a plain callable)."""
+    asked = getattr(scorer, "_response_method", None)
+    if asked is None:
+        return tuple(m for m in _PREDICTIONS if hasattr(estimator, m))
+    for name in (asked,) if isinstance(asked, str) else tuple(asked):
+        if hasattr(estimator, name):
+            return (name,)
+    raise MethodError(f"the scorer asks for {asked!r}, which {type(estimator).__name__} does not have.")
+
+
+def recorded(estimator: Any, outputs: Mapping[str, np.ndarray]) -> Any:
+    """An estimator that answers the scorer with outputs already computed (``outputs``: method
+    name -> the model's output on every row), so a scorer runs here on outputs made elsewhere."""
+    from sklearn.base import is_classifier
+
+    if is_classifier(estimator):
+        return _RecordedClassifier(dict(outputs), np.asarray(estimator.classes_))
+    return _RecordedRegressor(dict(outputs))
+
+
+def importances_of(baseline: float, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of ``baseline - scores`` over repeats (the last axis)."""
+    drops = baseline - scores
+    return np.mean(drops, axis=1), np.std(drops, axis=1)
+
+
+_PREDICTIONS = ("predict", "predict_proba", "decision_function")
+
+
+def _has(name: str) -> Any:
+    return lambda self: name in self.outputs
+
+
+class _Recorded(BaseEstimator):
+    def __init__(self, outputs: dict[str, np.ndarray]) -> None:
+        self.outputs = outputs
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    @available_if(_has("predict"))
+    def predict(self, X: Any) -> np.ndarray:
+        return self.outputs["predict"]
+
+
+class _RecordedRegressor(RegressorMixin, _Recorded):
+    pass
+
+
+class _RecordedClassifier(ClassifierMixin, _Recorded):
+    def __init__(self, outputs: dict[str, np.ndarray], classes: np.ndarray) -> None:
+        self.outputs = outputs
+        self.classes_ = classes
+
+    @available_if(_has("predict_proba"))
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.outputs["predict_proba"]
+
+    @available_if(_has("decision_function"))
+    def decision_function(self, X: Any) -> np.ndarray:
+        return self.outputs["decision_function"]
 
 
 def run(gjob: GlobalJob) -> GlobalResult:
