@@ -199,6 +199,8 @@ class Explainer:
         ----------
         X : array-like or DataFrame
             Rows the importance is measured on (a held-out set for permutation importance).
+            A dask DataFrame or array is explained on the cluster, with the numbers of the
+            same rows on one machine (see :mod:`explain._distributed_global`).
         y : array-like, optional
             The target, needed by ``permutation_importance``. Local methods do not use it, but
             a ``y`` that is given is checked all the same (1-D, one finite value per row of
@@ -218,6 +220,10 @@ class Explainer:
         >>> glob.kind, glob.top(1)["feature"].item()
         ('permutation', 'bmi')
         """
+        if is_dask_collection(X):  # the model called on the cluster, never the table collected
+            from ._distributed_global import explain_global_on_cluster
+
+            return explain_global_on_cluster(self, X, y, features)
         if self.method not in GLOBAL_REGISTRY:
             if features is not None:
                 raise MethodError(
