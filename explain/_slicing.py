@@ -1,8 +1,10 @@
-"""Selecting rows and features of a LocalExplanation, and joining several (:func:`concat`).
+"""Selecting rows, features and outputs of a LocalExplanation, and joining several.
 
 Private: :func:`concat` is public as :func:`explain.concat` (re-exported by
-:mod:`explain.explanation`). The helpers here check a feature selection's ``remainder`` and
-parse ``local[rows, features, output]`` keys for :class:`~explain.explanation.LocalExplanation`.
+:mod:`explain.explanation`); :func:`select`, :func:`select_output` and :func:`cohorts` are the
+bodies of ``LocalExplanation.__getitem__``, ``for_output`` and ``cohorts``, whose docstrings
+(with examples) stay on the methods. The checks of a feature selection's ``remainder`` live
+here too.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from ._provenance import data_fingerprint
-from ._values import _frozen_array, _short, thaw
+from ._values import _columns, _frozen_array, _groups, _index, _short, _unknown_feature, thaw
 from .errors import InputError
 
 if TYPE_CHECKING:
     from .explanation import LocalExplanation
 
-__all__ = ["concat"]
+__all__ = ["cohorts", "concat", "select", "select_output"]
 
 
 def concat(explanations: Sequence[LocalExplanation]) -> LocalExplanation:
@@ -79,6 +82,101 @@ def concat(explanations: Sequence[LocalExplanation]) -> LocalExplanation:
 
 
 # --------------------------------------------------------------------------- slicing helpers
+
+
+def select(local: LocalExplanation, key: Any) -> LocalExplanation:
+    """``local[key]``: rows, features and output (see :meth:`LocalExplanation.__getitem__`)."""
+    rows, features, output = _split_key(key)
+    out = local if _everything(rows) else _select_rows(local, _index(local.n_rows, rows))
+    if not _everything(features):
+        out = _select_features(out, _columns(local.feature_names, features))
+    return out if output is None else out.for_output(output)
+
+
+def select_output(local: LocalExplanation, output: str | int) -> LocalExplanation:
+    """The explanation of one output (see :meth:`LocalExplanation.for_output`)."""
+    j = local._output_index(output)
+    if not local.is_multi_output:
+        return local
+    return replace(
+        local,
+        values=local.values[:, :, j],
+        base_values=local.base_values[:, j],
+        predictions=local.predictions[:, j],
+        output_names=(local.output_names[j],),
+        diagnostics={k: v[:, j] if v.ndim == 2 else v for k, v in local.diagnostics.items()},
+        remainder=None if local.remainder is None else local.remainder[:, j],
+    )
+
+
+def cohorts(local: LocalExplanation, by: Any) -> dict[Any, LocalExplanation]:
+    """The rows split into groups (see :meth:`LocalExplanation.cohorts`)."""
+    labels, name = _cohort_labels(local, by)
+    out = {}
+    for label, rows in _groups(labels).items():
+        part = _select_rows(local, rows)
+        cohort = {"by": name, "label": label if isinstance(label, (str, int, float, bool)) or label is None
+                  else str(label)}  # fmt: skip
+        out[label] = replace(part, params={**thaw(part.params), "cohort": cohort})
+    return out
+
+
+def _select_rows(local: LocalExplanation, idx: np.ndarray) -> LocalExplanation:
+    data = local.data[idx]
+    provenance = replace(
+        local.provenance,
+        data_fingerprint=data_fingerprint(data, local.feature_names, local.feature_kinds),
+    )
+    return replace(
+        local,
+        values=local.values[idx],
+        base_values=local.base_values[idx],
+        data=data,
+        predictions=local.predictions[idx],
+        provenance=provenance,
+        diagnostics={k: v[idx] for k, v in local.diagnostics.items()},
+        remainder=None if local.remainder is None else local.remainder[idx],
+    )
+
+
+def _select_features(local: LocalExplanation, kept: np.ndarray) -> LocalExplanation:
+    if np.array_equal(kept, np.arange(local.n_features)):
+        return local
+    names = tuple(local.feature_names[j] for j in kept)
+    kinds = tuple(local.feature_kinds[j] for j in kept)
+    dropped = np.setdiff1d(np.arange(local.n_features), kept)
+    remainder = local.values[:, dropped].sum(axis=1)
+    if local.remainder is not None:
+        remainder = remainder + local.remainder
+    left_out = [*local.features_left_out, *(local.feature_names[j] for j in dropped)]
+    data = local.data[:, kept]
+    return replace(
+        local,
+        values=local.values[:, kept],
+        data=data,
+        feature_names=names,
+        feature_kinds=kinds,
+        params={**thaw(local.params), "features_left_out": left_out},
+        provenance=replace(local.provenance, data_fingerprint=data_fingerprint(data, names, kinds)),
+        remainder=remainder,
+    )
+
+
+def _cohort_labels(local: LocalExplanation, by: Any) -> tuple[np.ndarray, str]:
+    if isinstance(by, str):
+        if by not in local.feature_names:
+            raise InputError(
+                f"cohorts(by={by!r}): {_unknown_feature(by, local.feature_names)} Or pass one label per row."
+            )
+        return local.data[:, local.feature_names.index(by)], by
+    labels = np.asarray(by.to_numpy() if isinstance(by, (pd.Series, pd.Index)) else by, dtype=object)
+    if labels.shape != (local.n_rows,):
+        raise InputError(
+            f"cohorts(by=...) got labels of shape {labels.shape} for an explanation of {local.n_rows} rows; pass "
+            "a feature name, one label per row, or a boolean mask of one entry per row."
+        )
+    mask = np.asarray(by).dtype == bool
+    return labels, "mask" if mask else (str(by.name) if isinstance(by, pd.Series) and by.name else "labels")
 
 
 def _split_key(key: Any) -> tuple[Any, Any, str | int | None]:

@@ -11,26 +11,23 @@ Arrays are read-only copies; every transformation returns a new object.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from . import _slicing
 from ._global_explanation import GlobalExplanation
-from ._provenance import Provenance, data_fingerprint
-from ._slicing import _check_left_out, _everything, _frozen_remainder, _split_key, concat
+from ._provenance import Provenance
+from ._slicing import concat
 from ._values import (
     SCHEMA_VERSION,
     _Base,
     _canonical_missing,
-    _columns,
     _frozen_array,
     _frozen_diagnostics,
-    _groups,
-    _index,
     _short,
-    _unknown_feature,
     freeze,
     thaw,
 )
@@ -131,10 +128,10 @@ class LocalExplanation(_Base):
             ("output_names", tuple(str(o) for o in self.output_names)),
             ("params", freeze(self.params)), ("feature_kinds", kinds),
             ("diagnostics", _frozen_diagnostics(self.diagnostics, n)),
-            ("remainder", _frozen_remainder(self.remainder, out_shape)),
+            ("remainder", _slicing._frozen_remainder(self.remainder, out_shape)),
         ):  # fmt: skip
             object.__setattr__(self, name, value)
-        _check_left_out(self)
+        _slicing._check_left_out(self)
 
     # ------------------------------------------------------------------ shape and slicing
 
@@ -175,50 +172,7 @@ class LocalExplanation(_Base):
         >>> bool(part.additivity_error() < 1e-8)
         True
         """
-        rows, features, output = _split_key(key)
-        out = self if _everything(rows) else self._rows(_index(self.n_rows, rows))
-        if not _everything(features):
-            out = out._features(_columns(self.feature_names, features))
-        return out if output is None else out.for_output(output)
-
-    def _rows(self, idx: np.ndarray) -> LocalExplanation:
-        data = self.data[idx]
-        provenance = replace(
-            self.provenance,
-            data_fingerprint=data_fingerprint(data, self.feature_names, self.feature_kinds),
-        )
-        return replace(
-            self,
-            values=self.values[idx],
-            base_values=self.base_values[idx],
-            data=data,
-            predictions=self.predictions[idx],
-            provenance=provenance,
-            diagnostics={k: v[idx] for k, v in self.diagnostics.items()},
-            remainder=None if self.remainder is None else self.remainder[idx],
-        )
-
-    def _features(self, kept: np.ndarray) -> LocalExplanation:
-        if np.array_equal(kept, np.arange(self.n_features)):
-            return self
-        names = tuple(self.feature_names[j] for j in kept)
-        kinds = tuple(self.feature_kinds[j] for j in kept)
-        dropped = np.setdiff1d(np.arange(self.n_features), kept)
-        remainder = self.values[:, dropped].sum(axis=1)
-        if self.remainder is not None:
-            remainder = remainder + self.remainder
-        left_out = [*self.features_left_out, *(self.feature_names[j] for j in dropped)]
-        data = self.data[:, kept]
-        return replace(
-            self,
-            values=self.values[:, kept],
-            data=data,
-            feature_names=names,
-            feature_kinds=kinds,
-            params={**thaw(self.params), "features_left_out": left_out},
-            provenance=replace(self.provenance, data_fingerprint=data_fingerprint(data, names, kinds)),
-            remainder=remainder,
-        )
+        return _slicing.select(self, key)
 
     @property
     def features_left_out(self) -> tuple[str, ...]:
@@ -227,18 +181,7 @@ class LocalExplanation(_Base):
 
     def for_output(self, output: str | int) -> LocalExplanation:
         """The explanation of one output (a class name, or its position)."""
-        j = self._output_index(output)
-        if not self.is_multi_output:
-            return self
-        return replace(
-            self,
-            values=self.values[:, :, j],
-            base_values=self.base_values[:, j],
-            predictions=self.predictions[:, j],
-            output_names=(self.output_names[j],),
-            diagnostics={k: v[:, j] if v.ndim == 2 else v for k, v in self.diagnostics.items()},
-            remainder=None if self.remainder is None else self.remainder[:, j],
-        )
+        return _slicing.select_output(self, output)
 
     def cohorts(self, by: Any) -> dict[Any, LocalExplanation]:
         """The rows split into groups: ``{label: LocalExplanation}``, labels sorted.
@@ -262,30 +205,7 @@ class LocalExplanation(_Base):
         >>> {label: len(part) for label, part in local.cohorts(X[:20]["sex"] > 0).items()}
         {False: 11, True: 9}
         """
-        labels, name = self._cohort_labels(by)
-        out = {}
-        for label, rows in _groups(labels).items():
-            part = self._rows(rows)
-            cohort = {"by": name, "label": label if isinstance(label, (str, int, float, bool)) or label is None
-                      else str(label)}  # fmt: skip
-            out[label] = replace(part, params={**thaw(part.params), "cohort": cohort})
-        return out
-
-    def _cohort_labels(self, by: Any) -> tuple[np.ndarray, str]:
-        if isinstance(by, str):
-            if by not in self.feature_names:
-                raise InputError(
-                    f"cohorts(by={by!r}): {_unknown_feature(by, self.feature_names)} Or pass one label per row."
-                )
-            return self.data[:, self.feature_names.index(by)], by
-        labels = np.asarray(by.to_numpy() if isinstance(by, (pd.Series, pd.Index)) else by, dtype=object)
-        if labels.shape != (self.n_rows,):
-            raise InputError(
-                f"cohorts(by=...) got labels of shape {labels.shape} for an explanation of {self.n_rows} rows; pass "
-                "a feature name, one label per row, or a boolean mask of one entry per row."
-            )
-        mask = np.asarray(by).dtype == bool
-        return labels, "mask" if mask else (str(by.name) if isinstance(by, pd.Series) and by.name else "labels")
+        return _slicing.cohorts(self, by)
 
     # ------------------------------------------------------------------ checks and summaries
 
