@@ -116,6 +116,7 @@ class Found(NamedTuple):
     evidence: dict[str, Any] | None = None
     digest: str | None = None
     signatures: tuple[Signature, ...] = ()
+    kind: Literal["pdf", "html"] = "pdf"
 
 
 def conclude(found: Found, names: Sequence[str]) -> VerifyResult:
@@ -148,6 +149,11 @@ def _proven(found: Found) -> str:
         return f"{kind} by {who}; {shows}" + ("" if anchored else ". Pass --trust CERT to check who the signer is")
     if expected:
         return f"consistent, and the evidence is the one recorded elsewhere: {shows}, and it hashes to the value given"
+    if found.kind == "html":
+        return (
+            f"consistent: {shows}. Nothing in an HTML page proves who made it (it cannot carry a signature): "
+            "compare the SHA-256 with one recorded when it was made (--evidence-sha256), or check the signed PDF"
+        )
     return (
         f"consistent, unsigned: {shows}. Nothing in the file proves who made it: sign it (explain sign) or "
         "compare the SHA-256 with one recorded when it was made (--evidence-sha256)"

@@ -111,4 +111,4 @@ def html_checks(data: bytes, *, require_signature: bool) -> Found:
         found.checks.append(Check("signature", False, "an HTML page cannot carry a signature, and one was required"))
     else:
         found.checks.append(Check("signature", True, "none: an HTML page carries no signature"))
-    return Found(found.checks, evidence, digest)
+    return Found(found.checks, evidence, digest, kind="html")

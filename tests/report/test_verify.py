@@ -569,7 +569,9 @@ def test_a_good_html_page_verifies(page, evidence):
     result = verify_report(page)
     assert result.verdict == "verified", result.checks
     assert result.evidence_sha256 == sha256_hex(canonical_json(evidence))
-    assert result.summary.startswith("consistent, unsigned")
+    # a page cannot be signed: the verdict says what can be done instead, never "explain sign"
+    assert result.summary.startswith("consistent:") and "cannot carry a signature" in result.summary
+    assert "explain sign" not in result.summary
     assert verify_report(page, require_signature=True).verdict == "altered"
 
 
