@@ -42,7 +42,10 @@ def additivity_error(exp: LocalExplanation) -> np.ndarray:
     """``|base_value + sum(values) - prediction|`` per row (and output).
 
     Zero up to rounding for Shapley methods; for LIME it measures how far the surrogate's
-    attributions are from adding up to the model's prediction.
+    attributions are from adding up to the model's prediction. For a selection of features
+    (``local[:, ["age", "income"]]``) the features left out count too, through
+    :attr:`~explain.LocalExplanation.remainder`, as in
+    :meth:`~explain.LocalExplanation.additivity_error`.
 
     Examples
     --------
@@ -54,7 +57,10 @@ def additivity_error(exp: LocalExplanation) -> np.ndarray:
     >>> bool(ex.metrics.additivity_error(local).max() < 1e-9)
     True
     """
-    return np.abs(exp.base_values + exp.values.sum(axis=1) - exp.predictions)
+    total = exp.base_values + exp.values.sum(axis=1)
+    if exp.remainder is not None:
+        total = total + exp.remainder
+    return np.abs(total - exp.predictions)
 
 
 def fidelity(exp: LocalExplanation) -> np.ndarray:
