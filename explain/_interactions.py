@@ -9,8 +9,8 @@ symmetric and sums, over its last axis, to the row's SHAP values (the
 ``base_values + values.sum(axis=(1, 2)) == predictions``.
 
 Computed by :meth:`explain.Explainer.explain_interactions`. Read-only like every explanation;
-``to_json`` / :meth:`InteractionExplanation.from_json` round-trip it exactly. (``explain.load``
-does not read interaction files yet: use ``InteractionExplanation.from_json``.)
+``to_json`` / :func:`explain.load` (or :meth:`InteractionExplanation.from_json`) round-trip it
+exactly.
 """
 
 from __future__ import annotations

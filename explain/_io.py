@@ -95,12 +95,18 @@ def load(path: str | Path) -> Any:
     return from_dict(read_json(path, "saved explanation", "pass the path a to_json() call wrote"))
 
 
+def _interactions(obj: dict[str, Any]) -> Any:
+    from ._interactions import InteractionExplanation
+
+    return InteractionExplanation.from_dict(obj)
+
+
 def from_dict(obj: Any) -> Any:
     """Build an explanation from the dict ``to_dict()`` made (or a :class:`SchemaError`)."""
     if not isinstance(obj, dict) or "schema" not in obj:
         raise SchemaError(
             "this JSON has no 'schema' field, so it is not a saved explanation; load() reads the "
-            "files that LocalExplanation.to_json() and GlobalExplanation.to_json() write."
+            "files that the to_json() of LocalExplanation, GlobalExplanation and InteractionExplanation write."
         )
     version = obj.get("schema_version")
     if type(version) is not int or version not in _SUPPORTED_VERSIONS:
@@ -108,7 +114,11 @@ def from_dict(obj: Any) -> Any:
             f"schema_version {version!r} is not supported by this version of explain "
             f"(supported: {list(_SUPPORTED_VERSIONS)}); upgrade explain to read it."
         )
-    build = {"explain.LocalExplanation": _local, "explain.GlobalExplanation": _global}.get(str(obj["schema"]))
+    build = {
+        "explain.LocalExplanation": _local,
+        "explain.GlobalExplanation": _global,
+        "explain.InteractionExplanation": _interactions,
+    }.get(str(obj["schema"]))
     if build is None:
         raise SchemaError(f"unknown schema {str(obj['schema'])[:80]!r}; expected an explain explanation.")
     try:

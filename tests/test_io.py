@@ -152,3 +152,42 @@ def test_a_huge_row_count_is_refused_before_any_allocation(saved, tmp_path):
     path.write_text(json.dumps(d))
     with pytest.raises(SchemaError, match="n_rows"):
         ex.load(path)
+
+
+@pytest.fixture(scope="module")
+def saved_interactions(diabetes_data) -> list[dict]:
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    X, y = diabetes_data.X.iloc[:, :3], diabetes_data.y
+    model = GradientBoostingRegressor(n_estimators=10, max_depth=2, random_state=0).fit(X, y)
+    return [ex.Explainer(model).explain_interactions(X[:3]).to_dict()]
+
+
+def test_fuzzed_interaction_files_load_as_valid_explanations_or_raise_schema_error(
+    saved_interactions, tmp_path_factory
+):
+    from explain import InteractionExplanation
+
+    folder = tmp_path_factory.mktemp("fuzz_interactions")
+    outcomes = {"loaded": 0, "refused": 0}
+
+    @FUZZ
+    @given(data=mutated(saved_interactions))
+    def check(data: bytes) -> None:
+        path = folder / "interactions.json"
+        path.write_bytes(data)
+        try:
+            loaded = ex.load(path)
+        except SchemaError:
+            outcomes["refused"] += 1
+            return
+        outcomes["loaded"] += 1
+        assert isinstance(loaded, InteractionExplanation)
+        n, d = loaded.values.shape[:2]
+        assert loaded.values.shape[2] == d == len(loaded.feature_names) and loaded.data.shape == (n, d)
+        assert np.isfinite(loaded.values).all()
+        np.testing.assert_array_equal(loaded.values, np.swapaxes(loaded.values, 1, 2))
+        assert from_dict(json.loads(loaded.to_json())).to_json(timing=False) == loaded.to_json(timing=False)
+
+    check()
+    assert outcomes["loaded"] and outcomes["refused"]
