@@ -101,7 +101,8 @@ def output_quantity(exp: LocalExplanation | GlobalExplanation) -> str:
 
 
 def _is_shapley(method: str) -> bool:
-    return method.endswith("_shap")
+    # ours are "<algorithm>_shap"; values read by LocalExplanation.from_shap: "shap[:<explainer>]"
+    return method.endswith("_shap") or method == "shap" or method.startswith("shap:")
 
 
 def attribution_label(exp: LocalExplanation, *, absolute: bool = False, feature: str | None = None) -> str:
