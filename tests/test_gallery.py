@@ -32,6 +32,7 @@ def test_gallery_has_the_examples():
         "plot_global_effects.py",
         "plot_audit.py",
         "plot_many_rows.py",
+        "plot_shap_habits.py",
     }
     assert expected <= names
 
