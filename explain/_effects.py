@@ -1,4 +1,4 @@
-"""Feature effects: how the prediction moves with one feature (partial dependence, shape functions)."""
+"""Feature effects: how the prediction moves with one feature (partial dependence, ALE, shape functions)."""
 
 from __future__ import annotations
 
@@ -27,13 +27,17 @@ class FeatureEffect:
     feature : str
     kind : str
         ``"partial_dependence"`` (average over the data of the prediction with the feature set to
-        each grid value), ``"shape_function"`` (a glass-box model's own term) or ``"coefficient"``.
+        each grid value), ``"accumulated_local_effects"`` (ALE, Apley and Zhu 2020: the local
+        differences of the prediction within intervals of the feature, accumulated over the
+        grid and centred to mean zero over the rows; the grid holds the interval edges, or the
+        categories in the order they were accumulated in, see :mod:`explain.methods.ale`),
+        ``"shape_function"`` (a glass-box model's own term) or ``"coefficient"``.
     grid : tuple
         The feature's values: numbers, or category labels for a categorical feature.
     average : ndarray, shape (len(grid),) or (len(grid), n_outputs)
     lower, upper : ndarray of the same shape, or None
         A band around the average: for partial dependence, the 10th and 90th percentiles of the
-        individual conditional expectation (ICE) curves.
+        individual conditional expectation (ICE) curves; None for accumulated local effects.
     """
 
     feature: str

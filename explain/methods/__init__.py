@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from .._model import OutputSpace
 from . import (
+    ale,
     exact_shap,
     glassbox,
     kernel_shap,
@@ -48,7 +49,9 @@ _ALL = (
 )
 REGISTRY = MappingProxyType({m.name: m for m in _ALL})
 # global-only methods: they explain the model as a whole (Explainer.explain_global)
-GLOBAL_REGISTRY = MappingProxyType({m.name: m for m in (permutation_importance.SPEC, partial_dependence.SPEC)})
+GLOBAL_REGISTRY = MappingProxyType(
+    {m.name: m for m in (permutation_importance.SPEC, partial_dependence.SPEC, ale.SPEC)}
+)
 AUTO_ORDER = ("tree_shap", "linear_shap", "exact_shap", "kernel_shap")
 
 

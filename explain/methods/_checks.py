@@ -31,7 +31,7 @@ def _through_job(check: Callable[[Any], Any]) -> Callable[[Mapping[str, Any]], N
 
 
 def _checks() -> dict[str, Callable[[Mapping[str, Any]], None]]:
-    from . import exact_shap, kernel_shap, lime, partial_dependence, permutation_importance, permutation_shap
+    from . import ale, exact_shap, kernel_shap, lime, partial_dependence, permutation_importance, permutation_shap
 
     return {
         "exact_shap": exact_shap.check_settings,
@@ -40,6 +40,7 @@ def _checks() -> dict[str, Callable[[Mapping[str, Any]], None]]:
         "lime": _through_job(lime._settings),
         "permutation_importance": permutation_importance.check_settings,
         "partial_dependence": partial_dependence.check_settings,
+        "ale": ale.check_settings,
     }
 
 
