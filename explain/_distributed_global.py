@@ -199,22 +199,23 @@ def explain_global_on_cluster(explainer: Any, X: Any, y: Any, features: Sequence
     start = time.perf_counter()
     if explainer.method not in GLOBAL_REGISTRY:
         return _local_to_global(explainer, X, y, features)
-    collection, names = _checked_collection(X, explainer)
-    head = _first_rows(collection, names)
-    job, _ = explainer._prepare(head, need_background=False)
-    if job.X.schema.container == "polars":
-        raise InputError("the background is a polars DataFrame; pass it as pandas to explain a dask collection.")
     spec = GLOBAL_REGISTRY[explainer.method]
-    chosen = _chosen(job, features)
-    if job.model.kind == "callable":
-        raise MethodError(f"{spec.name} needs a fitted estimator; a plain function cannot be passed to sklearn.")
-    run = _permutation_importance if spec.name == "permutation_importance" else _partial_dependence
+    if spec.name not in _ON_CLUSTER:
+        raise MethodError(
+            f"{spec.name} takes rows in memory, not a dask collection; pass X.compute() (if it fits), or "
+            f"use {sorted(_ON_CLUSTER)} or a local method, which run on the cluster."
+        )
+    collection, names = _checked_collection(X, explainer)
+    job, _ = explainer._prepare(_first_rows(collection, names), need_background=False)
+    gjob = GlobalJob(job, None, _chosen(job, features))
+    _check_before_reading(gjob, spec.name, y)
     as_float = pdp.float_columns(job.X.schema) if spec.name == "partial_dependence" else []
     session = _Session(collection, job, names, as_float)
     try:
-        result, n_rows = run(session, GlobalJob(job, None, chosen), y, explainer.progress)
+        result, n_rows = _ON_CLUSTER[spec.name](session, gjob, y, explainer.progress)
     finally:
         session.close()
+    chosen = gjob.features
     provenance = replace(explainer._provenance(job, start), data_fingerprint="")
     return GlobalExplanation(
         importances=result.importances,
@@ -233,6 +234,24 @@ def explain_global_on_cluster(explainer: Any, X: Any, y: Any, features: Sequence
         provenance=provenance,
         effects=result.effects,
     )
+
+
+def _check_before_reading(gjob: GlobalJob, name: str, y: Any) -> None:
+    """Every refusal that needs no data, before the rows are read."""
+    job = gjob.job
+    if job.X.schema.container == "polars":
+        raise InputError("the background is a polars DataFrame; pass it as pandas to explain a dask collection.")
+    if job.model.kind == "callable":
+        raise MethodError(f"{name} needs a fitted estimator; a plain function cannot be passed to sklearn.")
+    if name == "permutation_importance":
+        pimp.check_settings(job.params)
+        if y is None:
+            raise InputError(
+                "permutation_importance measures the drop in score, so it needs the target: explain_global(X, y)."
+            )
+    else:
+        pdp.check_settings(job.params)
+        pdp.response_method(gjob, free_output(job))
 
 
 def _local_to_global(explainer: Any, X: Any, y: Any, features: Sequence[str] | None) -> GlobalExplanation:
@@ -296,14 +315,9 @@ def _permutation_importance(session: _Session, gjob: GlobalJob, y: Any, shown: b
     from ._progress import progress
 
     job = gjob.job
-    pimp.check_settings(job.params)
     params = {**dict(pimp.SPEC.defaults), **dict(job.params)}
     scoring = params["scoring"] or pimp.default_scoring(job.model)
     n_repeats = int(params["n_repeats"])
-    if y is None:
-        raise InputError(
-            "permutation_importance measures the drop in score, so it needs the target: explain_global(X, y)."
-        )
     estimator = sklearn_estimator(job.model)
     scorer = check_scoring(estimator, scoring=scoring)
     methods = pimp.response_methods(estimator, scorer)
@@ -358,7 +372,6 @@ def _partial_dependence(session: _Session, gjob: GlobalJob, y: Any, shown: bool 
     from ._progress import progress
 
     job = gjob.job
-    pdp.check_settings(job.params)
     space = free_output(job)
     method = pdp.response_method(gjob, space)
     params: dict[str, Any] = {**dict(pdp.SPEC.defaults), **dict(job.params)}
@@ -415,3 +428,9 @@ def _band_rows(n: int, per_row: int, random_state: int | None) -> np.ndarray:
     if n <= size:
         return np.arange(n)
     return np.sort(np.random.default_rng(random_state).choice(n, size=size, replace=False))
+
+
+_ON_CLUSTER: dict[str, Callable[[_Session, GlobalJob, Any, bool | None], tuple[GlobalResult, int]]] = {
+    "permutation_importance": _permutation_importance,
+    "partial_dependence": _partial_dependence,
+}
