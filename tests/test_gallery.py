@@ -33,6 +33,7 @@ def test_gallery_has_the_examples():
         "plot_audit.py",
         "plot_many_rows.py",
         "plot_shap_habits.py",
+        "plot_interactions.py",
     }
     assert expected <= names
 
