@@ -106,6 +106,7 @@ def _feature_column(job: Job, name: str) -> tuple[int, np.ndarray]:
         )
     if np.all(x == x[0]):
         value = job.X.values[0, j]
+        value = value.item() if isinstance(value, np.generic) else value
         raise InputError(
             f"{name!r} takes a single value in X ({value!r}), so ALE has no interval over which to measure a "
             "change. Leave it out with features=[...], or pass rows in which it varies."
