@@ -30,10 +30,26 @@ outputs of the current feature's repeats (``n x n_repeats x outputs``), or its p
 sums and bounded ICE curves; never the table. The workers hold the rows, as the model's input,
 for the duration of the call (read once, released at the end). With no ``dask.distributed``
 client active, the same steps run one partition after another in this process.
+
+Examples
+--------
+>>> import dask.dataframe as dd
+>>> from sklearn.datasets import load_diabetes
+>>> from sklearn.inspection import permutation_importance
+>>> from sklearn.linear_model import Ridge
+>>> import explain as ex
+>>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+>>> model = Ridge().fit(X, y)
+>>> explainer = ex.Explainer(model, method="permutation_importance", random_state=0)
+>>> glob = explainer.explain_global(dd.from_pandas(X, npartitions=3), dd.from_pandas(y, npartitions=3))
+>>> ref = permutation_importance(model, X, y, n_repeats=5, random_state=0, scoring="r2")
+>>> bool(abs(glob.importances - ref.importances_mean).max() < 1e-12), glob.params["partitions"]
+(True, 3)
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -44,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import Codebook, Schema, checked_names, read_table
-from .distributed import _checked_collection, _first_rows, _is_frame, _partitions, is_dask_collection
+from .distributed import _checked_collection, _first_rows, _is_frame, _partitions, _worker_threads, is_dask_collection
 from .errors import FeatureMismatchError, InputError, MethodError, require
 from .explanation import GlobalExplanation
 from .methods import GLOBAL_REGISTRY
@@ -94,7 +110,21 @@ def _column(model: _Model, X: Any, j: int) -> Any:
 def _outputs(model: _Model, X: Any, methods: Sequence[str]) -> dict[str, np.ndarray] | None:
     if X is None:
         return None
+    with _worker_limits():
+        return _predict(model, X, methods)
+
+
+def _predict(model: _Model, X: Any, methods: Sequence[str]) -> dict[str, np.ndarray]:
     return {name: np.asarray(getattr(model.estimator, name)(X)) for name in methods}
+
+
+def _worker_limits() -> Any:
+    """On a dask worker, the model's OpenMP / BLAS threads capped by the worker's own thread
+    count (the worker runs that many tasks at once); elsewhere, no limit."""
+    from threadpoolctl import threadpool_limits
+
+    threads = _worker_threads()
+    return threadpool_limits(limits=threads) if threads is not None else contextlib.nullcontext()
 
 
 def _permuted_outputs(model: _Model, X: Any, j: int, methods: Sequence[str], columns: list[Any]) -> list[Any]:
@@ -103,14 +133,15 @@ def _permuted_outputs(model: _Model, X: Any, j: int, methods: Sequence[str], col
         return []
     X = X.copy()
     out = []
-    for values in columns:
-        if hasattr(X, "iloc"):
-            values = values.copy()
-            values.index = X.index
-            X[X.columns[j]] = values
-        else:
-            X[:, j] = values
-        out.append(_outputs(model, X, methods))
+    with _worker_limits():
+        for values in columns:
+            if hasattr(X, "iloc"):
+                values = values.copy()
+                values.index = X.index
+                X[X.columns[j]] = values
+            else:
+                X[:, j] = values
+            out.append(_predict(model, X, methods))
     return out
 
 
@@ -121,15 +152,16 @@ def _dependence(model: _Model, X: Any, j: int, grid: np.ndarray, method: str, ro
         return None
     X = X.copy()
     sums, curves = [], []
-    for value in grid:
-        if hasattr(X, "iloc"):
-            X.iloc[:, j] = value  # as scikit-learn's _safe_assign
-        else:
-            X[:, j] = value
-        out = pdp.response(model.estimator, X, method)
-        sums.append(out.sum(axis=0))
-        if rows is not None:
-            curves.append(out[rows])
+    with _worker_limits():
+        for value in grid:
+            if hasattr(X, "iloc"):
+                X.iloc[:, j] = value  # as scikit-learn's _safe_assign
+            else:
+                X[:, j] = value
+            out = pdp.response(model.estimator, X, method)
+            sums.append(out.sum(axis=0))
+            if rows is not None:
+                curves.append(out[rows])
     return np.array(sums), (np.stack(curves, axis=1) if rows is not None else None)
 
 
