@@ -55,6 +55,7 @@ import json
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -437,12 +438,19 @@ def _partitions(collection: Any) -> list[Any]:
 
 
 def _first_rows(collection: Any, columns: Sequence[str]) -> Any:
-    head = collection.head(1) if _is_frame(collection) else collection[:1].compute()
-    if len(head) == 0:  # the first partition is empty: look further
-        head = collection.head(1, npartitions=-1) if _is_frame(collection) else head
-    if len(head) == 0:
-        raise InputError("the dask collection has no rows to explain; pass a collection with at least one row.")
-    return head if _is_frame(collection) else pd.DataFrame(np.asarray(head), columns=list(columns))
+    """The first row of the collection (looking partition by partition past empty ones)."""
+    if not _is_frame(collection):
+        head = collection[:1].compute()
+        if len(head) == 0:
+            raise InputError("the dask collection has no rows to explain; pass a collection with at least one row.")
+        return pd.DataFrame(np.asarray(head), columns=list(columns))
+    for i in range(collection.npartitions):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # dask's "insufficient elements for head"
+            head = collection.get_partition(i).head(1, npartitions=1)
+        if len(head):
+            return head
+    raise InputError("the dask collection has no rows to explain; pass a collection with at least one row.")
 
 
 def _keys_dtype(collection: Any) -> Any:

@@ -34,6 +34,7 @@ def test_gallery_has_the_examples():
         "plot_many_rows.py",
         "plot_shap_habits.py",
         "plot_interactions.py",
+        "plot_on_a_cluster.py",
     }
     assert expected <= names
 
