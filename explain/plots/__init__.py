@@ -1,10 +1,11 @@
-"""Plots of explanations: each a function of explanation objects that returns matplotlib Axes.
+"""Plots of explanations: each a function of explanation objects that returns a :class:`Plot`.
 
 Every function draws on the ``ax`` it is given, or makes its own
 :class:`matplotlib.figure.Figure` (never through pyplot, so nothing is shown or kept open
-globally), and returns the Axes (:func:`effects_grid`: the Figure). Looks come from a frozen
-:class:`Style` passed as ``style=``; no global style is changed. Axis labels carry the output
-space (probability, log-odds, raw) and the class explained.
+globally), and returns a :class:`Plot`: the Axes drawn on (``.ax``; :func:`effects_grid`: the
+Figure), which a notebook shows as the figure and which answers the Axes' own methods. Looks
+come from a frozen :class:`Style` passed as ``style=``; no global style is changed. Axis labels
+carry the output space (probability, log-odds, raw) and the class explained.
 
 ========================  ==========================================================
 :func:`waterfall`         one row: from the base value to the prediction
@@ -15,6 +16,7 @@ space (probability, log-odds, raw) and the class explained.
 :func:`effects_grid`      several effects in one figure
 :func:`compare`           two explanations of the same rows, with their agreement
 :func:`reasons`           the principal reasons of one decision
+:func:`interactions`      how strongly each pair of features interacts (a heatmap)
 ========================  ==========================================================
 
 ``LocalExplanation.plot()`` and ``GlobalExplanation.plot()`` call these with sensible defaults.
@@ -22,17 +24,20 @@ space (probability, log-odds, raw) and the class explained.
 
 from __future__ import annotations
 
+from ._display import Plot
 from ._style import OKABE_ITO, Style
 from .bar import bar
 from .beeswarm import beeswarm
 from .compare import compare
 from .dependence import dependence
 from .effects import effects, effects_grid
+from .interactions import interactions
 from .reasons import reasons
 from .waterfall import waterfall
 
 __all__ = [
     "OKABE_ITO",
+    "Plot",
     "Style",
     "bar",
     "beeswarm",
@@ -40,6 +45,7 @@ __all__ = [
     "dependence",
     "effects",
     "effects_grid",
+    "interactions",
     "reasons",
     "waterfall",
 ]

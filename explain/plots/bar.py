@@ -23,6 +23,7 @@ from ._common import (
     short_names,
     signed,
 )
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def bar(
     output: str | int | None = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw contributions or importances as horizontal bars, largest on top.
 
     - A one-row :class:`~explain.LocalExplanation`: each feature's signed contribution,
@@ -66,7 +67,9 @@ def bar(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -76,19 +79,19 @@ def bar(
     >>> from explain.plots import bar
     >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
     >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:20])
-    >>> ax = bar(local.to_global(), max_display=4)
-    >>> [t.get_text() for t in ax.get_yticklabels()]
+    >>> plot = bar(local.to_global(), max_display=4)
+    >>> [t.get_text() for t in plot.ax.get_yticklabels()]
     ['other 7 features', 's2', 's1', 's5']
     """
     style = resolve_style(style)
     if isinstance(exp, LocalExplanation):
         exp = select_output(exp, output)
         if exp.n_rows == 1:
-            return _local_bar(exp, max_display, ax, style)
+            return Plot(_local_bar(exp, max_display, ax, style))
         exp = exp.to_global()
     if not isinstance(exp, GlobalExplanation):
         raise InputError(f"bar draws a LocalExplanation or a GlobalExplanation, not {type(exp).__name__}.")
-    return _global_bar(select_output(exp, output), max_display, ax, style)
+    return Plot(_global_bar(select_output(exp, output), max_display, ax, style))
 
 
 def _local_bar(exp: LocalExplanation, max_display: int, ax: Axes | None, style: Style) -> Axes:

@@ -21,6 +21,7 @@ from ._common import (
     swarm_offsets,
     value_colorbar,
 )
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def beeswarm(
     output: str | int | None = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw many rows' attributions: one dot per row on each feature's line.
 
     Features are sorted by mean ``|attribution|``, most important on top; beyond
@@ -62,7 +63,9 @@ def beeswarm(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -72,8 +75,8 @@ def beeswarm(
     >>> from explain.plots import beeswarm
     >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
     >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:40])
-    >>> ax = beeswarm(local, max_display=5)
-    >>> [c.get_label() for c in ax.collections]
+    >>> plot = beeswarm(local, max_display=5)
+    >>> [c.get_label() for c in plot.ax.collections]
     ['s5', 's1', 'bmi', 's2', 'other 6 features']
     """
     check_explanation(exp, "beeswarm", local=True)
@@ -97,7 +100,8 @@ def beeswarm(
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6, zorder=0)
     if any(level is not None for _, _, level in lines):
         value_colorbar(ax, style)
-    return decorate(ax, style, xlabel=attribution_label(exp))
+    decorate(ax, style, xlabel=attribution_label(exp))
+    return Plot(ax)
 
 
 def _colour_values(exp: LocalExplanation, j: int) -> np.ndarray | None:

@@ -21,6 +21,7 @@ from ._common import (
     set_row_labels,
     short_names,
 )
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def compare(
     output: str | int | None = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw two explanations of the same rows as grouped bars, with their agreement in the title.
 
     With ``row=None`` each feature's mean ``|attribution|`` over the rows is drawn, and the title
@@ -72,7 +73,9 @@ def compare(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -84,8 +87,8 @@ def compare(
     >>> model = LinearRegression().fit(X, y)
     >>> a = ex.Explainer(model, background=X[:50]).explain_local(X[:10])
     >>> b = ex.Explainer(model, background=X[:50], method="exact_shap").explain_local(X[:10])
-    >>> ax = compare(a, b, max_display=5)
-    >>> ax.get_title().startswith("Spearman")
+    >>> plot = compare(a, b, max_display=5)
+    >>> plot.ax.get_title().startswith("Spearman")
     True
     """
     check_explanation(a, "compare", local=True)
@@ -115,7 +118,8 @@ def compare(
     _draw_pairs(ax, groups, _names(a, b), style)
     set_row_labels(ax, labels, style)
     title = f"Spearman \u03c1 = {_mean(rho)}, top-{min(k, a.n_features)} Jaccard = {_mean(jaccard)} ({scope})"
-    return decorate(ax, style, xlabel=f"{noun} ({output_quantity(a)})", title=title)
+    decorate(ax, style, xlabel=f"{noun} ({output_quantity(a)})", title=title)
+    return Plot(ax)
 
 
 def _names(a: LocalExplanation, b: LocalExplanation) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from ._common import (
     swarm_offsets,
     value_colorbar,
 )
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def dependence(
     output: str | int | None = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw each row's value of ``feature`` against that feature's attribution.
 
     The spread of the dots at one value shows interactions: other features change how much the
@@ -66,7 +67,9 @@ def dependence(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -76,8 +79,8 @@ def dependence(
     >>> from explain.plots import dependence
     >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
     >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:40])
-    >>> ax = dependence(local, "bmi", color_by="age")
-    >>> ax.get_xlabel()
+    >>> plot = dependence(local, "bmi", color_by="age")
+    >>> plot.ax.get_xlabel()
     'bmi'
     """
     from .._interactions import InteractionExplanation
@@ -101,7 +104,8 @@ def dependence(
     keep = np.isfinite(x)
     ax.scatter(x[keep], attributions[keep], s=16, c=[c for c, k in zip(colors, keep, strict=True) if k], linewidths=0)
     name = exp.feature_names[j]
-    return decorate(ax, style, xlabel=shorten(name, 60), ylabel=fit_ylabel(attribution_label(exp, feature=name)))
+    decorate(ax, style, xlabel=shorten(name, 60), ylabel=fit_ylabel(attribution_label(exp, feature=name)))
+    return Plot(ax)
 
 
 def _feature(exp: LocalExplanation, feature: str | int) -> int:

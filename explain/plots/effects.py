@@ -20,11 +20,11 @@ from ._common import (
     select_output,
     shorten,
 )
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from .._effects import FeatureEffect
     from ..explanation import GlobalExplanation
@@ -42,7 +42,7 @@ def effects(
     data: Any = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw how the prediction moves with one feature: its partial dependence or shape function.
 
     Numeric features: the average effect as a line over the grid, the band between the
@@ -68,7 +68,9 @@ def effects(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -81,8 +83,8 @@ def effects(
     >>> model = LogisticRegression(max_iter=1000).fit(X, y)
     >>> explainer = ex.Explainer(model, method="partial_dependence")
     >>> glob = explainer.explain_global(X[:60], features=["mean radius"])
-    >>> ax = effects(glob, "mean radius", data=X)
-    >>> ax.get_ylabel()
+    >>> plot = effects(glob, "mean radius", data=X)
+    >>> plot.ax.get_ylabel()
     "Partial dependence (probability of class '1')"
     """
     check_explanation(glob, "effects", local=False)
@@ -101,7 +103,8 @@ def effects(
         effect.kind, effect.kind.replace("_", " ").capitalize()
     )
     quantity = output_quantity(select_output(glob, output) if glob.n_outputs > 1 else glob)
-    return decorate(ax, style, xlabel=shorten(feature, 60), ylabel=fit_ylabel(f"{noun} ({quantity})", 50))
+    decorate(ax, style, xlabel=shorten(feature, 60), ylabel=fit_ylabel(f"{noun} ({quantity})", 50))
+    return Plot(ax)
 
 
 def effects_grid(
@@ -112,7 +115,7 @@ def effects_grid(
     output: str | int | None = None,
     data: Any = None,
     style: Style | None = None,
-) -> Figure:
+) -> Plot:
     """Draw several features' effects in a grid of panels (at most three per row).
 
     Parameters
@@ -127,7 +130,9 @@ def effects_grid(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Plot
+        The Figure (shown in a notebook); it answers the Figure's methods as the Figure returned
+        before did (``.axes``, ``.savefig``), and ``.ax`` is its first panel.
 
     Examples
     --------
@@ -169,7 +174,7 @@ def effects_grid(
     fig.supylabel(axes[0].get_ylabel(), fontsize=style.font_size)
     for ax in axes[: len(chosen)]:
         ax.set_ylabel("")
-    return fig
+    return Plot(fig)
 
 
 def _most_important(glob: GlobalExplanation, n: int) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._common import decorate, fit_ylabel, output_quantity, resolve_style, select_output, short_names
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def interactions(
     output: str | int | None = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw the mean ``|SHAP interaction value|`` of every pair of features as a heatmap.
 
     The features shown are those with the largest total interaction (the sum of their row off the
@@ -54,7 +55,9 @@ def interactions(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -65,8 +68,8 @@ def interactions(
     >>> X = np.random.default_rng(0).normal(size=(300, 3))
     >>> model = GradientBoostingRegressor(random_state=0).fit(X, X[:, 0] * X[:, 1] + X[:, 2])
     >>> inter = ex.Explainer(model, feature_names=["a", "b", "c"]).explain_interactions(X[:40])
-    >>> ax = interactions(inter)
-    >>> sorted(t.get_text() for t in ax.get_yticklabels()[:2])  # the pair that interacts, first
+    >>> plot = interactions(inter)
+    >>> sorted(t.get_text() for t in plot.ax.get_yticklabels()[:2])  # the pair that interacts, first
     ['a', 'b']
     """
     from .._interactions import InteractionExplanation, InteractionStrength
@@ -84,8 +87,8 @@ def interactions(
     strength = select_output(exp, output)  # type: ignore[type-var]  # it has the outputs select_output reads
     matrix = np.asarray(strength.values, dtype=float)
     shown = _strongest_first(matrix, int(max_display))
-    return _draw(matrix[np.ix_(shown, shown)], [strength.feature_names[j] for j in shown], strength, main_effects,
-                 ax, style)  # fmt: skip
+    return Plot(_draw(matrix[np.ix_(shown, shown)], [strength.feature_names[j] for j in shown], strength,
+                      main_effects, ax, style))  # fmt: skip
 
 
 def _strongest_first(matrix: np.ndarray, max_display: int) -> np.ndarray:

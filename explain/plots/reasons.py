@@ -19,6 +19,7 @@ from ._common import (
     resolve_style,
     select_output,
 )
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def reasons(
     output: str | int | None = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw the principal reasons of one decision: one bar per reason, the strongest on top.
 
     The reasons are those of :meth:`~explain.LocalExplanation.reasons`: the features that pushed
@@ -69,7 +70,9 @@ def reasons(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -81,8 +84,8 @@ def reasons(
     >>> X = X[["mean radius", "mean texture", "worst smoothness"]]
     >>> model = LogisticRegression(max_iter=1000).fit(X, y)
     >>> local = ex.Explainer(model, background=X).explain_local(X[:2])
-    >>> ax = reasons(local, row=0, k=2, adverse="decrease", codes={"mean radius": ("R1", "Tumour is large")})
-    >>> ax.get_yticklabels()[-1].get_text()
+    >>> plot = reasons(local, row=0, k=2, adverse="decrease", codes={"mean radius": ("R1", "Tumour is large")})
+    >>> plot.ax.get_yticklabels()[-1].get_text()
     '[R1] Tumour is large'
     """
     check_explanation(exp, "reasons", local=True)
@@ -103,7 +106,8 @@ def reasons(
         ax.text(0.5, 0.5, "No feature pushed this prediction toward the adverse outcome.", ha="center",
                 va="center", transform=ax.transAxes, fontsize=style.font_size)  # fmt: skip
         ax.set_yticks([])
-    return decorate(ax, style, xlabel=_xlabel(exp, adverse), title=_title(exp, r, adverse))
+    decorate(ax, style, xlabel=_xlabel(exp, adverse), title=_title(exp, r, adverse))
+    return Plot(ax)
 
 
 def _label(code: str, statement: str, feature: str, value: Any) -> str:

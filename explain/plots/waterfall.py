@@ -21,6 +21,7 @@ from ._common import (
     set_row_labels,
     signed,
 )
+from ._display import Plot
 from ._style import Style
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def waterfall(
     output: str | int | None = None,
     ax: Axes | None = None,
     style: Style | None = None,
-) -> Axes:
+) -> Plot:
     """Draw one row's explanation as a waterfall from the base value to the prediction.
 
     Each bar is one feature's contribution, starting where the previous one ended: the bottom
@@ -67,7 +68,9 @@ def waterfall(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    Plot
+        The Axes drawn on (``.ax``), shown as its figure in a notebook; it answers the Axes'
+        methods as the Axes returned before did (see :class:`~explain.plots.Plot`).
 
     Examples
     --------
@@ -77,8 +80,8 @@ def waterfall(
     >>> from explain.plots import waterfall
     >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
     >>> local = ex.Explainer(LinearRegression().fit(X, y), background=X[:50]).explain_local(X[:3])
-    >>> ax = waterfall(local, row=0, max_display=5)
-    >>> [t.get_text() for t in ax.get_yticklabels()][::-1]
+    >>> plot = waterfall(local, row=0, max_display=5)
+    >>> [t.get_text() for t in plot.ax.get_yticklabels()][::-1]
     ['bmi = 0.0617', 's1 = -0.04422', 's5 = 0.01991', 'sex = 0.05068', 'other 6 features']
     """
     check_explanation(exp, "waterfall", local=True)
@@ -103,7 +106,8 @@ def waterfall(
     _draw_steps(ax, base, np.array(widths[::-1]), style)
     set_row_labels(ax, labels, style)
     _mark_ends(ax, base, prediction, len(labels), style)
-    return decorate(ax, style, xlabel=f"Model output ({output_quantity(exp)})")
+    decorate(ax, style, xlabel=f"Model output ({output_quantity(exp)})")
+    return Plot(ax)
 
 
 def _draw_steps(ax: Axes, base: float, widths: np.ndarray, style: Style) -> None:

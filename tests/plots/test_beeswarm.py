@@ -24,7 +24,7 @@ def test_one_line_per_feature_by_mean_absolute_value(mixed_local):
 
 
 def test_colours_low_to_high_for_numbers_and_grey_for_categories(mixed_local):
-    ax = beeswarm(mixed_local)
+    ax = beeswarm(mixed_local).ax
     by_name = {c.get_label(): c for c in ax.collections}
     grey = to_rgba(Style().neutral)
     assert all(tuple(c) == grey for c in by_name["city"].get_facecolors())

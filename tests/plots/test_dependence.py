@@ -42,7 +42,7 @@ def test_colour_by_a_categorical_feature_has_a_legend(mixed_local):
 
 
 def test_colour_by_a_numeric_feature_has_a_colorbar(mixed_local):
-    ax = dependence(mixed_local, "city", color_by="age")
+    ax = dependence(mixed_local, "city", color_by="age").ax
     (colorbar_axes,) = [a for a in ax.figure.axes if a is not ax]
     assert colorbar_axes.get_ylabel() == "age"
 

@@ -65,7 +65,7 @@ def test_shape_function_is_drawn_as_steps(shape_global):
 
 def test_grid_of_the_most_important_effects(mixed_pd, mixed_X):
     fig = effects_grid(mixed_pd, data=mixed_X, max_panels=3)
-    assert isinstance(fig, Figure)
+    assert isinstance(fig.figure, Figure) and fig.ax is fig.figure.axes[0]
     order = np.argsort(-mixed_pd.importances, kind="stable")[:3]
     assert [ax.get_xlabel() for ax in fig.axes] == [mixed_pd.feature_names[j] for j in order]
     assert "Partial dependence" in fig.get_supylabel()

@@ -22,19 +22,19 @@ def inter():
 
 def test_dependence_of_interaction_values_is_coloured_by_the_strongest_partner(inter):
     assert inter.strongest("a") == "c"
-    ax = dependence(inter, "a")
+    ax = dependence(inter, "a").ax
     (dots,) = ax.collections
     np.testing.assert_allclose(dots.get_offsets()[:, 1], inter.shap_values().values[:, 0])
     (colorbar_axes,) = [a for a in ax.figure.axes if a is not ax]
     assert colorbar_axes.get_ylabel() == "c"
-    ax = dependence(inter, "a", color_by="d")  # an explicit choice wins
+    ax = dependence(inter, "a", color_by="d").ax  # an explicit choice wins
     assert next(a for a in ax.figure.axes if a is not ax).get_ylabel() == "d"
 
 
 def test_heatmap_draws_the_mean_absolute_interactions_strongest_first(inter):
     from explain.plots.interactions import interactions
 
-    ax = interactions(inter)
+    ax = interactions(inter).ax
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert sorted(labels[:2]) == ["a", "c"] and sorted(labels) == ["a", "b", "c", "d"]
     assert [t.get_text() for t in ax.get_xticklabels()] == labels

@@ -9,13 +9,14 @@ from matplotlib.figure import Figure
 
 import explain as ex
 from explain.errors import InputError
+from explain.plots import Plot
 
 from ._helpers import bars_by_row, render, row_texts
 
 
 def test_one_row_plots_a_waterfall(mixed_local):
     ax = mixed_local[3].plot()
-    assert isinstance(ax, Axes)
+    assert isinstance(ax, Plot) and isinstance(ax.ax, Axes)
     assert ax.get_xlabel().startswith("Model output")
     assert ax.patches[-1].get_x() + ax.patches[-1].get_width() == pytest.approx(mixed_local.predictions[3])
 
@@ -36,7 +37,8 @@ def test_global_plots_importance_bars(mixed_local):
 
 @pytest.mark.parametrize("kind", ["waterfall", "bar", "beeswarm", "dependence", "reasons"])
 def test_every_local_kind(mixed_local, kind):
-    assert isinstance(mixed_local.plot(kind), Axes)
+    plot = mixed_local.plot(kind)
+    assert isinstance(plot, Plot) and isinstance(plot.ax, Axes)
 
 
 def test_keywords_reach_the_plot(mixed_local, wide_local):
@@ -51,7 +53,7 @@ def test_global_effects_one_feature_or_a_grid(mixed_pd):
     ax = mixed_pd.plot("effects", feature="age")
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), mixed_pd.effect("age").average)
     fig = mixed_pd.plot("effects")
-    assert isinstance(fig, Figure) and len(fig.axes) == len(mixed_pd.effects)
+    assert isinstance(fig.figure, Figure) and len(fig.axes) == len(mixed_pd.effects)
 
 
 def test_output_is_passed_on(iris_local):

@@ -72,7 +72,8 @@ def test_draws_on_the_axes_given(mixed_local):
     from matplotlib.figure import Figure
 
     ax = Figure().add_subplot()
-    assert waterfall(mixed_local, ax=ax) is ax
+    plot = waterfall(mixed_local, ax=ax)
+    assert plot.ax is ax and plot.figure is ax.figure
 
 
 def test_several_outputs_need_one_named(iris_local):
