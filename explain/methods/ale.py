@@ -153,8 +153,8 @@ def _distances(job: Job, j: int, codes: np.ndarray, levels: np.ndarray) -> np.nd
         if column.kind == "categorical":
             # a missing category counts as a category of its own
             filled = np.where(np.isnan(values), -1.0, values)
-            kinds = np.unique(filled)
-            profile = np.array([[np.mean(filled[m] == v) for v in kinds] for m in members])
+            kinds, inverse = np.unique(filled, return_inverse=True)
+            profile = np.array([np.bincount(inverse[m], minlength=len(kinds)) / m.sum() for m in members])
             total += 0.5 * np.abs(profile[:, None, :] - profile[None, :, :]).sum(axis=2)
             continue
         known = ~np.isnan(values)

@@ -182,6 +182,33 @@ def test_categorical_feature_equals_the_reference(mixed):
     assert list(got.grid) in (["north", "east", "south", "west"], ["west", "south", "east", "north"])
 
 
+def test_categories_ordered_by_another_categorical_feature():
+    rng = np.random.default_rng(5)
+    n = 300
+    grade = rng.choice(["a", "b", "c", "d", "e"], n)
+    # the share of "city" among rows rises with the grade in the order b, e, a, d, c
+    share = pd.Series(grade).map({"b": 0.05, "e": 0.3, "a": 0.5, "d": 0.7, "c": 0.95}).to_numpy()
+    X = pd.DataFrame(
+        {
+            "grade": pd.Series(grade, dtype=object),
+            "place": pd.Series(np.where(rng.uniform(size=n) < share, "city", "country"), dtype=object),
+            "score": rng.normal(size=n),
+        }
+    )
+
+    def f(frame):
+        bump = frame["grade"].map({"a": 1.0, "b": -2.0, "c": 0.5, "d": 3.0, "e": 0.0}).to_numpy()
+        return bump * (1 + frame["score"].to_numpy()) + (frame["place"] == "city").to_numpy()
+
+    glob = ex.Explainer(f, task="regression", method="ale").explain_global(X, features=["grade"])
+    expected, order = ref_categorical(f, X, "grade")
+    got = glob.effect("grade")
+    assert list(got.grid) in (order, order[::-1])
+    assert list(got.grid) in (list("beadc"), list("cdaeb"))
+    for level, value in zip(got.grid, got.average, strict=True):
+        assert value == pytest.approx(expected[level][0], abs=1e-12)
+
+
 def test_probabilities_of_a_binary_and_a_multiclass_classifier():
     X, y = load_iris(return_X_y=True, as_frame=True)
     multi = HistGradientBoostingClassifier(max_iter=15, random_state=0).fit(X, y)
