@@ -191,9 +191,10 @@ class Explainer:
     def explain_global(self, X: Any, y: Any = None, *, features: Sequence[str] | None = None) -> GlobalExplanation:
         """Explain the model as a whole: one importance per feature, and feature effects.
 
-        With a global method (``"permutation_importance"``, ``"partial_dependence"``) that method
-        runs on ``X`` (and ``y``); with any local method, ``X`` is explained row by row and the
-        mean absolute attribution of each feature is returned (spread: its standard deviation).
+        With a global method (``"permutation_importance"``, ``"partial_dependence"``, ``"ale"``)
+        that method runs on ``X`` (and ``y``); with any local method, ``X`` is explained row by row
+        and the mean absolute attribution of each feature is returned (spread: its standard
+        deviation).
 
         Parameters
         ----------
@@ -206,7 +207,7 @@ class Explainer:
             a ``y`` that is given is checked all the same (1-D, one finite value per row of
             ``X``), so that a mismatched target is refused rather than ignored.
         features : sequence of str, optional
-            Features to compute effects for (``partial_dependence``) or importances for
+            Features to compute effects for (``partial_dependence``, ``ale``) or importances for
             (``permutation_importance``), each named once; all by default.
 
         Examples
@@ -228,7 +229,7 @@ class Explainer:
             if features is not None:
                 raise MethodError(
                     f"features={features!r} chooses the features of a global method ('partial_dependence', "
-                    f"'permutation_importance'); method={self.method!r} explains every feature. Leave "
+                    f"'ale', 'permutation_importance'); method={self.method!r} explains every feature. Leave "
                     "features=None (and select from the result), or pass method='partial_dependence'."
                 )
             start = time.perf_counter()

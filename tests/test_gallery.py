@@ -35,6 +35,7 @@ def test_gallery_has_the_examples():
         "plot_shap_habits.py",
         "plot_interactions.py",
         "plot_on_a_cluster.py",
+        "plot_ale.py",
     }
     assert expected <= names
 
