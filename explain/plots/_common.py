@@ -39,6 +39,7 @@ __all__ = [
     "short_names",
     "shorten",
     "signed",
+    "space_quantity",
     "swarm_offsets",
     "value_colorbar",
 ]
@@ -86,9 +87,20 @@ def select_output(exp: Exp, output: str | int | None) -> Exp:
 
 def output_quantity(exp: LocalExplanation | GlobalExplanation) -> str:
     """What the numbers measure, with the output space and the class: "log-odds of class '1'"."""
-    name = exp.output_names[0] if exp.n_outputs == 1 else "each class"
-    target = f"class {name!r}" if exp.n_outputs == 1 else name
-    space = exp.output_space
+    return space_quantity(exp.output_space, exp.output_names)
+
+
+def space_quantity(space: str, output_names: Sequence[str]) -> str:
+    """:func:`output_quantity` of outputs named ``output_names`` in the output space ``space``.
+
+    Examples
+    --------
+    >>> space_quantity("probability", ["1"]), space_quantity("raw", ["prediction"])
+    ("probability of class '1'", 'raw prediction')
+    """
+    one = len(output_names) == 1
+    name = output_names[0] if one else "each class"
+    target = f"class {name!r}" if one else name
     if space == "probability":
         return f"probability of {target}"
     if space == "log_odds":
