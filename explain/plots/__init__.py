@@ -11,6 +11,9 @@ carry the output space (probability, log-odds, raw) and the class explained.
 :func:`waterfall`         one row: from the base value to the prediction
 :func:`bar`               one row's contributions, or global importances with spread
 :func:`beeswarm`          many rows: attributions coloured by feature value
+:func:`heatmap`           many rows side by side, similar rows together, predictions above
+:func:`decision`          many rows' paths from the base value to their predictions
+:func:`violin`            the spread of each feature's attributions over the rows
 :func:`dependence`        a feature's value against its attribution
 :func:`effects`           partial dependence with ICE band, or a shape function
 :func:`effects_grid`      several effects in one figure
@@ -29,10 +32,13 @@ from ._style import OKABE_ITO, Style
 from .bar import bar
 from .beeswarm import beeswarm
 from .compare import compare
+from .decision import decision
 from .dependence import dependence
 from .effects import effects, effects_grid
+from .heatmap import heatmap
 from .interactions import interactions
 from .reasons import reasons
+from .violin import violin
 from .waterfall import waterfall
 
 __all__ = [
@@ -42,10 +48,13 @@ __all__ = [
     "bar",
     "beeswarm",
     "compare",
+    "decision",
     "dependence",
     "effects",
     "effects_grid",
+    "heatmap",
     "interactions",
     "reasons",
+    "violin",
     "waterfall",
 ]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GLOBAL_KINDS", "LOCAL_KINDS", "plot_global", "plot_local"]
 
-LOCAL_KINDS = ("waterfall", "bar", "beeswarm", "dependence", "reasons")
+LOCAL_KINDS = ("waterfall", "bar", "beeswarm", "dependence", "reasons", "heatmap", "decision", "violin")
 GLOBAL_KINDS = ("bar", "effects")
 
 
@@ -25,7 +25,7 @@ def _check_kind(kind: str, kinds: tuple[str, ...], what: str) -> None:
 
 def plot_local(exp: LocalExplanation, kind: str | None = None, **kwargs: Any) -> Any:
     """Draw a local explanation: waterfall for one row, beeswarm for many, or the ``kind`` asked."""
-    from . import bar, beeswarm, dependence, reasons, waterfall
+    from . import bar, beeswarm, decision, dependence, heatmap, reasons, violin, waterfall
 
     if kind is None:
         kind = "waterfall" if exp.n_rows == 1 else "beeswarm"
@@ -38,6 +38,9 @@ def plot_local(exp: LocalExplanation, kind: str | None = None, **kwargs: Any) ->
         "beeswarm": beeswarm,
         "dependence": dependence,
         "reasons": reasons,
+        "heatmap": heatmap,
+        "decision": decision,
+        "violin": violin,
     }
     return plots[kind](exp, **kwargs)
 

@@ -77,3 +77,9 @@ class Style:
 
         low, high = self.value_colors
         return LinearSegmentedColormap.from_list("explain_value", [low, "#9E7BB5", high])
+
+    def attribution_cmap(self) -> Colormap:
+        """The colormap of signed attributions: ``negative`` through white (zero) to ``positive``."""
+        from matplotlib.colors import LinearSegmentedColormap
+
+        return LinearSegmentedColormap.from_list("explain_attribution", [self.negative, "#FFFFFF", self.positive])

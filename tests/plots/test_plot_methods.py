@@ -35,7 +35,9 @@ def test_global_plots_importance_bars(mixed_local):
         assert drawn[name][0].get_width() == pytest.approx(glob.importances[j])
 
 
-@pytest.mark.parametrize("kind", ["waterfall", "bar", "beeswarm", "dependence", "reasons"])
+@pytest.mark.parametrize(
+    "kind", ["waterfall", "bar", "beeswarm", "dependence", "reasons", "heatmap", "decision", "violin"]
+)
 def test_every_local_kind(mixed_local, kind):
     plot = mixed_local.plot(kind)
     assert isinstance(plot, Plot) and isinstance(plot.ax, Axes)
@@ -64,7 +66,10 @@ def test_output_is_passed_on(iris_local):
 
 
 def test_unknown_kind_lists_the_kinds(mixed_local, mixed_pd):
-    with pytest.raises(InputError, match=r"\['waterfall', 'bar', 'beeswarm', 'dependence', 'reasons'\]"):
+    with pytest.raises(
+        InputError,
+        match=r"\['waterfall', 'bar', 'beeswarm', 'dependence', 'reasons', 'heatmap', 'decision', 'violin'\]",
+    ):
         mixed_local.plot("pie")
     with pytest.raises(InputError, match=r"\['bar', 'effects'\]"):
         mixed_pd.plot("beeswarm")
