@@ -17,6 +17,8 @@ carry the output space (probability, log-odds, raw) and the class explained.
 :func:`dependence`        a feature's value against its attribution
 :func:`effects`           partial dependence with ICE band, or a shape function
 :func:`effects_grid`      several effects in one figure
+:func:`ice`               every row's prediction as one feature moves, and their average
+:func:`partial_dependence_2d`  the average prediction over a grid of two features
 :func:`compare`           two explanations of the same rows, with their agreement
 :func:`reasons`           the principal reasons of one decision
 :func:`interactions`      how strongly each pair of features interacts (a heatmap)
@@ -36,7 +38,9 @@ from .decision import decision
 from .dependence import dependence
 from .effects import effects, effects_grid
 from .heatmap import heatmap
+from .ice import ice
 from .interactions import interactions
+from .partial_dependence_2d import partial_dependence_2d
 from .reasons import reasons
 from .violin import violin
 from .waterfall import waterfall
@@ -53,7 +57,9 @@ __all__ = [
     "effects",
     "effects_grid",
     "heatmap",
+    "ice",
     "interactions",
+    "partial_dependence_2d",
     "reasons",
     "violin",
     "waterfall",
