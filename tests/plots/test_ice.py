@@ -98,7 +98,7 @@ def test_bad_arguments(mixed_model, mixed_X, mixed_local):
         ice(mixed_model, mixed_X[:20], "height")
     with pytest.raises(InputError, match="feature=0"):
         ice(mixed_model, mixed_X[:20], 0)
-    with pytest.raises(InputError, match="LocalExplanation.*pass the model or its Explainer"):
+    with pytest.raises(InputError, match=r"LocalExplanation.*pass the model or its Explainer"):
         ice(mixed_local, mixed_X[:20], "age")
     with pytest.raises(InputError, match="X has 1 row"):
         ice(mixed_model, mixed_X[:1], "age")
