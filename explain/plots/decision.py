@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -126,15 +126,13 @@ def _rows(exp: LocalExplanation, rows: int | Sequence[int] | slice | None) -> li
 def _draw_paths(ax: Axes, base: np.ndarray, steps: np.ndarray, style: Style) -> None:
     """One line per row through the band boundaries (y = -0.5, 0.5, ...), coloured by its end."""
     from matplotlib.collections import LineCollection
-    from matplotlib.colors import Normalize
 
     n_rows, n_bands = steps.shape
     x = base[:, None] + np.concatenate([np.zeros((n_rows, 1)), np.cumsum(steps, axis=1)], axis=1)
     y = np.arange(n_bands + 1) - 0.5
     ends = x[:, -1]
     centre = float(np.mean(base))
-    reach = float(np.max(np.abs(ends - centre))) or 1.0
-    norm = Normalize(centre - reach, centre + reach)  # the base value in the middle of the colours
+    norm = _centred_norm(ends, centre)
     alpha = float(np.clip(12.0 / np.sqrt(n_rows), 0.25, 1.0))
     paths = LineCollection([np.column_stack([row, y]) for row in x], cmap=style.value_cmap(), norm=norm,
                            linewidths=1.2, alpha=alpha, zorder=2)  # fmt: skip
@@ -153,6 +151,18 @@ def _draw_paths(ax: Axes, base: np.ndarray, steps: np.ndarray, style: Style) -> 
     bar.set_label("prediction", fontsize=style.font_size)
     bar.ax.tick_params(labelsize=style.tick_size)
     bar.outline.set_visible(False)
+
+
+def _centred_norm(ends: np.ndarray, centre: float) -> Any:
+    """Colours from the lowest prediction (blue) through the base value (the ramp's middle) to the
+    highest (vermillion): each side of the base value takes its own half of the ramp."""
+    from matplotlib.colors import TwoSlopeNorm
+
+    low, high = float(np.min(ends)), float(np.max(ends))
+    reach = max(centre - low, high - centre) or 1.0
+    low = low if low < centre else centre - reach  # all on one side: the other half mirrors it
+    high = high if high > centre else centre + reach
+    return TwoSlopeNorm(vcenter=centre, vmin=low, vmax=high)
 
 
 def _mark_base(ax: Axes, base: np.ndarray, n_bands: int, style: Style) -> None:

@@ -200,12 +200,8 @@ def _draw_predictions(ax: Axes, exp: LocalExplanation, rows: np.ndarray, style: 
     top.tick_params(axis="x", labelbottom=False, length=0)
     top.set_ylabel("prediction", fontsize=style.tick_size)
     number = f"{base:.4g}".replace("-", "\u2212")
-    top.annotate(
-        f"base value {number}", xy=(1.0, base), xycoords=("axes fraction", "data"), xytext=(-2, 2),
-        textcoords="offset points", ha="right", va="bottom", fontsize=style.tick_size * 0.9, color="#555555",
-        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
-    )  # fmt: skip
-    # a short title: one that reaches past the Axes would push the colorbar away from the cells
-    top.set_title(f"Model output ({output_quantity(exp)})", fontsize=style.title_size, loc="left")
+    # short lines: a title that reaches past the Axes would push the colorbar away from the cells
+    top.set_title(f"Model output ({output_quantity(exp)})\ndashed: base value {number}", fontsize=style.title_size,
+                  loc="left")  # fmt: skip
     decorate(top, style)
     top.spines["bottom"].set_visible(False)
