@@ -5,12 +5,14 @@ One :class:`Explainer` over every model and method returns :class:`LocalExplanat
 carry their provenance; :func:`concat` joins the rows of several, and
 :class:`InteractionExplanation` holds SHAP interaction values. :func:`compare` measures how far
 two explanations agree.
+:func:`counterfactuals` finds the smallest changes to a row that would change the model's decision
+(:class:`Counterfactuals`).
 :func:`audit` turns a model and its data into an :class:`AuditReport` (evidence JSON, HTML,
 archival PDF) judged against a :class:`Policy`.
 
 >>> import explain as ex
 >>> len(ex.__all__), sorted(ex.__all__)[:4]
-(14, ['AuditReport', 'Explainer', 'GlobalExplanation', 'InteractionExplanation'])
+(16, ['AuditReport', 'Counterfactuals', 'Explainer', 'GlobalExplanation'])
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from . import errors, metrics
 from ._interactions import InteractionExplanation
 from ._io import load
 from ._reasons import ReasonCode
+from .counterfactuals import Counterfactuals, counterfactuals
 from .explainer import Explainer
 from .explanation import GlobalExplanation, LocalExplanation, concat
 from .metrics import compare
@@ -32,6 +35,9 @@ __all__ = [
     "ReasonCode",
     "compare",
     "concat",
+    # counterfactual explanations
+    "Counterfactuals",
+    "counterfactuals",
     "errors",
     "load",
     "metrics",

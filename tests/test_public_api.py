@@ -6,6 +6,7 @@ import explain
 def test_public_names_are_pinned():
     assert sorted(explain.__all__) == [
         "AuditReport",
+        "Counterfactuals",
         "Explainer",
         "GlobalExplanation",
         "InteractionExplanation",
@@ -16,6 +17,7 @@ def test_public_names_are_pinned():
         "audit",
         "compare",
         "concat",
+        "counterfactuals",
         "errors",
         "load",
         "metrics",
