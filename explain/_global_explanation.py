@@ -143,9 +143,10 @@ class GlobalExplanation(_Base):
         Parameters
         ----------
         kind : {"bar", "effects"}, optional
-            ``"bar"`` (default): importances with their spread, returns the Axes. ``"effects"``:
-            the effect of ``feature=`` (returns the Axes), or without ``feature`` a grid of the
-            most important features' effects (returns the Figure).
+            ``"bar"`` (default): importances with their spread. ``"effects"``: the effect of
+            ``feature=``, or without ``feature`` a grid of the most important features' effects.
+            Either returns a :class:`explain.plots.Plot` (shown as its figure in a notebook;
+            ``.ax`` the Axes, ``.figure`` the Figure).
         **kwargs
             Passed to the plot function, e.g. ``max_display=``, ``output=``, ``ax=``, ``style=``.
         """

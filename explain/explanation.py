@@ -496,11 +496,13 @@ class LocalExplanation(_Base):
         return local_summary_html(self)
 
     def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
-        """Draw the explanation with :mod:`explain.plots`; returns the matplotlib Axes.
+        """Draw the explanation with :mod:`explain.plots`; returns a :class:`explain.plots.Plot`
+        (shown as its figure in a notebook; ``.ax`` is the matplotlib Axes, whose methods it also
+        answers).
 
         Parameters
         ----------
-        kind : {"waterfall", "bar", "beeswarm", "dependence", "reasons"}, optional
+        kind : {"waterfall", "bar", "beeswarm", "dependence", "reasons", "heatmap", "decision", "violin"}, optional
             By default a waterfall for one row and a beeswarm for several. ``"dependence"``
             draws ``feature=`` (by default the most important one).
         **kwargs

@@ -12,7 +12,8 @@ it back. This is the five-minute tour; the other examples go deeper into each st
 # -----
 # Every example writes its figures to the directory named by the environment variable
 # ``EXPLAIN_GALLERY_OUT`` (a temporary directory by default) and never opens a window: the
-# plots in :mod:`explain.plots` draw on a :class:`matplotlib.figure.Figure` and return its Axes.
+# plots in :mod:`explain.plots` draw on a :class:`matplotlib.figure.Figure` and return a
+# :class:`explain.plots.Plot` (its ``.figure``; a notebook shows it as the figure).
 import os
 import tempfile
 from pathlib import Path

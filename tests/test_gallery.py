@@ -36,6 +36,7 @@ def test_gallery_has_the_examples():
         "plot_interactions.py",
         "plot_on_a_cluster.py",
         "plot_ale.py",
+        "plot_more_plots.py",
     }
     assert expected <= names
 
