@@ -201,8 +201,8 @@ def renderer_check(claimed_text: str | None, evidence: dict[str, Any], libraries
         return Check("renderer", False, f"the evidence records {shown}, which explain never writes: not a version")
     claimed = parse_generator(claimed_text) if claimed_text else None
     if claimed is None:
-        shown = claimed_text[:60] if claimed_text else None
-        return Check("renderer", False, f"the metadata names no generator ({shown!r}); explain writes one")
+        given = claimed_text[:60] if claimed_text else None
+        return Check("renderer", False, f"the metadata names no generator ({given!r}); explain writes one")
     conflict = [f"{n} {str(claimed.get(n))[:40]!r} (the evidence records {v})" for n, v in pinned.items()
                 if claimed.get(n) != v]  # fmt: skip
     if conflict:
