@@ -249,8 +249,10 @@ def _why_none(outcome: Any, already: bool, movable: bool, space: Any, max_change
         return "every feature is immutable (or never observed in data): nothing may change"
     if not movable:
         return "every mutable feature is already at its bound in its allowed direction, or missing"
-    limit = f"changing at most {max_changes} features" if max_changes else "in the search"
-    return f"no change {limit}, within the allowed ranges, reaches the desired outcome"
+    if max_changes:
+        size = f"{max_changes} feature{'' if max_changes == 1 else 's'}"
+        return f"no change of at most {size} within the allowed ranges reaches the desired outcome"
+    return "the search found no change within the allowed ranges that reaches the desired outcome"
 
 
 def _score_name(goal: Any) -> str:

@@ -37,6 +37,7 @@ def test_gallery_has_the_examples():
         "plot_on_a_cluster.py",
         "plot_ale.py",
         "plot_more_plots.py",
+        "plot_counterfactuals.py",
     }
     assert expected <= names
 
