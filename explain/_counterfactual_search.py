@@ -21,7 +21,8 @@ explained row at once, in batched model calls (at most :data:`CHUNK` rows each).
    changes to a chosen one. Each row's counterfactuals differ in the set of features they change.
    Then move each changed numeric feature of the chosen ones back toward the row's value, over
    every allowed value in between, as far as the outcome holds (the largest change first; two
-   passes of :data:`REFINE_POINTS` values), and order them closest first.
+   passes of :data:`REFINE_POINTS` values), simplify them again, and order them closest first.
+   No change of a counterfactual returned can be undone alone with the outcome kept.
 6. **Verify**: the chosen counterfactuals are scored again, and any that misses its goal, changes
    a feature it may not, or leaves the allowed values is dropped (none should be).
 """
@@ -227,7 +228,8 @@ def search(
     rows, C = _closest(space, X0, run.pool.rows, run.pool.C, 2 * k + 2)
     rows, C = _best_per_set(space, X0, rows, _simplify(run, rows, C))
     rows, C = _select(space, X0, rows, C, k, diversity)
-    C = _pull_back(run, rows, C)
+    # pulling one change back can make another needless (rarely, for a model that is not monotone)
+    rows, C = _best_per_set(space, X0, rows, _simplify(run, rows, _pull_back(run, rows, C)))
     order = np.lexsort((np.arange(len(C)), space.distance(C, X0[rows]), rows))  # the closest first
     rows, C = rows[order], C[order]
     reached, _ = run.score(C, rows)  # every counterfactual returned is checked with the model
