@@ -56,15 +56,21 @@ class _Scorer:
     rows: int = 0
 
     def __call__(self, C: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = self.predict(C)
         if not len(C):
             return np.zeros(0, dtype=bool), np.zeros(0)
+        return self.goal.reached(out, rows), self.goal.gap(out, rows)
+
+    def predict(self, C: np.ndarray) -> np.ndarray:
+        """The model's outputs for the candidate rows ``C`` (encoded)."""
+        if not len(C):
+            return np.zeros((0, len(self.goal.classes or ()) if self.goal.kind == "multiclass" else 1))
         outs = []
         for a in range(0, len(C), CHUNK):
             outs.append(self.job.predict(np.array(C[a : a + CHUNK], dtype=float), self.goal.space))
             self.calls += 1
         self.rows += len(C)
-        out = np.concatenate(outs)
-        return self.goal.reached(out, rows), self.goal.gap(out, rows)
+        return np.concatenate(outs)
 
 
 @dataclass
@@ -185,6 +191,7 @@ class Found:
 
     rows: np.ndarray
     C: np.ndarray
+    out: np.ndarray  # the model's outputs for C, from the final check
     stages: dict[str, int]  # rows searched at each stage
     model_calls: int
     model_rows: int
@@ -232,9 +239,9 @@ def search(
     rows, C = _best_per_set(space, X0, rows, _simplify(run, rows, _pull_back(run, rows, C)))
     order = np.lexsort((np.arange(len(C)), space.distance(C, X0[rows]), rows))  # the closest first
     rows, C = rows[order], C[order]
-    reached, _ = run.score(C, rows)  # every counterfactual returned is checked with the model
-    ok = reached & _allowed(space, X0, rows, C, max_changes)
-    return Found(rows[ok], C[ok], stages, run.score.calls, run.score.rows, int((~ok).sum()))
+    out = run.score.predict(C)  # every counterfactual returned is checked with the model
+    ok = goal.reached(out, rows) & _allowed(space, X0, rows, C, max_changes)
+    return Found(rows[ok], C[ok], out[ok], stages, run.score.calls, run.score.rows, int((~ok).sum()))
 
 
 def _closest(space: Space, X0: np.ndarray, rows: np.ndarray, C: np.ndarray | None, m: int) -> tuple:

@@ -148,37 +148,60 @@ def counterfactuals(
         movable |= space.options(j, X0[:, j], space.values[j]).any(1)
     todo = rows[~already & movable]
     found = search(job, goal, space, X0, todo, k=k, max_changes=max_changes, diversity=diversity, seed=seed)
-    new_out = job.predict(found.C.copy(), space_out) if len(found.C) else np.zeros((0, out.shape[1]))  # type: ignore[arg-type]
     has = np.isin(rows, found.rows)
     notes = tuple(
         "" if has[r] else _why_none(goal.outcome(out[[r]])[0], bool(already[r]), bool(movable[r]), space, max_changes)
         for r in rows
     )
-    params = {
-        "k": k,
-        "desired": desired if isinstance(desired, str) else _plain(desired),
-        "threshold": goal.threshold,
-        "immutable": sorted(str(f) for f in (immutable or ())),
-        "increase_only": sorted(str(f) for f in (increase_only or ())),
-        "decrease_only": sorted(str(f) for f in (decrease_only or ())),
-        "max_changes": max_changes,
-        "quantiles": [float(q) for q in quantiles],
-        "diversity": diversity,
+    settings = {"k": k, "desired": desired, "threshold": goal.threshold, "immutable": immutable,
+                "increase_only": increase_only, "decrease_only": decrease_only, "max_changes": max_changes,
+                "quantiles": quantiles, "diversity": diversity}  # fmt: skip
+    return Counterfactuals(
+        feature_names=job.X.schema.feature_names,
+        feature_kinds=tuple(c.kind for c in job.X.schema.columns),
+        data=job.X.values,
+        scores=goal.score(out, rows),
+        outcomes=tuple(goal.outcome(out)),
+        desired=tuple(goal.describe(r) for r in rows.tolist()),
+        rows=found.rows,
+        values=job.codebook.decode(found.C),
+        new_scores=goal.score(found.out, found.rows),  # the outputs of the final check
+        new_outcomes=tuple(goal.outcome(found.out)),
+        notes=notes,
+        task=goal.kind,
+        score_name=_score_name(goal),
+        params=_params(settings, space, found, n_rows=len(rows)),
+        provenance=_provenance(job, data_table, seed, start),
+    )
+
+
+def _params(settings: dict[str, Any], space: Any, found: Any, n_rows: int) -> dict[str, Any]:
+    """The settings as data, the allowed values and scales, the distance, the search and its cost."""
+    names = sorted(str(f) for f in (settings["immutable"] or ()))
+    numeric = zip(space.names, space.scale, space.kinds, strict=True)
+    return {
+        **settings,
+        "desired": _plain(settings["desired"]),
+        "immutable": names,
+        "increase_only": sorted(str(f) for f in (settings["increase_only"] or ())),
+        "decrease_only": sorted(str(f) for f in (settings["decrease_only"] or ())),
+        "quantiles": [float(q) for q in settings["quantiles"]],
         "ranges": dict(space.bounds),
-        "scales": {
-            n: float(s) for n, s, c in zip(space.names, space.scale, space.kinds, strict=True) if c == "numeric"
-        },
+        "scales": {n: float(s) for n, s, c in numeric if c == "numeric"},
         "distance": DISTANCE,
         "search": SEARCH,
         "grid": GRID,
         "stages": found.stages,
-        "model_calls": found.model_calls + 2,
-        "model_rows": found.model_rows + len(rows) + len(found.C),
+        "model_calls": found.model_calls + 1,  # and the explained rows, once
+        "model_rows": found.model_rows + n_rows,
         "dropped_by_check": found.dropped,
     }
+
+
+def _provenance(job: Job, data_table: Any, seed: int | None, start: float) -> Provenance:
     kinds = tuple(c.kind for c in job.X.schema.columns)
     names = job.X.schema.feature_names
-    provenance = Provenance(
+    return Provenance(
         model_fingerprint=model_fingerprint(job.model.model),
         data_fingerprint=data_fingerprint(job.X.values, names, kinds),
         background_fingerprint=data_fingerprint(data_table.values, names, kinds),
@@ -186,23 +209,6 @@ def counterfactuals(
         versions=library_versions(*model_libraries(job.model.model)),
         elapsed_seconds=round(time.perf_counter() - start, 6),
         model_type=type_path(job.model.model),
-    )
-    return Counterfactuals(
-        feature_names=names,
-        feature_kinds=kinds,
-        data=job.X.values,
-        scores=goal.score(out, rows),
-        outcomes=tuple(goal.outcome(out)),
-        desired=tuple(goal.describe(r) for r in rows.tolist()),
-        rows=found.rows,
-        values=job.codebook.decode(found.C),
-        new_scores=goal.score(new_out, found.rows),
-        new_outcomes=tuple(goal.outcome(new_out)),
-        notes=notes,
-        task=goal.kind,
-        score_name=_score_name(goal),
-        params=params,
-        provenance=provenance,
     )
 
 
