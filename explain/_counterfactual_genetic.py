@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["GENERATIONS", "POPULATION", "genetic"]
 
-POPULATION = 48
-GENERATIONS = 10
+POPULATION = 64
+GENERATIONS = 15
 _MISS = 1e6  # added to the distance of a candidate that misses its goal: ranks every hit first
 
 

@@ -313,6 +313,23 @@ def test_plain_function_and_numpy_rows():
     assert (f(cf.candidates()[["x0", "x1", "x2"]].to_numpy()) >= 0.5).all()
 
 
+def test_genetic_search_finds_changes_no_pair_reaches():
+    """Approved only when x0, x1 and x2 all exceed 1: single changes and pairs cannot reach it."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(500, 5)).round(2)
+
+    def f(Z):
+        return 1 / (1 + np.exp(-8 * (np.minimum(np.minimum(Z[:, 0], Z[:, 1]), Z[:, 2]) - 1)))
+
+    rows = X[(X[:, :3] < 1).sum(1) == 3][:10]
+    cf = ex.counterfactuals(f, rows, data=X, desired=1, task="classification", immutable=["x4"], k=2)
+    assert cf.params["stages"]["genetic"] == 10 and cf.found.all()
+    assert (cf.changed()[:, :3].all(1)).all() and not cf.changed()[:, 3:].any()  # nothing needless
+    assert (f(cf.values.astype(float)) >= 0.5).all()
+    again = ex.counterfactuals(f, rows, data=X, desired=1, task="classification", immutable=["x4"], k=2)
+    assert again.content_hash() == cf.content_hash()
+
+
 # --------------------------------------------------------------------------- bad inputs
 
 
