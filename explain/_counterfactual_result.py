@@ -289,7 +289,7 @@ class Counterfactuals:
             )
         except SchemaError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
             raise SchemaError(f"saved counterfactuals cannot be read: {type(exc).__name__}: {exc}.") from exc
 
     @classmethod

@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from _mutate import mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.compose import ColumnTransformer
@@ -255,6 +256,35 @@ def test_bad_saved_counterfactuals_are_refused(found: ex.Counterfactuals, edit):
     edit(d)
     with pytest.raises(SchemaError):
         ex.Counterfactuals.from_dict(d)
+
+
+def _small_saved() -> list:
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"x": rng.normal(size=300).round(2), "c": rng.choice(["a", "b"], 300)})
+    y = (X["x"] + (X["c"] == "b") > 0.5).astype(int)
+    model = make_pipeline(
+        ColumnTransformer([("c", OneHotEncoder(), ["c"])], remainder="passthrough"), LogisticRegression()
+    ).fit(X, y)
+    rows = X[model.predict(X) == 0].iloc[:3]
+    binary = ex.counterfactuals(model, rows, data=X, desired=1, k=2)
+    none = ex.counterfactuals(model, rows, data=X, desired=1, k=1, immutable=["x", "c"])
+    return [json.loads(binary.to_json()), json.loads(none.to_json())]
+
+
+_SAVED = _small_saved()
+
+
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(data=mutated(_SAVED))
+def test_damaged_files_load_as_valid_or_raise_schema_error(data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("cf") / "cf.json"
+    path.write_bytes(data)
+    try:
+        loaded = ex.Counterfactuals.from_json(path)
+    except SchemaError:
+        return
+    assert ex.Counterfactuals.from_dict(json.loads(loaded.to_json())).to_json() == loaded.to_json()
+    assert len(loaded.rows) == len(loaded.values) and loaded.found.shape == (loaded.n_rows,)
 
 
 # --------------------------------------------------------------------------- other tasks and models
