@@ -295,16 +295,44 @@ def _data(obj: Any, kinds: tuple[str, ...], n: int) -> np.ndarray:
 
 
 def _effect(obj: Any, names: tuple[str, ...], outputs: int | None) -> FeatureEffect:
-    if not isinstance(obj, dict) or not isinstance(obj.get("grid"), list) or obj.get("feature") not in names:
+    """One effect: of a feature (its name, one grid), or of a pair of features (two names, two grids)."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("grid"), list):
         raise SchemaError("an effect should name one of the features and hold its grid as a list.")
-    grid = obj["grid"]
-    if not all(v is None or isinstance(v, (str, int, float)) for v in grid):
-        raise SchemaError(f"the grid of the effect of {obj['feature']!r} holds lists or objects.")
+    feature = obj.get("feature")
+    if isinstance(feature, list):
+        return _pair_effect(obj, feature, names, outputs)
+    if not isinstance(feature, str) or feature not in names:
+        raise SchemaError("an effect should name one of the features and hold its grid as a list.")
+    grid = _grid(obj["grid"], feature)
     shape = (len(grid),) if outputs is None else (len(grid), outputs)
+    return FeatureEffect(feature, _text(obj, "kind"), tuple(grid), **_tables(obj, shape))
+
+
+def _pair_effect(obj: dict[str, Any], feature: list[Any], names: tuple[str, ...], outputs: int | None) -> FeatureEffect:
+    """The effect of two features together: a grid per feature, a table over both grids."""
+    if len(feature) != 2 or not all(isinstance(f, str) and f in names for f in feature) or feature[0] == feature[1]:
+        raise SchemaError(f"a pair effect should name two different features, not {str(feature)[:80]}.")
+    grids = obj["grid"]
+    if len(grids) != 2 or not all(isinstance(g, list) for g in grids):
+        raise SchemaError(f"the effect of {feature} should hold two grids, one list per feature.")
+    grid_a, grid_b = (_grid(g, f) for g, f in zip(grids, feature, strict=True))
+    shape = (len(grid_a), len(grid_b)) + (() if outputs is None else (outputs,))
+    pair = (feature[0], feature[1])
+    return FeatureEffect(pair, _text(obj, "kind"), (tuple(grid_a), tuple(grid_b)), **_tables(obj, shape))
+
+
+def _grid(grid: Any, feature: str) -> list[Any]:
+    if not isinstance(grid, list) or not all(v is None or isinstance(v, (str, int, float)) for v in grid):
+        raise SchemaError(f"the grid of the effect of {feature!r} holds lists or objects.")
+    return grid
+
+
+def _tables(obj: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
+    """An effect's average and its band, each of ``shape``."""
     average = _numbers(obj.get("average"), "effect average", shape=shape, finite=False)
     bands = {k: None if obj.get(k) is None else _numbers(obj[k], f"effect {k}", shape=shape, finite=False)
              for k in ("lower", "upper")}  # fmt: skip
-    return FeatureEffect(str(obj["feature"]), _text(obj, "kind"), tuple(grid), average, **bands)
+    return {"average": average, **bands}
 
 
 def _additive(
