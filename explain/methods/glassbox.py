@@ -5,17 +5,28 @@
 - Decision trees: the change in the node value at each split along the row's decision path,
   credited to the split's feature (Saabas); base value the root's value (the training mean).
 - Additive models (InterpretML's Explainable Boosting Machines, and the additive boosted
-  models of :mod:`explain.glassbox`): each term's score, one table lookup per term; a pairwise
-  term's score is split equally between its two features; base value the intercept. Binary
-  classifiers are explained in log-odds, regressors and multiclass margins in raw space.
+  models of :mod:`explain.glassbox`): each term's score, one table lookup per term; base value
+  the intercept. Binary classifiers are explained in log-odds, regressors and multiclass margins
+  in raw space. A term of two features (a pair) is split between them:
+
+  * EBM: by the features' Shapley values in the game the term plays against the training data,
+    which the EBM carries as the weight of each of its cells (see :mod:`._ebm_pairs`). Its
+    terms are centred on the same data, so the whole decomposition is then the interventional
+    Shapley values with the training data as background: ``exact_shap`` with that background
+    gives the same numbers (params: ``pair_terms="shapley_vs_training_data"``).
+  * explain.glassbox models, which keep no training weights: equally
+    (``pair_terms="split_equally"``), a convention that gives a feature half of a term even
+    where the term does not move with it.
 
 Each decomposition adds up to the prediction exactly. Only the linear case with a centred
-background coincides with Shapley values; the params say which decomposition was used.
+background and the EBM (against its training data) coincide with Shapley values; the params say
+which decomposition was used (``pair_terms="none"``: the model has no pair terms).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +34,7 @@ from .._data import Table
 from .._effects import FeatureEffect
 from .._model import OutputSpace
 from ._base import Attribution, Job, MethodSpec, Unsupported
+from ._ebm_pairs import carries_training_weights, shapley_term_values
 from .linear_shap import coefficients, is_linear_model, linear_space
 
 _TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor")
@@ -77,8 +89,8 @@ def run(job: Job, space: OutputSpace) -> Attribution:
         values, base = _tree_paths(job.model.estimator, X_model)
         params = {"decomposition": "decision_path", "reference": "root_node"}
     else:
-        values, base = _additive_terms(job.model.estimator, X_model, job.n_features)
-        params = {"decomposition": "additive_terms", "pair_terms": "split_equally"}
+        values, base, pair_terms = _additive_terms(job.model.estimator, X_model, cmap.source.shape[0])
+        params = {"decomposition": "additive_terms", "pair_terms": pair_terms}
     values = cmap.collapse(values)
     params["summed_from_encoded_columns"] = not cmap.is_identity
     n = job.X.n_rows
@@ -107,15 +119,38 @@ def _tree_paths(tree_model: object, X: object) -> tuple[np.ndarray, np.ndarray]:
     return values, value[0]
 
 
-def _additive_terms(model: object, X: object, d: int) -> tuple[np.ndarray, np.ndarray]:
+def _term_scores(model: object, X: object) -> np.ndarray:
+    """``model.eval_terms(X)`` as ``(n, n_terms, n_outputs)``."""
     scores = np.asarray(model.eval_terms(X), dtype=np.float64)  # type: ignore[attr-defined]
-    if scores.ndim == 2:
-        scores = scores[:, :, None]
+    return scores[:, :, None] if scores.ndim == 2 else scores
+
+
+def _additive_terms(model: object, X: object, d: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Each term's score, a pair's split between its features; the base value; the pairs' rule.
+
+    A term of several features is split by their Shapley values against the training data when
+    the model carries its training weights (an EBM, see :mod:`._ebm_pairs`), else equally.
+    """
+    scores = _term_scores(model, X)
+    base = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))  # type: ignore[attr-defined]
+    terms = [tuple(int(f) for f in features) for features in model.term_features_]  # type: ignore[attr-defined]
     values = np.zeros((scores.shape[0], d, scores.shape[2]))
-    for t, features in enumerate(model.term_features_):  # type: ignore[attr-defined]
-        for f in features:
-            values[:, f] += scores[:, t] / len(features)
-    return values, np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))  # type: ignore[attr-defined]
+    for t, features in enumerate(terms):
+        if len(features) == 1:
+            values[:, features[0]] += scores[:, t]
+    shared = [t for t, features in enumerate(terms) if len(features) > 1]
+    if not shared:
+        return values, base, "none"
+    if not carries_training_weights(model):
+        for t in shared:
+            for f in terms[t]:
+                values[:, f] += scores[:, t] / len(terms[t])
+        return values, base, "split_equally"
+    split, means = shapley_term_values(model, X, scores, shared)
+    for t, term_values in zip(shared, split, strict=True):
+        for a, f in enumerate(terms[t]):
+            values[:, f] += term_values[:, a]
+    return values, base + means.sum(axis=0), "shapley_vs_training_data"
 
 
 METHOD = MethodSpec(
@@ -141,37 +176,68 @@ def _grid_codes(column: np.ndarray, categorical: bool) -> np.ndarray:
 
 
 def effects(job: Job, space: OutputSpace) -> tuple[FeatureEffect, ...]:
-    """Each feature's own term on a grid of its values (shape functions; coefficient lines).
+    """The model's own terms on grids of their features' values (shape functions; coefficient lines).
 
-    For a linear or additive model, a feature's attribution depends on that feature's value
-    alone, so the effect is exact: the attribution of rows that differ only in that feature.
-    Features in a pairwise term depend on their partner too and get no effect here.
+    For a linear model, a feature's attribution depends on that feature's value alone, so its
+    effect is exact: the attribution of rows that differ only in that feature. For an additive
+    model, every feature gets its main term (its shape function), whether or not it also takes
+    part in a pair, and every pair term its own table over both features' grids (a
+    ``"pair_shape_function"``): the model's terms themselves, not their split among features.
     """
     kind = _kind(job)
     if kind == "tree":
         return ()
-    paired: set[int] = set()
     if kind == "additive":
-        for features in job.model.estimator.term_features_:  # type: ignore[attr-defined]
-            if len(features) > 1:
-                paired.update(int(f) for f in features)
-    schema, base_row = job.X.schema, job.X.encoded[0]
+        return _additive_effects(job)
     out = []
-    for j, column in enumerate(schema.columns):
-        if j in paired:
-            continue
-        grid = _grid_codes(job.X.encoded[:, j], column.kind == "categorical")
-        rows = np.repeat(base_row[None, :], len(grid), axis=0)
-        rows[:, j] = grid
-        table = Table(schema, job.codebook.decode(rows), rows)
+    for j, column in enumerate(job.X.schema.columns):
+        table = _grid_table(job, {j: _grid_codes(job.X.encoded[:, j], column.kind == "categorical")})
         values = run(replace(job, X=table), space).values[:, j, :]
-        labels = table.values[:, j]
-        out.append(
-            FeatureEffect(
-                feature=column.name,
-                kind="coefficient" if kind == "linear" else "shape_function",
-                grid=tuple(labels),
-                average=values[:, 0] if values.shape[1] == 1 else values,
-            )
-        )
+        out.append(_effect(column.name, "coefficient", tuple(table.values[:, j]), values))
     return tuple(out)
+
+
+def _additive_effects(job: Job) -> tuple[FeatureEffect, ...]:
+    """One effect per feature with a term of its own, then one per pair of features with a term."""
+    model = job.model.estimator
+    source, schema = job.column_map.source, job.X.schema
+    owned: dict[tuple[int, ...], list[int]] = {}  # the user's features a term depends on -> its terms
+    for t, features in enumerate(model.term_features_):  # type: ignore[attr-defined]
+        owner = tuple(sorted({int(source[f]) for f in features if source[f] >= 0}))
+        owned.setdefault(owner, []).append(t)
+    grids = {
+        j: _grid_codes(job.X.encoded[:, j], column.kind == "categorical") for j, column in enumerate(schema.columns)
+    }
+    singles = sorted(owner for owner in owned if len(owner) == 1)
+    pairs = [owner for owner in owned if len(owner) == 2]  # in the model's order of terms
+    out = []
+    for owner in singles + pairs:
+        table = _grid_table(job, {j: grids[j] for j in owner})
+        scores = _term_scores(model, job.model_space(table))[:, owned[owner]].sum(axis=1)
+        if len(owner) == 1:
+            (j,) = owner
+            out.append(_effect(schema.columns[j].name, "shape_function", tuple(table.values[:, j]), scores))
+            continue
+        a, b = owner
+        na, nb = len(grids[a]), len(grids[b])
+        labels = (tuple(table.values[::nb, a]), tuple(table.values[:nb, b]))
+        names = (schema.columns[a].name, schema.columns[b].name)
+        out.append(_effect(names, "pair_shape_function", labels, scores.reshape(na, nb, -1)))
+    return tuple(out)
+
+
+def _grid_table(job: Job, grids: dict[int, np.ndarray]) -> Table:
+    """The first row of X with the columns in ``grids`` set to every combination of their grid
+    values (the first column varying slowest); a term of those columns reads nothing else."""
+    mesh = np.meshgrid(*grids.values(), indexing="ij")
+    rows = np.repeat(job.X.encoded[:1], mesh[0].size, axis=0)
+    for j, values in zip(grids, mesh, strict=True):
+        rows[:, j] = values.ravel()
+    return Table(job.X.schema, job.codebook.decode(rows), rows)
+
+
+def _effect(feature: str | tuple[str, str], kind: str, grid: tuple[Any, ...], values: np.ndarray) -> FeatureEffect:
+    """An effect of one output as a table without the outputs' axis."""
+    return FeatureEffect(
+        feature=feature, kind=kind, grid=grid, average=values[..., 0] if values.shape[-1] == 1 else values
+    )
