@@ -144,7 +144,9 @@ class GlobalExplanation(_Base):
         ----------
         kind : {"bar", "effects"}, optional
             ``"bar"`` (default): importances with their spread. ``"effects"``: the effect of
-            ``feature=``, or without ``feature`` a grid of the most important features' effects.
+            ``feature=``, or without ``feature`` a grid of the most important features' effects;
+            ``feature=("a", "b")`` draws the pair effect of two features (a glass box's pair
+            term, see :func:`explain.plots.pair_effect`).
             Either returns a :class:`explain.plots.Plot` (shown as its figure in a notebook;
             ``.ax`` the Axes, ``.figure`` the Figure).
         **kwargs

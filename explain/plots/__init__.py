@@ -17,6 +17,7 @@ carry the output space (probability, log-odds, raw) and the class explained.
 :func:`dependence`        a feature's value against its attribution
 :func:`effects`           partial dependence with ICE band, or a shape function
 :func:`effects_grid`      several effects in one figure
+:func:`pair_effect`       a glass box's pair term of two features, as a map of cells
 :func:`ice`               every row's prediction as one feature moves, and their average
 :func:`partial_dependence_2d`  the average prediction over a grid of two features
 :func:`compare`           two explanations of the same rows, with their agreement
@@ -40,6 +41,7 @@ from .effects import effects, effects_grid
 from .heatmap import heatmap
 from .ice import ice
 from .interactions import interactions
+from .pair_effect import pair_effect
 from .partial_dependence_2d import partial_dependence_2d
 from .reasons import reasons
 from .violin import violin
@@ -59,6 +61,7 @@ __all__ = [
     "heatmap",
     "ice",
     "interactions",
+    "pair_effect",
     "partial_dependence_2d",
     "reasons",
     "violin",

@@ -36,7 +36,7 @@ _RUG_POINTS = 1000
 
 def effects(
     glob: GlobalExplanation,
-    feature: str,
+    feature: str | tuple[str, str],
     *,
     output: str | int | None = None,
     data: Any = None,
@@ -50,14 +50,16 @@ def effects(
     individual ICE curves) shaded, and, given ``data``, a rug of the observed values along the
     bottom (it shows where the curve rests on data and where it extrapolates). A shape function
     is drawn as steps. Categorical features: one point per label with its band as an interval,
-    and, given ``data``, each label's count under its name.
+    and, given ``data``, each label's count under its name. A pair of features, such as
+    ``feature=("age", "income")``, draws a glass-box model's pair term as a map of cells (see
+    :func:`~explain.plots.pair_effect`).
 
     Parameters
     ----------
     glob : GlobalExplanation
         An explanation with ``effects`` (e.g. from ``method="partial_dependence"``).
-    feature : str
-        The feature whose effect to draw.
+    feature : str, or pair of str
+        The feature whose effect to draw, or two features whose pair effect to draw.
     output : str or int, optional
         The output (class) to draw; needed when the explanation has several.
     data : array-like, DataFrame or mapping, optional
@@ -88,6 +90,10 @@ def effects(
     "Partial dependence (probability of class '1')"
     """
     check_explanation(glob, "effects", local=False)
+    if not isinstance(feature, str):
+        from .pair_effect import pair_effect
+
+        return pair_effect(glob, feature, output=output, data=data, ax=ax, style=style)
     style = resolve_style(style)
     effect = glob.effect(feature)
     average, lower, upper = _effect_arrays(glob, effect, output)
@@ -123,7 +129,8 @@ def effects_grid(
     glob : GlobalExplanation
     features : sequence of str, optional
         The features to draw; by default the ``max_panels`` most important features that have
-        an effect, most important first.
+        an effect, most important first. Pair effects are drawn one at a time by
+        :func:`~explain.plots.pair_effect`.
     max_panels : int, default 6
     output, data, style
         As for :func:`effects`; ``data`` is a table with one column per feature.
@@ -154,6 +161,12 @@ def effects_grid(
     if isinstance(features, str):
         raise InputError(f"features={features!r} is a string; pass a list of features: features=[{features!r}].")
     chosen = list(features) if features is not None else _most_important(glob, max_panels)
+    pairs = [f for f in chosen if not isinstance(f, str)]
+    if pairs:
+        raise InputError(
+            f"effects_grid draws one feature per panel on a shared scale; draw the pair effect of {pairs[0]!r} "
+            f"with explain.plots.pair_effect(glob, {pairs[0]!r})."
+        )
     if not chosen:
         raise InputError("this explanation has no feature effects; use method='partial_dependence' or a glass box.")
     ncols = min(3, len(chosen))
@@ -178,8 +191,8 @@ def effects_grid(
 
 
 def _most_important(glob: GlobalExplanation, n: int) -> list[str]:
-    """Features with an effect, by decreasing importance (ties by feature order)."""
-    with_effect = [e.feature for e in glob.effects]
+    """Features with an effect of their own, by decreasing importance (ties by feature order)."""
+    with_effect = [e.feature for e in glob.effects if isinstance(e.feature, str)]
     imp = np.asarray(glob.importances, dtype=float)
     score = imp if imp.ndim == 1 else imp.mean(axis=1)
     rank = {name: -abs(score[i]) for i, name in enumerate(glob.feature_names)}
