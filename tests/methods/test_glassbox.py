@@ -115,18 +115,11 @@ def test_model_without_decomposition_is_refused(diabetes):
 # --------------------------------------------------------------------------- EBM
 
 
-def _ebm_reference(ebm, X):
-    """Per-feature values from interpret's own explain_local: pair terms split equally."""
-    explanation = ebm.explain_local(X)
-    names = list(X.columns)
-    out = np.zeros((len(X), len(names)))
-    for row in range(len(X)):
-        data = explanation.data(row)
-        for term, score in zip(data["names"], data["scores"], strict=True):
-            features = term.split(" & ")
-            for f in features:
-                out[row, names.index(f)] += score / len(features)
-    return out
+def _ebm_reference(ebm, X_train, rows, output):
+    """Interventional Shapley values with the training data as background (exact_shap): what
+    glassbox gives an EBM, its pair terms split by Shapley values (issue 14)."""
+    explainer = ex.Explainer(ebm, background=X_train, background_size=None, method="exact_shap", output=output)
+    return explainer.explain_local(rows).values
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +143,8 @@ def test_ebm_classifier_is_additive_in_log_odds(cancer_frame):
     p = ebm.predict_proba(rows)[:, 1]
     assert np.abs(local.base_values + local.values.sum(axis=1) - np.log(p / (1 - p))).max() < 1e-8
     assert local.additivity_error() < 1e-8
-    np.testing.assert_allclose(local.values, _ebm_reference(ebm, rows), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(local.values, _ebm_reference(ebm, X, rows, "log_odds"), rtol=0, atol=1e-10)
+    assert local.params["pair_terms"] == "shapley_vs_training_data"
     np.testing.assert_allclose(local.base_values, ebm.intercept_[0], rtol=0, atol=1e-12)
 
 
@@ -166,7 +160,7 @@ def test_ebm_regressor_is_additive(diabetes):
     local = _glassbox(ebm, rows)
     assert local.output_space == "raw"
     assert np.abs(local.base_values + local.values.sum(axis=1) - ebm.predict(rows)).max() < 1e-8
-    np.testing.assert_allclose(local.values, _ebm_reference(ebm, rows), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(local.values, _ebm_reference(ebm, X, rows, "raw"), rtol=0, atol=1e-10)
 
 
 def test_multiclass_ebm_is_additive_per_class():
