@@ -13,7 +13,8 @@ balance of the target). The rules, each with its threshold as a parameter:
   R² 0.95 even on an exact copy of a uniform target) is scored out of fold with 5-fold
   cross-validation (stratified for classes; shuffled with ``random_state``, so deterministic):
   ROC AUC (one-vs-rest for several classes) or R². Flagged above ``leakage_threshold`` (0.95).
-  Categorical columns are target-encoded inside each fold (sklearn's ``TargetEncoder``).
+  Categorical columns are target-encoded inside each fold (sklearn's ``TargetEncoder``); numbers
+  beyond the float32 range the tree computes in (1e300) are clipped to it, which keeps their order.
 - **duplicated column**: the same values, row by row, as an earlier column (numbers compared as
   floats, so ``1`` equals ``1.0``; missing values equal each other).
 - **class imbalance**: the smallest class under ``min_class_share`` (10 %) of the rows.
@@ -171,7 +172,10 @@ def _leakage_score(col: pd.Series, kind: str, y: pd.Series, task: str, random_st
         x = col.astype(object).to_numpy()[:, None]
         model = make_pipeline(_target_encoder(task, random_state), tree)
     else:
-        x, model = col.to_numpy(float)[:, None], tree
+        # the tree computes in float32 and refuses values beyond its range (a 1e300 that float64
+        # holds): clipped to that range they keep their order with every other value
+        limit = float(np.finfo(np.float32).max)
+        x, model = np.clip(col.to_numpy(float), -limit, limit)[:, None], tree
     if task == "regression":
         return float(r2_score(y, cross_val_predict(model, x, y, cv=cv)))
     proba = cross_val_predict(model, x, y, cv=cv, method="predict_proba")
