@@ -94,7 +94,8 @@ def fairness_section(ctx: AuditContext) -> Built:
                 )
             )
         else:
-            ratio, significant = float(worst["impact_ratio"]), bool(worst["significant"])
+            # NA (no test) is not significant
+            ratio, significant = float(worst["impact_ratio"]), _plain(worst["significant"]) is True
             ref_rate = float(rows.loc[rows["group"] == ref, "selection_rate"].iloc[0])
             status = "pass" if ratio >= p.min_impact_ratio else ("fail" if significant else "warn")
             found.append(
@@ -278,8 +279,9 @@ def drift_section(ctx: AuditContext) -> Built:
             "kind": r["kind"],
             "psi": float(r["psi"]),
             "flag": r["psi_flag"],
-            "test": r["test"],
-            "statistic": float(r["statistic"]),
+            # no test without a value on both sides (a column missing everywhere)
+            "test": r["test"] if _plain(r["statistic"]) is not None else "none: no values to compare",
+            "statistic": _plain(r["statistic"]),
             "p_value": _plain(r["p_value"]),
         }
         for name, r in table_.sort_values("psi", ascending=False).iterrows()
