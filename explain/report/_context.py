@@ -104,7 +104,11 @@ class AuditContext:
 
 def _frame(X: Any, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
-        return X.copy()
+        frame = X.copy()
+        # features are named by text everywhere in the report (as in explanations): a frame made
+        # from an array has the column names 0, 1, ...
+        frame.columns = [str(c) for c in frame.columns]
+        return frame
     problem = _not_a_table(X, name)
     if problem:
         raise InputError(problem)
@@ -252,6 +256,48 @@ def _check_classes(y: np.ndarray, name: str, classes: Sequence[Any]) -> None:
         )
 
 
+def _beyond_float32(frame: pd.DataFrame, name: str) -> str:
+    """A hint for a model that failed on numbers beyond the float32 range (1e300), in which tree
+    libraries compute; empty when there are none."""
+    limit = float(np.finfo(np.float32).max)
+    for label in frame.columns:
+        column = frame[label]
+        if column.dtype.kind not in "iuf":
+            continue
+        big = np.flatnonzero(np.abs(column.to_numpy(dtype=float)) > limit)
+        if big.size:
+            return (
+                f" Column {str(label)!r} of {name} holds {column.iloc[big[0]]:.6g} (rows {big[:5].tolist()}"
+                f"{'...' if big.size > 5 else ''}), beyond the float32 range (+-{limit:.2g}) in which many models "
+                "compute (scikit-learn trees, LightGBM, XGBoost); rescale the feature or replace those values."
+            )
+    return ""
+
+
+def _check_squares(values: np.ndarray, name: str, error: type[Exception], fix: str) -> None:
+    """Refuse regression targets or predictions so large that their squared errors, summed over the
+    rows, overflow float64: R² and the error measures would be infinite or NaN."""
+    limit = float(np.sqrt(np.finfo(float).max / (4 * max(len(values), 1))))
+    big = np.flatnonzero(np.abs(values) > limit)
+    if big.size:
+        raise error(
+            f"{name}: {values[big[0]]:.6g} at rows {big[:5].tolist()}{'...' if big.size > 5 else ''}; squared "
+            f"errors of numbers beyond {limit:.2g} overflow float64 when summed over {len(values)} rows, so R² "
+            f"and the error measures cannot be computed. {fix}"
+        )
+
+
+def _check_varies(y: np.ndarray, name: str) -> None:
+    """Refuse a constant regression target, as a classification target of one class is refused:
+    R² (the share of the target's variance explained) needs variance."""
+    if len(y) and np.all(y == y[0]):
+        raise InputError(
+            f"{name} is constant (every value is {y[0]:.6g}); R² (the share of the target's variance the model "
+            f"explains) is not defined without variance. Pass a {name.replace('y_', '')} "
+            "set whose target varies."
+        )
+
+
 def _check_reason_codes(codes: Any, columns: Sequence[str]) -> None:
     """Refuse reason codes that are not a mapping of the model's features to a ReasonCode, a
     ``(code, statement)`` pair or a statement."""
@@ -365,12 +411,31 @@ def build_context(
             y_tr, y_te = y_tr.astype(float), y_te.astype(float)
         except ValueError as exc:
             raise InputError("a regression audit needs numeric targets y_train and y_test.") from exc
+        _check_varies(y_tr, "y_train")
+        _check_varies(y_te, "y_test")
 
-    def score(frame: pd.DataFrame) -> np.ndarray:
-        out = adapter.predict(frame[columns], space)  # type: ignore[arg-type]
-        return out[:, -1] if adapter.is_classifier else out[:, 0]
+    def score(frame: pd.DataFrame, name: str) -> np.ndarray:
+        try:
+            out = adapter.predict(frame[columns], space)  # type: ignore[arg-type]
+        except ModelError as exc:
+            raise type(exc)(f"scoring {name}: {exc}{_beyond_float32(frame[columns], name)}") from exc
+        scores = out[:, -1] if adapter.is_classifier else out[:, 0]
+        if not adapter.is_classifier:
+            _check_squares(
+                scores,
+                f"the model's prediction for {name}",
+                ModelError,
+                "Check those rows (values the model was not fitted on), or rescale the target the model predicts.",
+            )
+        return scores
 
+    if not adapter.is_classifier:
+        for target, name in ((y_tr, "y_train"), (y_te, "y_test")):
+            _check_squares(
+                target, name, InputError, "Rescale the target (e.g. thousands instead of units) or drop those rows."
+            )
     log("Scoring the training, test and reference data")
+    scores = {name: score(frame, name) for name, frame in (("X_train", train), ("X_test", test), ("reference", ref))}
     ctx = AuditContext(
         model=model,
         adapter=adapter,
@@ -385,9 +450,9 @@ def build_context(
         y_test=y_te,
         sensitive_test=sens_test,
         sensitive_train=sens_train,
-        scores_train=score(train),
-        scores_test=score(test),
-        scores_reference=score(ref),
+        scores_train=scores["X_train"],
+        scores_test=scores["X_test"],
+        scores_reference=scores["reference"],
         policy=policy,
         card=card,
         reason_codes=reason_codes,
