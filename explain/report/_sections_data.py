@@ -13,7 +13,7 @@ from ..metrics.fairness import group_labels
 from ..metrics.fairness_disclosure import DERIVABLE, suppressed_groups
 from ._context import AuditContext
 from ._schema import chart, column, facts, finding, findings_block, line_chart, paragraph, table
-from ._sections_model import Built, _sec
+from ._sections_model import Built, _sec, constant_score, ranking_finding
 
 __all__ = ["data_section", "performance_section"]
 
@@ -253,6 +253,8 @@ def performance_section(ctx: AuditContext) -> Built:
             status="fail" if gen.diagnosis == "overfitting" else "warn" if gen.diagnosis == "underfitting" else None,
         ),
     ]
+    if constant_score(ctx.scores_test) is not None:
+        found.append(ranking_finding(ctx, gen.test.value))
     blocks: list[dict[str, Any]] = [
         paragraph(
             f"{name} measures how well the scores rank outcomes ("

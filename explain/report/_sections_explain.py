@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import metrics
 from ..explainer import Explainer
@@ -26,7 +25,7 @@ from ._schema import (
     paragraph,
     table,
 )
-from ._sections_model import Built, _sec, _show
+from ._sections_model import Built, _rank_correlation, _sec, _show, constant_score
 
 __all__ = ["explain_sample", "global_section"]
 
@@ -34,6 +33,7 @@ N_EFFECTS = 3
 EFFECT_ROWS = 200  # partial dependence: rows averaged over, and grid points per feature
 EFFECT_GRID = 25
 SAMPLED = ("kernel_shap", "permutation_shap", "lime")
+_CONSTANT = "the model gives every test row the same score, so its attributions are zero (up to rounding)"
 
 
 def explain_sample(ctx: AuditContext) -> None:
@@ -109,7 +109,7 @@ def _importance(ctx: AuditContext) -> tuple[list[dict[str, Any]], np.ndarray]:
     runs = ctx.stability_runs or [_explanation(ctx)]
     per_run = np.stack([np.mean(np.abs(np.asarray(r.values)), axis=0) for r in runs])
     exp = runs[0]
-    spread = np.std(np.abs(np.asarray(exp.values)), axis=0)
+    spread = _std(np.abs(np.asarray(exp.values, dtype=float)))
     order = np.argsort(-per_run[0], kind="stable")
     rows = [
         {
@@ -123,6 +123,25 @@ def _importance(ctx: AuditContext) -> tuple[list[dict[str, Any]], np.ndarray]:
         for i, j in enumerate(order)
     ]
     return rows, per_run[0]
+
+
+def _std(values: np.ndarray) -> np.ndarray:
+    """Standard deviation per column, computed on values scaled by the column's largest magnitude:
+    attributions of a huge input (1e300) are finite, but their squares overflow to inf."""
+    scale = np.max(np.abs(values), axis=0) if len(values) else np.zeros(values.shape[1:])
+    scale = np.where(scale > 0, scale, 1.0)
+    return scale * np.std(values / scale, axis=0)
+
+
+def _flat(importance: np.ndarray, glassbox: np.ndarray) -> str:
+    """Which of the two importance vectors has every feature equal (why they cannot be ranked)."""
+    flat = [
+        what
+        for what, v in (("attributions", importance), ("glass-box terms", glassbox))
+        if len(v) and np.all(v == v[0])
+    ]
+    of = " and of the ".join(flat) or "importances"
+    return f"every feature has the same mean |value| of the {of} (e.g. all zero)"
 
 
 def _glassbox_importance(ctx: AuditContext) -> np.ndarray | None:
@@ -215,7 +234,9 @@ def global_section(ctx: AuditContext) -> Built:
         )
     gb = _glassbox_importance(ctx)
     if gb is not None and len(gb) == len(importance):
-        rho = float(stats.spearmanr(importance, gb).statistic)
+        # attributions of a constant model are zero up to rounding: their ranks are noise
+        same = constant_score(ctx.scores_test)
+        rho = _rank_correlation(importance, gb) if same is None else None
         found.append(
             finding(
                 "global.glassbox_agreement",
@@ -223,9 +244,12 @@ def global_section(ctx: AuditContext) -> Built:
                 "Importance agrees with the glass-box model",
                 metric="Spearman rank correlation of importances",
                 observed=rho,
-                status="info",
+                status="info" if rho is not None else "not_applicable",
                 message=f"The ranking of features by mean |attribution| and by the glass-box model's mean |term| "
-                f"correlate at {rho:.2f}.",
+                f"correlate at {rho:.2f}."
+                if rho is not None
+                else f"Not defined: {_flat(importance, gb) if same is None else _CONSTANT}, so there is no ranking "
+                "to compare.",
             )
         )
     top = [r["feature"] for r in rows[: min(12, len(rows))]]

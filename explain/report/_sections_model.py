@@ -26,7 +26,14 @@ from ._schema import (
     table,
 )
 
-__all__ = ["design_section", "document_control", "glassbox_benchmark", "intended_use"]
+__all__ = [
+    "constant_score",
+    "design_section",
+    "document_control",
+    "glassbox_benchmark",
+    "intended_use",
+    "ranking_finding",
+]
 
 Built = tuple[dict[str, Any], list[dict[str, Any]]]
 
@@ -148,6 +155,45 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _rank_correlation(a: Any, b: Any) -> float | None:
+    """Spearman's rank correlation of ``a`` and ``b``; ``None`` when either is constant (e.g. a
+    model that gives every row the same score): there is no order to compare, and scipy's NaN
+    cannot go into the evidence."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or np.all(a == a[0]) or np.all(b == b[0]):
+        return None
+    rho = float(stats.spearmanr(a, b).statistic)
+    return rho if np.isfinite(rho) else None
+
+
+def constant_score(scores: np.ndarray) -> float | None:
+    """The score every row gets when the scores are all the same (the model does not rank), else ``None``."""
+    return float(scores[0]) if len(scores) and np.all(scores == scores[0]) else None
+
+
+def ranking_finding(ctx: AuditContext, test_score: float) -> dict[str, Any]:
+    """The finding of a model that gives every test row the same score (it does not rank)."""
+    same = constant_score(ctx.scores_test)
+    return finding(
+        "performance.ranking",
+        "performance",
+        "The model's scores vary between rows",
+        metric="distinct test scores",
+        observed=1,
+        threshold=2,
+        comparison=">=",
+        format="int",
+        message=f"The model gives every one of the {len(ctx.scores_test)} test rows the same score ({same:.6g}): "
+        "it does not rank them"
+        + (
+            f" (ROC AUC {test_score:.2f}, chance level) and makes the same decision for everyone."
+            if ctx.is_classifier
+            else f" (R² {test_score:.3f})."
+        )
+        + " Explanations of it are zero or constant. Check that the right (fitted) model was given.",
+    )
+
+
 def _hyperparameters(model: Any) -> list[dict[str, Any]]:
     get = getattr(model, "get_params", None)
     if get is None:
@@ -161,11 +207,16 @@ def _hyperparameters(model: Any) -> list[dict[str, Any]]:
 
 
 def _glassbox_frame(X: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
-    """Columns the additive model can read: text and booleans become categories (from the training rows)."""
+    """Columns the additive model can read: text and booleans become categories (from the training
+    rows); a column with no value in the training rows becomes a constant."""
     out = X.copy()
     for c in out.columns:
         col = reference[c]
-        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        if col.isna().all():
+            # nothing to learn from (and the boosting cannot bin a column without a value): a
+            # constant, whose shape function is flat
+            out[c] = 0.0
+        elif not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
             cats = pd.Index(pd.unique(col.dropna().astype(str)))[:250]
             out[c] = pd.Categorical(out[c].astype(str).where(out[c].notna()), categories=cats)
     return out
@@ -184,12 +235,25 @@ def glassbox_benchmark(ctx: AuditContext) -> dict[str, Any]:
     metric: Any = "roc_auc" if ctx.is_classifier else "r2"
     ours = metrics.bootstrap_ci(metric, ctx.y_test, ctx.scores_test, n_boot=1, random_state=ctx.random_state).value
     theirs = metrics.bootstrap_ci(metric, ctx.y_test, scores, n_boot=1, random_state=ctx.random_state).value
-    rho = float(stats.spearmanr(ctx.scores_test, scores).statistic)
+    rho = _rank_correlation(ctx.scores_test, scores)
     out = {"metric": metric, "model": ours, "glassbox": theirs, "spearman": rho, "scores": scores, "gam": gam}
     if ctx.is_classifier:
         t = ctx.policy.decision_threshold
         out["decision_agreement"] = float(np.mean((scores >= t) == (ctx.scores_test >= t)))
     return out
+
+
+def _agreement(ctx: AuditContext, bench: dict[str, Any]) -> str:
+    """How the two models' scores agree, or why that is not defined."""
+    if bench["spearman"] is not None:
+        return f"their scores agree with Spearman rank correlation {bench['spearman']:.3f}."
+    same = constant_score(ctx.scores_test)
+    if same is not None:
+        return (
+            f"the production model gives every test row the same score ({same:.6g}): it does not rank, so "
+            "the rank correlation of the two models' scores is not defined."
+        )
+    return "the glass-box model gives every test row the same score, so the rank correlation is not defined."
 
 
 def design_section(ctx: AuditContext) -> Built:
@@ -227,8 +291,7 @@ def design_section(ctx: AuditContext) -> Built:
             status="pass" if gain >= 0 else "warn",
             message=(
                 f"The production model scores {bench['model']:.3f} and an additive glass-box model (GAM) "
-                f"{bench['glassbox']:.3f} on the test data; their scores agree with Spearman rank "
-                f"correlation {bench['spearman']:.3f}."
+                f"{bench['glassbox']:.3f} on the test data; {_agreement(ctx, bench)}"
                 + ("" if gain >= 0 else " The interpretable model does at least as well: justify the complexity.")
             ),
         )

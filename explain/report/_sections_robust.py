@@ -11,8 +11,8 @@ import pandas as pd
 from .. import metrics
 from ._context import AuditContext
 from ._schema import column, facts, finding, findings_block, paragraph, table
-from ._sections_explain import _decide, _explanation, _score
-from ._sections_model import Built, _sec
+from ._sections_explain import _decide, _explanation, _score, _std
+from ._sections_model import Built, _sec, constant_score
 
 __all__ = ["robustness_section"]
 
@@ -27,9 +27,18 @@ def _noisy(ctx: AuditContext, rows: np.ndarray, rng: np.random.Generator) -> pd.
     for c in X.columns:
         col = X[c]
         if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-            scale = ctx.policy.noise_scale * float(np.nanstd(ctx.X_train[c].to_numpy(dtype=float)))
+            scale = ctx.policy.noise_scale * _spread(ctx.X_train[c].to_numpy(dtype=float))
             X[c] = col.to_numpy(dtype=float) + rng.normal(0.0, scale, len(col))
     return X
+
+
+def _spread(values: np.ndarray) -> float:
+    """Standard deviation of the values that are not missing (0 when none is), scaled first so that
+    a huge value (1e300) does not overflow when squared."""
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return 0.0
+    return float(_std(values[:, None])[0])
 
 
 def robustness_section(ctx: AuditContext) -> Built:
@@ -79,23 +88,10 @@ def robustness_section(ctx: AuditContext) -> Built:
     runs = ctx.stability_runs or [_explanation(ctx)]
     summary = metrics.stability(runs, k=min(5, ctx.X_test.shape[1])) if len(runs) > 1 else None
     if summary is not None:
-        spearman = summary[summary["metric"] == "spearman"].iloc[0]
-        jaccard = summary[summary["metric"] == "top_k_jaccard"].iloc[0]
-        ctx.extras["explanation_stability"] = float(spearman["mean"])
-        found.append(
-            finding(
-                "robustness.explanations",
-                "robustness",
-                "Explanations stable across seeds and backgrounds",
-                metric="mean rank correlation between runs",
-                observed=float(spearman["mean"]),
-                threshold=p.min_explanation_stability,
-                comparison=">=",
-                message=f"{len(runs)} runs with different seeds and background resamples; per-row Spearman "
-                f"correlation mean {spearman['mean']:.3f} (worst row {spearman['min']:.3f}); top-"
-                f"{int(jaccard['k'])} feature sets overlap (Jaccard) {jaccard['mean']:.3f} on average.",
-            )
-        )
+        compared = runs[0].n_rows * (len(runs) - 1)  # every run's rows against the first run's
+        ranked = int(summary.loc[summary["metric"] == "spearman", "rows"].iloc[0])
+        found.append(_stability_finding(ctx, summary, len(runs), compared))
+    if summary is not None and found[-1]["observed"] is not None:
         blocks.append(
             table(
                 "explanation_stability",
@@ -113,13 +109,14 @@ def robustness_section(ctx: AuditContext) -> Built:
                             "spearman": "rank correlation (Spearman)",
                             "top_k_jaccard": "top-k overlap (Jaccard)",
                         }[r["metric"]],
-                        "mean": r["mean"],
-                        "median": r["median"],
-                        "q10": r["q10"],
-                        "min": r["min"],
+                        **{k: _number(r[k]) for k in ("mean", "median", "q10", "min")},
                     }
                     for _, r in summary.iterrows()
                 ],
+                note=None
+                if ranked == compared
+                else f"Rank correlation over {ranked} of {compared} rows: a row whose attributions are all equal "
+                "(e.g. all zero) has no order to compare.",
             )
         )
     blocks += [
@@ -131,6 +128,46 @@ def robustness_section(ctx: AuditContext) -> Built:
         findings_block([f["id"] for f in found]),
     ]
     return _sec("robustness", f"{flip:.1%} of decisions change under small input noise.", blocks, found)
+
+
+def _number(value: Any) -> float | None:
+    """A float for the evidence, ``None`` for NaN (a statistic not defined on any row)."""
+    return None if pd.isna(value) else float(value)
+
+
+def _stability_finding(ctx: AuditContext, summary: pd.DataFrame, n_runs: int, compared: int) -> dict[str, Any]:
+    """The rank correlation of the runs' attributions, row by row; not applicable when no row has
+    an order (every attribution of a row equal: a model whose output does not depend on its inputs)."""
+    spearman = summary[summary["metric"] == "spearman"].iloc[0]
+    jaccard = summary[summary["metric"] == "top_k_jaccard"].iloc[0]
+    constant = constant_score(ctx.scores_test) is not None
+    # attributions of a constant model are zero up to rounding: their ranks are noise
+    ranked, mean = int(spearman["rows"]), None if constant else _number(spearman["mean"])
+    if mean is None:
+        message = (
+            "Not measured: the model gives every test row the same score, so its attributions are zero (up to rounding)"
+            if constant
+            else "Not measured: in every explained row all attributions are equal (e.g. all zero: the model's "
+            "output does not depend on its inputs)"
+        ) + ", and there is no ranking of features to compare between runs."
+    else:
+        ctx.extras["explanation_stability"] = mean
+        left_out = f" over {ranked} of {compared} rows (the others' are all equal)" if ranked < compared else ""
+        message = (
+            f"{n_runs} runs with different seeds and background resamples; per-row Spearman correlation mean "
+            f"{mean:.3f}{left_out} (worst row {spearman['min']:.3f}); top-{int(jaccard['k'])} feature sets overlap "
+            f"(Jaccard) {jaccard['mean']:.3f} on average."
+        )
+    return finding(
+        "robustness.explanations",
+        "robustness",
+        "Explanations stable across seeds and backgrounds",
+        metric="mean rank correlation between runs",
+        observed=mean,
+        threshold=ctx.policy.min_explanation_stability,
+        comparison=">=",
+        message=message,
+    )
 
 
 def _missing_behaviour(ctx: AuditContext) -> list[dict[str, Any]]:
