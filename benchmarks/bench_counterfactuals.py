@@ -26,6 +26,24 @@ and wall time (one process, OpenMP on one thread, imports and model fitting excl
 Run ``python benchmarks/bench_counterfactuals.py`` (100 rows; DiCE takes about 0.5 s per row per
 method on 2 cores) or ``--quick`` (20 rows). Needs ``pip install dice-ml`` for the DiCE columns;
 without it only ours is measured, and the script says so.
+
+Result, 2026-12-01, 2 vCPUs shared with other jobs (load average 6-7, so the times are long for
+every method alike), Python 3.11.7, scikit-learn 1.9.1, dice-ml 0.12, 100 declined applicants:
+
+| method | seconds | rows valid | validity | valid CFs/row | changed features | proximity | diversity | age / range |
+|---|---|---|---|---|---|---|---|---|
+| explain | 1.4 | 100% | 100.0% | 2.93 | 1.41 | 1.94 | 3.02 | 0 |
+| DiCE random | 99.8 | 100% | 100.0% | 3.00 | 1.62 | 36.71 | 40.02 | 0 |
+| DiCE genetic | 117.4 | 72% | 100.0% | 1.90 | 8.04 | 10.77 | 9.80 | 0 |
+
+explain was 73x faster than DiCE random and 85x faster than DiCE genetic (it scores every row's
+candidates in a few batched model calls; DiCE works row by row), its counterfactuals 19x and 5.5x
+closer, with 1.15x and 5.7x fewer changed features. DiCE random reaches the outcome by drawing
+values anywhere in the range (incomes of over a million), hence its distance and "diversity";
+DiCE genetic found none for 28 of the 100 rows. Every method's returned counterfactuals were
+approved when scored again. All 710 declined applicants of 2024 (with their missing values, which
+the model takes) took explain 6.8 s wall, 3.0 s CPU: every one has counterfactuals, 2.89 per row,
+1.33 changed features on average, all approved.
 """
 
 from __future__ import annotations
