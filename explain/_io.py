@@ -101,12 +101,18 @@ def _interactions(obj: dict[str, Any]) -> Any:
     return InteractionExplanation.from_dict(obj)
 
 
+def _counterfactuals(obj: dict[str, Any]) -> Any:
+    from ._counterfactual_result import Counterfactuals
+
+    return Counterfactuals.from_dict(obj)
+
+
 def from_dict(obj: Any) -> Any:
     """Build an explanation from the dict ``to_dict()`` made (or a :class:`SchemaError`)."""
     if not isinstance(obj, dict) or "schema" not in obj:
         raise SchemaError(
             "this JSON has no 'schema' field, so it is not a saved explanation; load() reads the "
-            "files that the to_json() of LocalExplanation, GlobalExplanation and InteractionExplanation write."
+            "files that the to_json() of explanations and of Counterfactuals write."
         )
     version = obj.get("schema_version")
     if type(version) is not int or version not in _SUPPORTED_VERSIONS:
@@ -118,6 +124,7 @@ def from_dict(obj: Any) -> Any:
         "explain.LocalExplanation": _local,
         "explain.GlobalExplanation": _global,
         "explain.InteractionExplanation": _interactions,
+        "explain.Counterfactuals": _counterfactuals,
     }.get(str(obj["schema"]))
     if build is None:
         raise SchemaError(f"unknown schema {str(obj['schema'])[:80]!r}; expected an explain explanation.")
