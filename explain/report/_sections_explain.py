@@ -32,6 +32,9 @@ __all__ = ["explain_sample", "global_section"]
 N_EFFECTS = 3
 EFFECT_ROWS = 200  # partial dependence: rows averaged over, and grid points per feature
 EFFECT_GRID = 25
+# one row gives flat curves (the grid is taken from the rows' values), and scikit-learn's
+# partial_dependence fails on two (a reshape error)
+MIN_EFFECT_ROWS = 3
 SAMPLED = ("kernel_shap", "permutation_shap", "lime")
 _CONSTANT = "the model gives every test row the same score, so its attributions are zero (up to rounding)"
 
@@ -158,6 +161,14 @@ def _effects(ctx: AuditContext, features: list[str]) -> list[dict[str, Any]]:
     ctx.log(f"Partial dependence of the {len(features)} most important features")
     assert ctx.sample is not None
     rows = ctx.X_test.iloc[ctx.sample[:EFFECT_ROWS]]
+    if len(rows) < MIN_EFFECT_ROWS:
+        return [
+            paragraph(
+                f"Partial dependence is not shown: it averages over the explained rows and takes its grid from "
+                f"their values, and {len(rows)} row(s) were explained (policy.explain_rows), too few for a curve; "
+                f"explain at least {MIN_EFFECT_ROWS}."
+            )
+        ]
     glob = Explainer(
         ctx.model,
         method="partial_dependence",
