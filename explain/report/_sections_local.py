@@ -67,8 +67,10 @@ def local_section(ctx: AuditContext) -> Built:
     assert ctx.sample is not None
     codes = _codes(ctx)
     cut = p.decision_threshold if ctx.is_classifier else float(np.median(ctx.scores_test))
-    reasons = exp.reasons(k=p.max_reasons, adverse="decrease", codes=codes, threshold=cut)
-    frame = reasons.to_frame()
+    # the decisions are the model's own (its score against the cut), never read from the
+    # explanation's predictions, which may be in another space (log-odds) than the cut
+    adverse = np.flatnonzero(~ctx.selected_test[ctx.sample])
+    frame = _adverse_reasons(exp, adverse, p.max_reasons, codes)
     adverse_rows = sorted(set(frame["row"]))
     index = ctx.X_test.index
     shown = adverse_rows[:: max(1, len(adverse_rows) // REASON_ROWS)][:REASON_ROWS]
@@ -78,7 +80,7 @@ def local_section(ctx: AuditContext) -> Built:
         decisions.append(
             {
                 "id": str(index[ctx.sample[r]]),
-                "score": float(exp.predictions[r]),
+                "score": float(ctx.scores_test[ctx.sample[r]]),
                 "threshold": cut,
                 "reasons": "; ".join(f"{c.code} {c.feature} ({c.contribution:+.3f})" for c in part.itertuples()),
             }
@@ -100,7 +102,7 @@ def local_section(ctx: AuditContext) -> Built:
             "a statement per feature.",
         )
     ]
-    same = _reason_stability(ctx, codes, cut, adverse_rows)
+    same = _reason_stability(ctx, codes, adverse, adverse_rows)
     if same is not None:
         found.append(
             finding(
@@ -145,7 +147,7 @@ def local_section(ctx: AuditContext) -> Built:
                 column("id", "Row"),
                 column("score", ctx.score_name, "float"),
                 column("threshold", "Threshold", "float"),
-                column("reasons", "Principal reasons (contribution)"),
+                column("reasons", f"Principal reasons (contribution, {exp.output_space.replace('_', '-')})"),
             ],
             decisions,
         ),
@@ -178,12 +180,21 @@ def local_section(ctx: AuditContext) -> Built:
     return _sec("local_explanations", summary, blocks, found)
 
 
-def _reason_stability(ctx: AuditContext, codes: dict[str, Any], cut: float, rows: list[int]) -> float | None:
+def _adverse_reasons(exp: Any, adverse: np.ndarray, k: int, codes: dict[str, Any]) -> pd.DataFrame:
+    """The principal reasons of the explained rows at positions ``adverse`` (rows numbered as in ``exp``)."""
+    if not len(adverse):
+        return exp[:0].reasons(k=k, adverse="decrease", codes=codes).to_frame()
+    frame = exp[adverse].reasons(k=k, adverse="decrease", codes=codes).to_frame()
+    frame["row"] = adverse[frame["row"].to_numpy()]
+    return frame
+
+
+def _reason_stability(ctx: AuditContext, codes: dict[str, Any], adverse: np.ndarray, rows: list[int]) -> float | None:
     runs = ctx.stability_runs
     if len(runs) < 2 or not rows:
         return None
     sets = []
     for run in runs:
-        f = run.reasons(k=ctx.policy.max_reasons, adverse="decrease", codes=codes, threshold=cut).to_frame()
+        f = _adverse_reasons(run, adverse, ctx.policy.max_reasons, codes)
         sets.append({r: frozenset(f[f["row"] == r]["feature"]) for r in rows})
     return float(np.mean([all(s[r] == sets[0][r] for s in sets[1:]) for r in rows]))
