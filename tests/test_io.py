@@ -167,6 +167,7 @@ def test_fuzzed_interaction_files_load_as_valid_explanations_or_raise_schema_err
     saved_interactions, tmp_path_factory
 ):
     from explain import InteractionExplanation
+    from explain._interactions import SYMMETRY_RTOL
 
     folder = tmp_path_factory.mktemp("fuzz_interactions")
     outcomes = {"loaded": 0, "refused": 0}
@@ -186,7 +187,9 @@ def test_fuzzed_interaction_files_load_as_valid_explanations_or_raise_schema_err
         n, d = loaded.values.shape[:2]
         assert loaded.values.shape[2] == d == len(loaded.feature_names) and loaded.data.shape == (n, d)
         assert np.isfinite(loaded.values).all()
-        np.testing.assert_array_equal(loaded.values, np.swapaxes(loaded.values, 1, 2))
+        # symmetric up to the rounding the class allows (a file may differ from symmetry by 5e-324)
+        gap = np.abs(loaded.values - np.swapaxes(loaded.values, 1, 2)).max(axis=(1, 2))
+        assert (gap <= SYMMETRY_RTOL * (1.0 + np.abs(loaded.values).sum(axis=(1, 2)))).all()
         assert from_dict(json.loads(loaded.to_json())).to_json(timing=False) == loaded.to_json(timing=False)
 
     check()
