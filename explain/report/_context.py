@@ -180,7 +180,15 @@ def _sensitive(
     if len(frame) != len(X_test):
         raise InputError(f"sensitive_features has {len(frame)} rows; it must align with X_test ({len(X_test)} rows).")
     frame.columns = [str(c) for c in frame.columns]
-    return frame.reset_index(drop=True), None, []
+    frame = frame.reset_index(drop=True)
+    for name in frame.columns:
+        # the report would call it a model input ("sensitive attributes used as model inputs")
+        if name in X_test.columns and not frame[name].equals(X_test[name].reset_index(drop=True)):
+            raise InputError(
+                f"sensitive_features has a column {name!r}, the name of a column of X_test with other values; "
+                f"rename it (e.g. {name + '_group'!r}), or pass sensitive_features=[{name!r}] to use X_test's column."
+            )
+    return frame, None, []
 
 
 def _check_groups(sensitive: pd.DataFrame | None) -> None:
