@@ -76,8 +76,13 @@ def _attachment(reader: Any, found: Found) -> bytes | None:
     relationship = str(spec.get("/AFRelationship", "none"))
     associated = any(s.get_object() == spec for s in root.get("/AF", []))
     if relationship != "/Data" or not associated:
-        where = "listed" if associated else "not listed"
-        detail = f"relationship is {relationship} (expected /Data), {where} in the catalog's /AF"
+        # say only what is wrong: the relationship, the catalog's /AF, or both
+        shown = relationship.lstrip("/") if relationship != "none" else "missing"
+        if relationship == "/Data":
+            detail = "relationship Data, but not listed in the catalog's /AF (an associated file must be)"
+        else:
+            where = "listed in the catalog's /AF" if associated else "and not listed in the catalog's /AF either"
+            detail = f"relationship {shown}, where an evidence file is Data ({where})"
         found.checks.append(Check("attachment", False, detail))
         return data
     found.checks.append(Check("attachment", True, f"{_ATTACHMENT}, {len(data):,} bytes, relationship Data"))

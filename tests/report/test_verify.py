@@ -689,3 +689,18 @@ def test_a_visible_empty_signature_field_drawn_over_the_report_is_altered(good, 
         result = verify_report(target, trust=[signed[1]]) if name == "signed" else verify_report(target)
         assert result.verdict == "altered", (name, result.checks)
         assert "/Annots" in _detail(result, "rerender")
+
+
+def test_an_attachment_missing_from_the_catalogs_af_says_only_what_is_wrong(good, tmp_path):
+    path = _copy(good, tmp_path)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        del pdf.Root.AF
+        pdf.save(path)
+    detail = _detail(verify_report(path), "attachment")
+    assert detail == "relationship Data, but not listed in the catalog's /AF (an associated file must be)"
+    path = _copy(good, tmp_path, "source.pdf")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.Root.AF[0].AFRelationship = pikepdf.Name("/Source")
+        pdf.save(path)
+    detail = _detail(verify_report(path), "attachment")
+    assert detail == "relationship Source, where an evidence file is Data (listed in the catalog's /AF)"
