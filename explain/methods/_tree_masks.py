@@ -13,127 +13,41 @@ reduced to its distinct masks with their counts, the explained rows to their dis
 and each distinct pair is computed once: the cost grows with the number of distinct masks, not
 with rows x background rows. This is exact for anything that is a sum of trees (the margin, an
 averaging forest's probability, a regression); the probability of a boosted classifier needs a
-per-pair rescaling and is computed by the walk in :mod:`._tree_engine`.
+per-pair rescaling (:func:`mask_shap_logistic`): there each group of a leaf's background masks
+sums the pair's scale over its rows.
+
+Memory. Beyond their inputs (the rows, the background, the trees) and their result, both engines
+hold at most :data:`MASK_BYTES` of working arrays, whatever the number of rows and background
+rows: the work goes in *passes* over at most :data:`BACKGROUND_ROWS` background rows, in blocks
+of leaves, and in chunks of rows (:func:`plan_blocks`). The budget counts, per block, the
+background's masks and their groups (32 bytes per background row and leaf), the rows' masks and
+their numbers (12 bytes per row and leaf) and, for a quarter of it, the per-mask coefficient
+tables of :func:`mask_shap`. No array grows with rows x background rows: the logistic scale of a
+pair is computed where it is summed, from the two margins. Each row adds its terms in the same
+order (background pass, then leaf) whatever the blocks and chunks, so the values do not depend on
+the budget, bit for bit; they depend on :data:`BACKGROUND_ROWS` only through rounding (1e-15),
+and only for a background larger than it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
 
-from ._tree_engine import Forest, _weights, goes_right, tree_sizes
+from ._tree_engine import Forest, _weights
+from ._tree_leaves import MAX_BITS, LeafPaths, _masks_into, leaf_paths
+from ._tree_leaves import _masks as _masks  # re-exported: the interaction engine imports it from here
 
-__all__ = ["LeafPaths", "leaf_blocks", "leaf_paths", "mask_shap", "mask_shap_logistic"]
+__all__ = ["BACKGROUND_ROWS", "MASK_BYTES", "MAX_BITS", "LeafPaths", "leaf_blocks", "leaf_paths", "mask_shap",
+           "mask_shap_logistic", "plan_blocks"]  # fmt: skip
 
-MAX_BITS = 62  # distinct features on one path that fit a 64-bit mask
-MASK_BYTES = 256 << 20  # masks held at once (rows x leaves x 8 bytes): bounds memory on large inputs
-
-
-class LeafPaths:
-    """Flattened root-to-leaf paths of every tree: for each leaf its nodes, directions and bits."""
-
-    def __init__(self, forest: Forest) -> None:
-        (self.leaf_tree, self.leaf_node, self.path_start, self.path_node, self.path_right, self.path_bit,
-         self.feat_start, self.feat) = _paths(forest.left, forest.right, forest.feature)  # fmt: skip
-        self.n_leaves = len(self.leaf_tree)
-
-    @property
-    def max_bits(self) -> int:
-        return int(np.diff(self.feat_start).max(initial=0))
-
-
-def leaf_paths(forest: Forest) -> LeafPaths | None:
-    """The forest's leaf paths, or None when a path tests more than ``MAX_BITS`` features."""
-    paths = LeafPaths(forest)
-    return paths if paths.max_bits <= MAX_BITS else None
-
-
-@numba.njit(cache=True)
-def _paths(left, right, feature):  # type: ignore[no-untyped-def]
-    T, N = left.shape
-    leaves, total_path, _ = tree_sizes(left, right)  # first pass: the sizes of the arrays below
-    stack = np.empty((N + 1, 2), dtype=np.int64)
-    leaf_tree = np.empty(leaves, dtype=np.int64)
-    leaf_node = np.empty(leaves, dtype=np.int64)
-    path_start = np.zeros(leaves + 1, dtype=np.int64)
-    path_node = np.empty(total_path, dtype=np.int64)
-    path_right = np.empty(total_path, dtype=np.bool_)
-    path_bit = np.empty(total_path, dtype=np.int64)
-    feat_start = np.zeros(leaves + 1, dtype=np.int64)
-    feat = np.empty(total_path, dtype=np.int64)
-    # second pass: record each leaf's path from the root (parents rebuilt per tree)
-    parent = np.empty(N, dtype=np.int64)
-    went_right = np.empty(N, dtype=np.bool_)
-    chain = np.empty(N, dtype=np.int64)
-    li = 0
-    pi = 0
-    fi = 0
-    for t in range(T):
-        parent[0] = -1
-        stack[0, 0] = 0
-        sp = 1
-        while sp > 0:
-            sp -= 1
-            node = stack[sp, 0]
-            if left[t, node] < 0:
-                length = 0
-                cur = node
-                while parent[cur] >= 0:
-                    chain[length] = cur
-                    length += 1
-                    cur = parent[cur]
-                leaf_tree[li] = t
-                leaf_node[li] = node
-                n_feat = 0
-                for step in range(length - 1, -1, -1):  # root first
-                    child = chain[step]
-                    par = parent[child]
-                    f = feature[t, par]
-                    bit = -1
-                    for q in range(n_feat):
-                        if feat[fi + q] == f:
-                            bit = q
-                    if bit < 0:
-                        bit = n_feat
-                        feat[fi + n_feat] = f
-                        n_feat += 1
-                    path_node[pi] = par
-                    path_right[pi] = went_right[child]
-                    path_bit[pi] = bit
-                    pi += 1
-                path_start[li + 1] = pi
-                fi += n_feat
-                feat_start[li + 1] = fi
-                li += 1
-                continue
-            lc, rc = left[t, node], right[t, node]
-            parent[lc], parent[rc] = node, node
-            went_right[lc], went_right[rc] = False, True
-            stack[sp, 0] = lc
-            stack[sp + 1, 0] = rc
-            sp += 2
-    return leaf_tree, leaf_node, path_start, path_node, path_right, path_bit, feat_start, feat[:fi].copy()
-
-
-@numba.njit(parallel=True, cache=True)
-def _masks(Z, leaf_tree, path_start, path_node, path_right, path_bit, s):  # type: ignore[no-untyped-def]
-    """``masks[i, l]``: the bits of leaf l's features that row i satisfies."""
-    n = Z.shape[0]
-    L = leaf_tree.shape[0]
-    feature = s[3]
-    out = np.empty((n, L), dtype=np.uint64)
-    for i in numba.prange(n):
-        for leaf in range(L):
-            t = leaf_tree[leaf]
-            bad = np.uint64(0)
-            for p in range(path_start[leaf], path_start[leaf + 1]):
-                node = path_node[p]
-                if goes_right(t, node, Z[i, feature[t, node]], s) != path_right[p]:
-                    bad |= np.uint64(1) << np.uint64(path_bit[p])
-            out[i, leaf] = ~bad
-    return out
+MASK_BYTES = 256 << 20  # working memory of the engines at once (see the module docstring)
+BACKGROUND_ROWS = 1 << 16  # background rows per pass: their groups cost 2 MiB per leaf at most
+MIN_BLOCK_LEAVES = 64  # rows are cut into chunks before blocks get fewer leaves than this
+BG_LEAF_BYTES = 32  # per background row and leaf: its mask, and the groups' mask, start and member
+ROW_LEAF_BYTES = 12  # per row and leaf: its mask (8 bytes) and its mask's number (4)
 
 
 @numba.njit(cache=True)
@@ -175,26 +89,30 @@ def _distinct_rows(A, feat_start, which, n_distinct):  # type: ignore[no-untyped
 
 
 @numba.njit(parallel=True, cache=True)
-def _coefficients(A, which, table_start, group_start, gmask, gcount, m, feat_start, pos, neg, table):  # type: ignore[no-untyped-def]
-    """Per leaf (in parallel), each distinct row mask's weight of every path bit, once."""
-    n, L = A.shape
-    for leaf in numba.prange(L):
+def _coefficients(A, which, lo, hi, table_start, group_start, gmask, member_start, m, feat_start, pos, neg, table):  # type: ignore[no-untyped-def]
+    """For leaves lo..hi-1 (in parallel), each distinct row mask's weight of every path bit, once;
+    ``table_start[l - lo]`` is where leaf l's weights begin."""
+    n = A.shape[0]
+    for leaf in numba.prange(lo, hi):
         nbits = feat_start[leaf + 1] - feat_start[leaf]
+        if nbits == 0:  # a tree of one leaf: nothing to attribute
+            continue
         full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
-        done = np.zeros((table_start[leaf + 1] - table_start[leaf]) // max(nbits, 1), dtype=np.bool_)
+        done = np.zeros((table_start[leaf - lo + 1] - table_start[leaf - lo]) // nbits, dtype=np.bool_)
         for i in range(n):
             d = which[i, leaf]
             if done[d]:
                 continue
             done[d] = True
             a = A[i, leaf] & full
-            off = table_start[leaf] + d * nbits
+            off = table_start[leaf - lo] + d * nbits
             for g in range(group_start[leaf], group_start[leaf + 1]):
                 only_a, only_b, s, tt = _split(a, gmask[g] & full, full)
                 if s + tt == 0:
                     continue
-                wp = pos[s, tt] * gcount[g] / m
-                wn = neg[s, tt] * gcount[g] / m
+                count = float(member_start[g + 1] - member_start[g])
+                wp = pos[s, tt] * count / m
+                wn = neg[s, tt] * count / m
                 for q in range(nbits):
                     bit = np.uint64(1) << np.uint64(q)
                     if only_a & bit:
@@ -204,15 +122,15 @@ def _coefficients(A, which, table_start, group_start, gmask, gcount, m, feat_sta
 
 
 @numba.njit(parallel=True, cache=True)
-def _add_rows(which, table_start, table, leaf_tree, leaf_node, feat_start, feat, value, phi):  # type: ignore[no-untyped-def]
-    """Per row (in parallel), add every leaf's weights times the leaf's value, leaves in order."""
-    n, L = which.shape
+def _add_rows(which, lo, hi, table_start, table, leaf_tree, leaf_node, feat_start, feat, value, phi):  # type: ignore[no-untyped-def]
+    """Per row (in parallel), add leaves lo..hi-1's weights times the leaf's value, leaves in order."""
+    n = which.shape[0]
     k = value.shape[2]
     for i in numba.prange(n):
-        for leaf in range(L):
+        for leaf in range(lo, hi):
             t, node = leaf_tree[leaf], leaf_node[leaf]
             nbits = feat_start[leaf + 1] - feat_start[leaf]
-            off = table_start[leaf] + which[i, leaf] * nbits
+            off = table_start[leaf - lo] + which[i, leaf] * nbits
             start = feat_start[leaf]
             for q in range(nbits):
                 w = table[off + q]
@@ -222,76 +140,116 @@ def _add_rows(which, table_start, table, leaf_tree, leaf_node, feat_start, feat,
                         phi[i, f, c] += w * value[t, node, c]
 
 
-def _accumulate(A: np.ndarray, groups: tuple[np.ndarray, ...], m: int, leaf_tree: np.ndarray, leaf_node: np.ndarray,
-                feat_start: np.ndarray, feat: np.ndarray, value: np.ndarray, pos: np.ndarray, neg: np.ndarray,
-                phi: np.ndarray) -> None:  # fmt: skip
+def _runs(sizes: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive runs of ``sizes`` summing to at most ``limit`` (a run holds one at least)."""
+    if int(sizes.sum()) <= limit:
+        return [(0, len(sizes))]
+    runs, lo, total = [], 0, 0
+    for leaf, size in enumerate(sizes.tolist()):
+        if leaf > lo and total + size > limit:
+            runs.append((lo, leaf))
+            lo, total = leaf, 0
+        total += size
+    return [*runs, (lo, len(sizes))]
+
+
+def _accumulate(A: np.ndarray, which: np.ndarray, groups: tuple[np.ndarray, ...], m: int, leaf_tree: np.ndarray,
+                leaf_node: np.ndarray, feat_start: np.ndarray, feat: np.ndarray, value: np.ndarray, pos: np.ndarray,
+                neg: np.ndarray, phi: np.ndarray, table_bytes: int) -> None:  # fmt: skip
     """Add to phi (n, d, k) the leaves of row masks A (n, L) against the background's mask groups.
 
     Three parallel passes, none with a parallel region per leaf (a region per leaf costs a barrier
     per leaf, which on a busy machine, where a thread waits for a core, turned two seconds into two
-    minutes): number each leaf's distinct row masks, compute each distinct mask's coefficients
-    once, then add them row by row, leaves in order (so the values do not depend on threads).
+    minutes): number each leaf's distinct row masks (into ``which``, (n, L)), compute each distinct
+    mask's coefficients once, then add them row by row, leaves in order (so the values do not
+    depend on threads). The coefficient tables go in runs of leaves of at most ``table_bytes``
+    (the values do not depend on the runs either: each row still adds its leaves in order).
     """
-    n, L = A.shape
-    which = np.empty((n, L), dtype=np.int32)
+    L = A.shape[1]
     n_distinct = np.zeros(L, dtype=np.int64)
     _distinct_rows(A, feat_start, which, n_distinct)
     sizes = n_distinct * np.diff(feat_start)
-    table_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    table = np.zeros(int(table_start[-1]))
-    group_start, gmask, gcount = groups
-    _coefficients(A, which, table_start, group_start, gmask, gcount, m, feat_start, pos, neg, table)
-    _add_rows(which, table_start, table, leaf_tree, leaf_node, feat_start, feat, value, phi)
+    group_start, gmask, member_start = groups
+    for lo, hi in _runs(sizes, max(1, table_bytes // 8)):
+        table_start = np.zeros(hi - lo + 1, dtype=np.int64)
+        np.cumsum(sizes[lo:hi], out=table_start[1:])
+        table = np.zeros(int(table_start[-1]))
+        _coefficients(A, which, lo, hi, table_start, group_start, gmask, member_start, m, feat_start, pos, neg, table)
+        _add_rows(which, lo, hi, table_start, table, leaf_tree, leaf_node, feat_start, feat, value, phi)
 
 
 @numba.njit(cache=True)
-def _reached_base(group_start, gmask, gcount, m, leaf_tree, leaf_node, feat_start, value, base):  # type: ignore[no-untyped-def]
+def _reached_base(group_start, gmask, member_start, m, leaf_tree, leaf_node, feat_start, value, base):  # type: ignore[no-untyped-def]
     """Add to base (k,) the leaves the background rows reach themselves (each leaf's full mask)."""
     for leaf in range(group_start.shape[0] - 1):
         nbits = feat_start[leaf + 1] - feat_start[leaf]
         full = (np.uint64(1) << np.uint64(nbits)) - np.uint64(1)
         last = group_start[leaf + 1] - 1  # masks are sorted: the full one, if any, is last
         if last >= group_start[leaf] and (gmask[last] & full) == full:
+            count = float(member_start[last + 1] - member_start[last])
             for c in range(value.shape[2]):
-                base[c] += value[leaf_tree[leaf], leaf_node[leaf], c] * gcount[last] / m
+                base[c] += value[leaf_tree[leaf], leaf_node[leaf], c] * count / m
 
 
-@numba.njit(cache=True)
 def _groups(B):  # type: ignore[no-untyped-def]
-    """Per leaf, the background's distinct masks and which rows hold each (CSR layout)."""
+    """Per leaf, the background's distinct masks and which rows hold each (CSR layout):
+    ``group_start`` (L + 1), the groups' masks, their rows' ``member_start`` and ``members``."""
     m, L = B.shape
     group_start = np.zeros(L + 1, dtype=np.int64)
-    masks = np.empty(m * L, dtype=np.uint64)
-    member_start = np.zeros(m * L + 1, dtype=np.int64)
-    members = np.empty(m * L, dtype=np.int64)
-    g = 0
-    p = 0
-    for leaf in range(L):
-        order = np.argsort(B[:, leaf])
-        for r in range(m):
-            j = order[r]
-            if r == 0 or B[j, leaf] != masks[g - 1]:
-                masks[g] = B[j, leaf]
-                member_start[g] = p
-                g += 1
-            members[p] = j
-            p += 1
-        group_start[leaf + 1] = g
-    member_start[g] = p
+    masks, members = np.empty(m * L, dtype=np.uint64), np.empty(m * L, dtype=np.int64)
+    member_start = np.empty(m * L + 1, dtype=np.int64)
+    g = _groups_into(B, group_start, masks, member_start, members)
     return group_start, masks[:g].copy(), member_start[: g + 1].copy(), members
 
 
 @numba.njit(parallel=True, cache=True)
-def _accumulate_rescaled(A, scale, group_start, gmask, member_start, members, leaf_tree, leaf_node,
-                         feat_start, feat, value, pos, neg, phi):  # type: ignore[no-untyped-def]  # fmt: skip
-    """Like _accumulate (into phi (n, d)), with each (row, background row) pair weighted by ``scale[i, j]``.
+def _groups_into(B, group_start, masks, member_start, members):  # type: ignore[no-untyped-def]
+    """Write :func:`_groups` into buffers of ``m * L`` entries (``L + 1``, ``m * L + 1`` for the
+    starts); return the number of groups.
+
+    Each leaf holds every background row once, so leaf l's members are entries ``l*m .. l*m+m-1``
+    and its groups can be found in parallel, in that same segment of the buffers; the groups are
+    then moved down to follow each other (a group's new place is never after its old one).
+    """
+    m, L = B.shape
+    found = np.empty(L, dtype=np.int64)
+    for leaf in numba.prange(L):
+        order = np.argsort(B[:, leaf])
+        first = leaf * m
+        g = first
+        for r in range(m):
+            j = order[r]
+            if r == 0 or B[j, leaf] != masks[g - 1]:
+                masks[g] = B[j, leaf]
+                member_start[g] = first + r
+                g += 1
+            members[first + r] = j
+        found[leaf] = g - first
+    g = 0
+    for leaf in range(L):
+        group_start[leaf] = g
+        for q in range(leaf * m, leaf * m + found[leaf]):
+            masks[g] = masks[q]
+            member_start[g] = member_start[q]
+            g += 1
+    group_start[L] = g
+    member_start[g] = m * L
+    return g
+
+
+@numba.njit(parallel=True, cache=True)
+def _accumulate_rescaled(A, fx, px, slope, fb, pb, group_start, gmask, member_start, members, m, leaf_tree,
+                         leaf_node, feat_start, feat, value, pos, neg, phi):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Like _accumulate (into phi (n, d)), with each (row i, background row j) pair weighted by its
+    scale ``(px[i] - pb[j]) / (fx[i] - fb[j])`` (``slope[i]`` where the margins coincide).
 
     A reachable group's contribution is the same for all its background rows, so their scales
-    are summed and the contribution applied once; only reachable groups are visited.
+    are summed and the contribution applied once; only reachable groups are visited. The scale
+    is computed here, pair by pair, never held for rows x background rows.
     """
     n, L = A.shape
-    m = scale.shape[1]
     for i in numba.prange(n):
+        fxi, pxi, si = fx[i], px[i], slope[i]
         for leaf in range(L):
             t, node = leaf_tree[leaf], leaf_node[leaf]
             nbits = feat_start[leaf + 1] - feat_start[leaf]
@@ -304,7 +262,9 @@ def _accumulate_rescaled(A, scale, group_start, gmask, member_start, members, le
                     continue
                 total = 0.0
                 for p in range(member_start[g], member_start[g + 1]):
-                    total += scale[i, members[p]]
+                    j = members[p]
+                    gap = fxi - fb[j]
+                    total += (pxi - pb[j]) / gap if abs(gap) > 1e-12 else si
                 wp = pos[s, tt] * total / m * v
                 wn = neg[s, tt] * total / m * v
                 start = feat_start[leaf]
@@ -337,6 +297,88 @@ def _mask_args(forest: Forest, paths: LeafPaths, lo: int, hi: int) -> tuple[Any,
             forest.splits)  # fmt: skip
 
 
+class Plan(NamedTuple):
+    """How the engines cut their work to hold at most the budget (:func:`plan_blocks`)."""
+
+    background_rows: int  # per pass over the background
+    row_chunk: int  # rows whose masks are held at once
+    leaf_blocks: list[tuple[int, int]]  # consecutive leaves [lo, hi)
+    table_bytes: int  # the per-mask coefficient tables of one run of leaves (mask_shap)
+
+    def steps(self, n_background: int) -> list[tuple[int, int, int, int]]:
+        """``(b0, b1, lo, hi)``: background rows b0..b1-1 against leaves lo..hi-1, passes first."""
+        step = self.background_rows
+        return [(b0, min(n_background, b0 + step), lo, hi)
+                for b0 in range(0, max(1, n_background), step) for lo, hi in self.leaf_blocks]  # fmt: skip
+
+    def row_chunks(self, n_rows: int) -> list[tuple[int, int]]:
+        return [(r0, min(n_rows, r0 + self.row_chunk)) for r0 in range(0, n_rows, self.row_chunk)]
+
+
+def plan_blocks(n_leaves: int, n_rows: int, n_background: int, max_bytes: int | None = None) -> Plan:
+    """Cut the work so that the engines hold at most ``max_bytes`` (default :data:`MASK_BYTES`).
+
+    Three quarters of the budget hold a block's masks and groups: ``BG_LEAF_BYTES`` per
+    background row of a pass (at most :data:`BACKGROUND_ROWS`) and leaf, ``ROW_LEAF_BYTES`` per
+    row and leaf. Rows are cut into chunks only when all of them would leave fewer than
+    :data:`MIN_BLOCK_LEAVES` leaves per block (chunks cost nothing but more, smaller steps: the
+    background's groups are made once per block, for every chunk). The last quarter holds :func:`mask_shap`'s
+    coefficient tables. One leaf, one row and one background pass at least, whatever the budget
+    (a pass of :data:`BACKGROUND_ROWS` rows needs 2 MiB per leaf).
+    """
+    budget = MASK_BYTES if max_bytes is None else int(max_bytes)
+    held = budget - budget // 4
+    background = max(1, min(n_background, BACKGROUND_ROWS))
+    per_leaf = BG_LEAF_BYTES * background
+    wanted = max(1, min(n_leaves, MIN_BLOCK_LEAVES))
+    rows = max(1, n_rows)
+    if (per_leaf + ROW_LEAF_BYTES * rows) * wanted > held:
+        # rows in chunks, so that a block keeps `wanted` leaves, or what half the budget holds
+        # of the background's side alone (a large pass): the rows get the other half at least
+        leaves = max(1, min(wanted, held // (2 * per_leaf)))
+        rows = max(1, min(rows, (held // leaves - per_leaf) // ROW_LEAF_BYTES))
+    per_block = max(1, held // (per_leaf + ROW_LEAF_BYTES * rows))
+    blocks = [(lo, min(n_leaves, lo + per_block)) for lo in range(0, n_leaves, per_block)]
+    return Plan(background, rows, blocks, budget // 4)
+
+
+class _Buffers:
+    """The working arrays of one call, allocated once at the plan's largest block and reused
+    (numpy allocations, so that tracemalloc sees them as it sees the rest)."""
+
+    def __init__(self, plan: Plan, n_rows: int, *, numbers: bool) -> None:
+        leaves = max((hi - lo for lo, hi in plan.leaf_blocks), default=0)
+        bg, rows = plan.background_rows, min(plan.row_chunk, max(1, n_rows))
+        self.bg_masks = np.empty(bg * leaves, dtype=np.uint64)
+        self.group_start = np.empty(leaves + 1, dtype=np.int64)
+        self.group_mask = np.empty(bg * leaves, dtype=np.uint64)
+        self.member_start = np.empty(bg * leaves + 1, dtype=np.int64)
+        self.members = np.empty(bg * leaves, dtype=np.int64)
+        self.row_masks = np.empty(rows * leaves, dtype=np.uint64)
+        self.numbers = np.empty(rows * leaves if numbers else 0, dtype=np.int32)
+
+    def groups(self, B: np.ndarray, args: tuple[Any, ...]) -> tuple[np.ndarray, ...]:
+        """The background rows' groups of masks per leaf of the block (see :func:`_groups`)."""
+        L = args[0].shape[0]
+        masks = self.bg_masks[: B.shape[0] * L].reshape(B.shape[0], L)
+        _masks_into(*(B, *args, masks))
+        g = _groups_into(masks, self.group_start[: L + 1], self.group_mask, self.member_start, self.members)
+        return self.group_start[: L + 1], self.group_mask[:g], self.member_start[: g + 1], self.members
+
+    def masks(self, X: np.ndarray, args: tuple[Any, ...]) -> np.ndarray:
+        L = args[0].shape[0]
+        out = self.row_masks[: X.shape[0] * L].reshape(X.shape[0], L)
+        _masks_into(*(X, *args, out))
+        return out
+
+    def which(self, n: int, L: int) -> np.ndarray:
+        return self.numbers[: n * L].reshape(n, L)
+
+
+def _float_rows(forest: Forest, Z: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(Z, dtype=forest.input_dtype), dtype=np.float64)
+
+
 def mask_shap_logistic(
     forest: Forest,
     paths: LeafPaths,
@@ -349,30 +391,32 @@ def mask_shap_logistic(
     """Values of ``sigmoid(sum of trees)`` for a binary boosted model, rescaled per background row.
 
     Each pair's margin values are scaled by ``(sigmoid(F(x)) - sigmoid(F(b))) / (F(x) - F(b))``
-    (the logistic's slope where the margins coincide), as in :mod:`._tree_engine`. Leaves go in
-    blocks of at most ``max_bytes`` of masks (:func:`leaf_blocks`).
+    (the logistic's slope where the margins coincide), as in :mod:`._tree_engine`. The work is
+    cut to hold at most ``max_bytes`` (:func:`plan_blocks`); only the margins and probabilities
+    of the rows and of the background are held whole.
     """
     from .._progress import progress as progress_over
     from ._tree_engine import _predict_margins
 
-    X = np.ascontiguousarray(np.asarray(X, dtype=forest.input_dtype), dtype=np.float64)
-    B = np.ascontiguousarray(np.asarray(background, dtype=forest.input_dtype), dtype=np.float64)
+    X, B = _float_rows(forest, X), _float_rows(forest, background)
+    n, m = X.shape[0], B.shape[0]
     fx = _predict_margins(forest, X)[:, 0]
     fb = _predict_margins(forest, B)[:, 0]
-    gap = fx[:, None] - fb[None, :]
     px, pb = _sigmoid(fx), _sigmoid(fb)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(np.abs(gap) > 1e-12, (px[:, None] - pb[None, :]) / gap, (px * (1 - px))[:, None])
-    scale = np.ascontiguousarray(scale)
+    slope = px * (1 - px)  # the limit of the scale where the margins coincide
     pos, neg = _weights(max(paths.max_bits, 1))
-    phi = np.zeros((X.shape[0], X.shape[1]))
-    blocks = leaf_blocks(paths.n_leaves, X.shape[0] + B.shape[0], max_bytes)
-    for lo, hi in progress_over(blocks, total=len(blocks), setting=progress, desc="tree_shap"):
+    phi = np.zeros((n, X.shape[1]))
+    plan = plan_blocks(paths.n_leaves, n, m, max_bytes)
+    buffers = _Buffers(plan, n, numbers=False)
+    steps = plan.steps(m)
+    for b0, b1, lo, hi in progress_over(steps, total=len(steps), setting=progress, desc="tree_shap"):
         args = _mask_args(forest, paths, lo, hi)
-        group_start, group_mask, member_start, members = _groups(_masks(B, *args))
-        _accumulate_rescaled(_masks(X, *args), scale, group_start, group_mask, member_start, members,
-                             paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi], paths.feat_start[lo : hi + 1],
-                             paths.feat, forest.value, pos, neg, phi)  # fmt: skip
+        group_start, group_mask, member_start, members = buffers.groups(B[b0:b1], args)
+        leaves = (paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi], paths.feat_start[lo : hi + 1], paths.feat)
+        for r0, r1 in plan.row_chunks(n):
+            _accumulate_rescaled(buffers.masks(X[r0:r1], args), fx[r0:r1], px[r0:r1], slope[r0:r1], fb[b0:b1],
+                                 pb[b0:b1], group_start, group_mask, member_start, members, m, *leaves,
+                                 forest.value, pos, neg, phi[r0:r1])  # fmt: skip
     return phi[:, :, None], np.array([pb.mean()])
 
 
@@ -387,25 +431,27 @@ def mask_shap(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Interventional Shapley values ``(n, d, k)`` of the summed trees, and the base ``(k,)``.
 
-    Leaves go in blocks of at most ``max_bytes`` of masks (:func:`leaf_blocks`).
+    The work is cut to hold at most ``max_bytes`` (:func:`plan_blocks`).
     """
     from .._progress import progress as progress_over
 
-    X = np.ascontiguousarray(np.asarray(X, dtype=forest.input_dtype), dtype=np.float64)
-    B = np.ascontiguousarray(np.asarray(background, dtype=forest.input_dtype), dtype=np.float64)
+    X, B = _float_rows(forest, X), _float_rows(forest, background)
+    n, m = X.shape[0], B.shape[0]
     pos, neg = _weights(max(paths.max_bits, 1))
     k = forest.value.shape[2]
-    phi, base = np.zeros((X.shape[0], X.shape[1], k)), np.zeros(k)
-    blocks = leaf_blocks(paths.n_leaves, X.shape[0] + B.shape[0], max_bytes)
-    for lo, hi in progress_over(blocks, total=len(blocks), setting=progress, desc="tree_shap"):
+    phi, base = np.zeros((n, X.shape[1], k)), np.zeros(k)
+    plan = plan_blocks(paths.n_leaves, n, m, max_bytes)
+    buffers = _Buffers(plan, n, numbers=True)
+    steps = plan.steps(m)
+    for b0, b1, lo, hi in progress_over(steps, total=len(steps), setting=progress, desc="tree_shap"):
         args = _mask_args(forest, paths, lo, hi)
         leaf_tree, leaf_node, feat_start = paths.leaf_tree[lo:hi], paths.leaf_node[lo:hi], paths.feat_start[lo : hi + 1]
         # the background's distinct masks per leaf (those of the rescaled sums), with their sizes
-        group_start, group_mask, member_start, _ = _groups(_masks(B, *args))
-        group_count = np.diff(member_start).astype(np.float64)
-        groups = (group_start, group_mask, group_count)
-        _reached_base(group_start, group_mask, group_count, B.shape[0], leaf_tree, leaf_node, feat_start, forest.value,
-                      base)  # fmt: skip
-        _accumulate(_masks(X, *args), groups, B.shape[0], leaf_tree, leaf_node, feat_start, paths.feat, forest.value,
-                    pos, neg, phi)  # fmt: skip
+        group_start, group_mask, member_start, _ = buffers.groups(B[b0:b1], args)
+        groups = (group_start, group_mask, member_start)
+        _reached_base(group_start, group_mask, member_start, m, leaf_tree, leaf_node, feat_start, forest.value, base)
+        for r0, r1 in plan.row_chunks(n):
+            rows, which = buffers.masks(X[r0:r1], args), buffers.which(r1 - r0, hi - lo)
+            _accumulate(rows, which, groups, m, leaf_tree, leaf_node, feat_start, paths.feat, forest.value, pos, neg,
+                        phi[r0:r1], plan.table_bytes)  # fmt: skip
     return phi, base + forest.base_offset
