@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -340,3 +341,166 @@ def test_evidence_of_another_schema_is_refused(tmp_path) -> None:
     path.write_text('{"schema": "something.else"}')
     with pytest.raises(SchemaError):
         AuditReport.from_json(path)
+
+
+# --------------------------------------------------------------------------- degenerate but legitimate (issue 12)
+# Each of these crashed inside audit() with a foreign exception (ValueError from the evidence
+# writer on NaN or inf, TypeError, KeyError); each must either work or be refused early.
+
+
+def _plain_data(n: int = 300, seed: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.integers(0, 5, n).astype(float)})
+    y = (X["a"] + 0.3 * X["c"] + rng.normal(size=n) > 0.6).astype(int).to_numpy()
+    return X, y
+
+
+def _audit(model, X, y, split: int = 200, **kw) -> AuditReport:
+    kw.setdefault("policy", FAST)
+    return ex.audit(model, X[:split], y[:split], X[split:], y[split:], generated_at=STAMP, **kw)
+
+
+def _constant_column(X: pd.DataFrame) -> pd.DataFrame:
+    return X.assign(k=1e100)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda X, y: (DummyClassifier(strategy="prior").fit(X[:200], y[:200]), X),
+        # a constant 1e100 column swamps the other inputs of an unscaled logistic regression
+        lambda X, y: (LogisticRegression().fit(_constant_column(X)[:200], y[:200]), _constant_column(X)),
+    ],
+    ids=["dummy_prior", "constant_1e100_column"],
+)
+def test_a_model_with_constant_scores_is_audited_and_flagged(make) -> None:
+    """Spearman correlations of constant scores or attributions were NaN (ValueError from the
+    evidence writer); the audit now says the model does not rank, and why the rest is n/a."""
+    X, y = _plain_data()
+    model, X = make(X, y)
+    report = _audit(model, X, y)
+    found = report.findings.set_index("id")
+    assert found.loc["performance.ranking", "status"] == "fail"
+    assert "same score" in found.loc["performance.ranking", "message"]
+    assert found.loc["performance.test_score", "observed"] == pytest.approx(0.5)
+    assert found.loc["robustness.explanations", "status"] == "not_applicable"
+    assert found.loc["global.glassbox_agreement", "status"] == "not_applicable"
+    assert "does not rank" in found.loc["design.glassbox_gain", "message"]
+    facts = next(b for b in report.section("design")["blocks"][1:] if b["type"] == "facts")
+    assert dict((r["label"], r["value"]) for r in facts["rows"])["Rank correlation of scores (Spearman)"] is None
+
+
+def test_a_model_that_ranks_has_no_ranking_finding(small: tuple) -> None:
+    model, X, y = small
+    report = ex.audit(model, X[:300], y[:300], X[300:], y[300:], policy=FAST, generated_at=STAMP)
+    assert "performance.ranking" not in set(report.findings["id"])
+
+
+def test_a_huge_value_the_model_reads_gives_finite_evidence() -> None:
+    """1e300 in one test row: the model predicts from it (a saturated probability), its attribution
+    is about 1e300, and the spread of attributions overflowed to inf when squared. In a training
+    row it broke the leakage check (a float32 tree) and the noise scale of the robustness test."""
+    X, y = _plain_data()
+    model = LogisticRegression().fit(X[:200], y[:200])
+    X = X.copy()
+    X.loc[5, "b"], X.loc[205, "b"] = 1e300, -1e300
+    report = _audit(model, X, y, policy={**FAST, "explain_rows": 100})
+    importance = report.table("global_explanations", "importance").set_index("feature")
+    assert np.isfinite(importance[["importance", "spread", "low", "high"]].to_numpy()).all()
+    assert importance.loc["b", "importance"] > 1e290  # the huge attribution is reported as it is
+    leakage = report.table("data", "columns").set_index("feature").loc["b", "leakage"]
+    assert 0 <= leakage <= 1
+    assert report.findings.set_index("id").loc["robustness.noise", "observed"] <= 1
+
+
+def test_values_beyond_the_models_arithmetic_are_refused_before_the_audit() -> None:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LinearRegression
+
+    X, y = _plain_data()
+    huge = X.copy()
+    huge.loc[5, "b"] = 1e300
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X[:200], y[:200])
+    # the forest computes in float32 and refuses 1e300 itself: the message names the column
+    with pytest.raises(
+        ModelError, match=r"scoring X_train: .*Column 'b' of X_train holds 1e\+300 \(rows \[5\]\).*float32"
+    ):
+        _audit(forest, huge, y)
+    # a regression whose prediction is 1e300: squared errors overflow float64, R² cannot be computed
+    target = (X["a"] * 3).to_numpy()
+    linear = LinearRegression().fit(X[:200], target[:200])
+    with pytest.raises(ModelError, match=r"prediction for X_train: .* at rows \[5\]; squared errors .* overflow"):
+        _audit(linear, huge, target)
+    with pytest.raises(InputError, match=r"y_test: 1e\+300 at rows \[0\]"):
+        _audit(linear, X, np.r_[target[:200], 1e300, target[201:]])
+
+
+def test_a_numeric_sensitive_feature_with_a_one_row_group() -> None:
+    """A two-group attribute whose second group has one row left the reference group compared
+    with itself (TypeError: boolean value of NA is ambiguous); the one-row group is suppressed."""
+    X, y = _plain_data()
+    model = LogisticRegression().fit(X[:200], y[:200])
+    groups = pd.DataFrame({"group": np.r_[np.zeros(99), [7.0]]})
+    report = _audit(model, X, y, sensitive_features=groups)
+    table = report.table("fairness", "fairness_group").set_index("group")
+    assert table.loc["7.0", "count"] == 1 and pd.isna(table.loc["7.0", "selection_rate"])
+    assert report.findings.set_index("id").loc["fairness.impact_ratio.group", "status"] == "not_applicable"
+
+
+def test_an_all_missing_feature_is_audited() -> None:
+    """The glass-box benchmark could not bin a column without a value (a ValueError from
+    scikit-learn) and drift put a NaN KS statistic into the evidence."""
+    from sklearn.impute import SimpleImputer
+
+    X, y = _plain_data()
+    X = X.assign(empty=np.nan)
+    model = make_pipeline(SimpleImputer(keep_empty_features=True), LogisticRegression()).fit(X[:200], y[:200])
+    report = _audit(model, X, y)
+    drift = report.table("drift", "drift").set_index("feature")
+    assert pd.isna(drift.loc["empty", "statistic"]) and drift.loc["empty", "test"].startswith("none")
+
+
+def test_integer_column_names_are_audited() -> None:
+    """A DataFrame made from an array (columns 0, 1, 2) failed with KeyError: '0' (explanations
+    name features by text)."""
+    X, y = _plain_data()
+    X = pd.DataFrame(X.to_numpy())
+    model = LogisticRegression().fit(X[:200], y[:200])
+    report = _audit(model, X, y)
+    assert set(report.table("global_explanations", "importance")["feature"]) == {"0", "1", "2"}
+
+
+def test_a_constant_regression_target_is_refused_before_any_work() -> None:
+    from sklearn.linear_model import LinearRegression
+
+    X, _ = _plain_data()
+    target = (X["a"] * 3).to_numpy()
+    model = LinearRegression().fit(X[:200], target[:200])
+    with pytest.raises(InputError, match=r"y_test is constant \(every value is 2.5\); R²"):
+        _audit(model, X, np.r_[target[:200], np.full(100, 2.5)])
+    with pytest.raises(InputError, match="y_train is constant"):
+        _audit(model, X, np.full(300, 2.5))
+
+
+@pytest.mark.parametrize("explain_rows", [1, 2])
+def test_too_few_explained_rows_for_partial_dependence(explain_rows: int) -> None:
+    """policy.explain_rows of 1 or 2 is accepted, but partial dependence then failed late in the
+    audit (InputError for one row, scikit-learn's reshape error for two); it is left out, with why."""
+    X, y = _plain_data()
+    model = LogisticRegression().fit(X[:200], y[:200])
+    report = _audit(model, X, y, policy={**FAST, "explain_rows": explain_rows})
+    texts = [b["text"] for b in report.section("global_explanations")["blocks"] if b["type"] == "text"]
+    assert any(t.startswith("Partial dependence is not shown") for t in texts)
+    assert not [b for b in report.section("global_explanations")["blocks"] if b.get("id", "").startswith("effect_")]
+
+
+def test_a_sensitive_frame_column_named_like_a_feature(small: tuple) -> None:
+    """A sensitive attribute given as a frame column named 'debt' was reported as a sensitive
+    attribute used as a model input; with X_test's own values it is that column, and is accepted."""
+    model, X, y = small
+    other = pd.DataFrame({"debt": np.where(np.arange(100) % 2, "f", "m")})
+    with pytest.raises(InputError, match=r"sensitive_features has a column 'debt', the name of a column of X_test"):
+        ex.audit(model, X[:300], y[:300], X[300:], y[300:], sensitive_features=other)
+    same = X[300:][["history"]].round(-2)  # other values again: refused
+    with pytest.raises(InputError, match="'history'"):
+        ex.audit(model, X[:300], y[:300], X[300:], y[300:], sensitive_features=same)
