@@ -192,3 +192,97 @@ def test_the_installed_command_prints_no_traceback(files: dict[str, Path], tmp_p
         )
         assert proc.returncode == 2, (case, proc.stderr)
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (case, proc.stderr)
+
+
+# --------------------------------------------------------------------------- sign and verify
+
+
+def _key_and_cert(directory: Path, name: str) -> tuple[Path, Path]:
+    """A new EC key and a self-signed certificate for it, as PEM files."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=3650)).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    key_path, cert_path = directory / f"{name}.key", directory / f"{name}.pem"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A one-page PDF (not a report: sign does not care, and verify's usage errors come first)
+    and two signers' keys and certificates."""
+    pytest.importorskip("pyhanko")
+    pypdf = pytest.importorskip("pypdf")
+    d = tmp_path_factory.mktemp("sign")
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.write(d / "report.pdf")
+    _key_and_cert(d, "ann")
+    _key_and_cert(d, "mallory")
+    (d / "subdir").mkdir()
+    return {"dir": d}
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("explain: error:") and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_sign_refuses_a_key_that_is_not_the_certificates(pdfs: dict[str, Path], capsys) -> None:
+    d = pdfs["dir"]
+    out = d / "signed_by_the_wrong_key.pdf"
+    args = ["sign", str(d / "report.pdf"), "--key", str(d / "mallory.key"), "--cert", str(d / "ann.pem")]
+    assert _main([*args, "--out", str(out)]) == 2
+    line = _one_error_line(capsys)
+    assert "mallory.key" in line and "ann.pem" in line and "does not match" in line, line
+    assert not out.exists()
+    good = ["sign", str(d / "report.pdf"), "--key", str(d / "ann.key"), "--cert", str(d / "ann.pem")]
+    assert _main([*good, "--out", str(d / "signed.pdf")]) == 0  # the matching pair signs
+
+
+@pytest.mark.parametrize(
+    ("out", "words"),
+    [
+        ("missing/signed.pdf", "does not exist; create it first"),
+        ("subdir", "is a directory"),
+        ("report.pdf", "is the report itself"),
+        ("ann.pem/signed.pdf", "is not a directory"),
+    ],
+)
+def test_sign_checks_its_out_path_before_reading_any_key(pdfs: dict[str, Path], out: str, words: str, capsys) -> None:
+    d = pdfs["dir"]
+    missing = str(d / "no_such.key")  # read only after --out is known to be writable
+    assert _main(["sign", str(d / "report.pdf"), "--key", missing, "--cert", missing, "--out", str(d / out)]) == 2
+    line = _one_error_line(capsys)
+    assert "--out" in line and words in line, line
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+def test_sign_refuses_an_unwritable_out_directory_before_signing(pdfs: dict[str, Path], tmp_path, capsys) -> None:
+    d = pdfs["dir"]
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        missing = str(d / "no_such.key")
+        args = ["sign", str(d / "report.pdf"), "--key", missing, "--cert", missing, "--out", str(locked / "s.pdf")]
+        assert _main(args) == 2
+        assert "cannot write in directory" in _one_error_line(capsys)
+    finally:
+        locked.chmod(0o700)

@@ -164,7 +164,55 @@ def _signer(key: str | Path | None, cert: str | Path | None, pkcs12: str | Path 
         raise InputError("Give a key and a certificate (--key and --cert) or a PKCS#12 file (--pkcs12).")
     if loaded is None:  # pyHanko logs the reason and returns None
         raise InputError("cannot read the signing key or certificate: check the files and the passphrase.")
+    if pkcs12 is not None:
+        _check_key_matches(loaded, f"the key in {str(pkcs12)!r}", f"the certificate in {str(pkcs12)!r}")
+    else:
+        _check_key_matches(loaded, f"--key {str(key)!r}", f"--cert {str(cert)!r}")
     return loaded
+
+
+def _check_key_matches(signer: Any, key: str, cert: str) -> None:
+    """Refuse a private key that is not the certificate's: pyHanko would sign with it, and every
+    verifier would then reject the signature (it does not match the certificate's public key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    try:
+        private = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+        ours = private.public_key().public_bytes(*spki)
+        theirs = x509.load_der_x509_certificate(signer.signing_cert.dump()).public_key().public_bytes(*spki)
+    except (ValueError, TypeError) as exc:  # a key type cryptography does not read
+        raise InputError(f"cannot compare {key} with {cert}: {exc}.") from exc
+    if ours != theirs:
+        raise InputError(
+            f"{key} does not match {cert}: the certificate is for another key, so the signature would not "
+            "verify. Give the private key of that certificate (or the certificate of that key)."
+        )
+
+
+def _check_out(src: Path, dst: Path) -> None:
+    """Fail before any key is read if the signed copy cannot be written to ``dst``."""
+    import os
+    import tempfile
+
+    if dst.is_dir():
+        raise InputError(f"--out {str(dst)!r} is a directory; give a file name such as {str(dst / 'signed.pdf')!r}.")
+    if dst.resolve() == src.resolve() or (dst.exists() and dst.samefile(src)):  # a link to it too
+        raise InputError(f"--out {str(dst)!r} is the report itself: write the signed copy to another file.")
+    if dst.exists() and not os.access(dst, os.W_OK):
+        raise InputError(f"--out {str(dst)!r} exists and cannot be overwritten (no write permission).")
+    parent = dst.parent
+    if not parent.is_dir():
+        state = "is not a directory" if parent.exists() else "does not exist; create it first"
+        raise InputError(f"--out {str(dst)!r}: {str(parent)!r} {state}.")
+    try:  # tried, since permission bits and read-only file systems both decide it
+        with tempfile.TemporaryFile(dir=parent, prefix=".explain-"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"--out {str(dst)!r}: cannot write in directory {str(parent)!r} ({exc.strerror or exc})."
+        ) from exc
 
 
 def sign_pdf(
@@ -206,7 +254,9 @@ def sign_pdf(
     MissingDependencyError
         If pyHanko (the ``sign`` extra) is not installed.
     InputError
-        If a file is missing or unreadable, or ``out`` is ``path``.
+        If a file is missing or unreadable, the key is not the certificate's, or ``out`` cannot be
+        written (checked before any key is read): a directory, in a missing or read-only
+        directory, or ``path`` itself.
     """
     require("pyhanko", extra="sign", purpose=_SIGN_PURPOSE)
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -216,8 +266,7 @@ def sign_pdf(
     src, dst = Path(path), Path(out)
     if not src.is_file():
         raise InputError(f"{str(path)!r} does not exist.")
-    if dst.resolve() == src.resolve():
-        raise InputError(f"--out {str(out)!r} is the report itself: write the signed copy to another file.")
+    _check_out(src, dst)
     signer = _signer(key, cert, pkcs12, chain, passphrase)
     meta = signers.PdfSignatureMetadata(field_name=field, reason=reason, subfilter=fields.SigSeedSubFilter.PADES)
     data = src.read_bytes()
