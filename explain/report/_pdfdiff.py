@@ -7,20 +7,29 @@ walks both object graphs with ``pypdf``, from the catalog and the document info,
 what they hold: dictionaries key by key, arrays item by item, streams by their decoded data,
 numbers, names and strings by value. Object numbers and the file layout do not count.
 
-A few differences are what signing a PDF adds, and are reported apart (:attr:`Comparison.allowed`):
-the modification date and producer in the document info and in the XMP metadata (which is
-compared by what it states, not how it is spelled: :mod:`._xmp`; a changed title is a change),
-signature fields in
-``/AcroForm`` with their widgets on the pages, and, added to the catalog, ``/Perms``, ``/DSS``
-(validation data), ``/Extensions`` and ``/Version`` (the PAdES extension and PDF 2.0 that pyHanko
-declares). Everything else is a change (:attr:`Comparison.changes`), named by where it is
-(``page 3 /Contents``, ``catalog /Names /EmbeddedFiles``).
+A few differences are allowed, and reported apart (:attr:`Comparison.allowed`); which depends on
+the ``mode``:
+
+- always: the modification date, in the document info and in the XMP metadata (which is
+  compared by what it states, not how it is spelled: :mod:`._xmp`; a changed title is a change);
+- ``"signed"`` (the file holds signatures): what signing adds, the producer (document info and
+  XMP), signature fields in ``/AcroForm`` that hold a signature with their widgets on the pages
+  (a visible one is named: its appearance is the signer's, not the evidence's), and, added to the
+  catalog, ``/Perms``, ``/DSS`` (validation data), ``/Extensions`` and ``/Version`` (the PAdES
+  extension and PDF 2.0 that pyHanko declares);
+- ``"after_signature"`` (what follows the last signature's revision): more signatures (a document
+  timestamp), validation data (``/DSS``) and the extensions they declare, never the producer.
+
+An unsigned file allows nothing else: a producer or ``/DSS`` written into it is a change.
+Everything else is a change (:attr:`Comparison.changes`), named by where it is (``page 3
+/Contents``, ``catalog /Names /EmbeddedFiles``), as is an encryption dictionary the other file
+lacks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 # pypdf is the ``pdf`` extra: this module is imported only by :mod:`._verify_pdf`, after it is required
 from pypdf.generic import (
@@ -38,9 +47,14 @@ from pypdf.generic import (
 
 from explain.report._xmp import XmpError, xmp_changes
 
-__all__ = ["Comparison", "compare_pdfs"]
+_XMP_DATES = frozenset({"xmp:ModifyDate", "xmp:MetadataDate"})
+
+__all__ = ["Comparison", "Mode", "compare_pdfs"]
+
+Mode = Literal["unsigned", "signed", "after_signature"]
 
 _STREAM_ENCODING = frozenset({"/Length", "/Filter", "/DecodeParms", "/DL"})
+_DATES = frozenset({"/ModDate"})
 _SIGNING_INFO = frozenset({"/ModDate", "/Producer"})
 _SIGNING_CATALOG = {"/Perms": "signature permissions", "/DSS": "validation data",
                     "/Extensions": "the PAdES extension", "/Version": "the PDF version signing needs"}  # fmt: skip
@@ -89,29 +103,33 @@ def _invisible(annot: Any) -> bool:
     return abs(x1 - x0) * abs(y1 - y0) == 0 or bool(flags & (2 | 32))
 
 
-def _is_signature_widget(annot: Any) -> bool:
-    """What signing may add to a page: the invisible widget of a signature field that holds a
-    signature. An empty signature field, or a visible widget, could draw anything over the report
-    (an "approved" stamp over the verdict), so neither counts as signing."""
+def _signature_widget(annot: Any) -> str | None:
+    """What signing may add to a page: the widget of a signature field that holds a signature,
+    ``"invisible"`` or ``"visible"``; ``None`` for anything else. An empty signature field could
+    draw anything over the report (an "approved" stamp over the verdict) with nobody's signature
+    behind it, so it does not count as signing; a filled one's appearance is covered by its
+    signature, and a visible one is named in the verdict."""
     annot = annot.get_object()
     field = annot
     for _ in range(8):  # a widget's field type may sit on its parent field
         if field.get("/FT") == "/Sig":
-            return bool(annot.get("/Subtype") == "/Widget") and "/V" in field and _invisible(annot)
+            if annot.get("/Subtype") != "/Widget" or "/V" not in field:
+                return None
+            return "invisible" if _invisible(annot) else "visible"
         if "/Parent" not in field:
-            return False
+            return None
         field = field["/Parent"].get_object()
-    return False
+    return None
 
 
 def _signature_fields_only(acroform: Any) -> bool:
     fields = acroform.get_object().get("/Fields", [])
-    return all(_is_signature_widget(f) for f in fields.get_object())
+    return all(_signature_widget(f) is not None for f in fields.get_object())
 
 
 class _Walk:
-    def __init__(self, pages: dict[int, int], limit: int, budget: int) -> None:
-        self.pages, self.limit, self.budget = pages, limit, budget
+    def __init__(self, pages: dict[int, int], limit: int, budget: int, mode: Mode) -> None:
+        self.pages, self.limit, self.budget, self.mode = pages, limit, budget, mode
         self.changes: list[str] = []
         self.allowed: set[str] = set()
         self.stack: list[tuple[Any, Any, str]] = []
@@ -154,13 +172,17 @@ class _Walk:
         for key in sorted(set(new) | set(old)):
             if stream and key in _STREAM_ENCODING:
                 continue
-            if where == "document info" and key in _SIGNING_INFO:
+            if where == "document info" and key in self.info_allowed():
                 if key not in new or key not in old or new[key] != old[key]:
-                    self.allowed.add("the document info's modification date and producer were set")
+                    what = "modification date" if key in _DATES else "producer"
+                    self.allowed.add(f"the document info's {what} was set")
                 continue
             if key in new and key in old:
                 if where == "catalog" and key == "/Metadata":
                     self.metadata(new[key].get_object(), old[key].get_object())
+                    continue
+                if where == "catalog" and key == "/DSS" and self.mode != "unsigned":
+                    self.allowed.add("the catalog's /DSS was updated (validation data)")
                     continue
                 if where.startswith("page ") and key == "/Annots":
                     self.annotations(new[key].get_object(), old[key].get_object(), where)
@@ -169,6 +191,9 @@ class _Walk:
                 self.stack.append((new.raw_get(key), old.raw_get(key), _join(where, key)))
             elif not self.allowed_difference(new, key, where):
                 self.changes.append(f"{where}: {key} {'added' if key in new else 'removed'}")
+
+    def info_allowed(self) -> frozenset[str]:
+        return _SIGNING_INFO if self.mode == "signed" else _DATES
 
     def metadata(self, new: Any, old: Any) -> None:
         """The XMP packets state the same, besides what signing updates (:mod:`._xmp`)."""
@@ -183,15 +208,18 @@ class _Walk:
         except XmpError as exc:
             self.changes.append(f"catalog /Metadata: {exc}")
             return
+        if self.mode != "signed":
+            changed += [name for name in signing if name.split("/")[0] not in _XMP_DATES]
+            signing = [name for name in signing if name.split("/")[0] in _XMP_DATES]
         if changed:
             self.changes.append(f"catalog /Metadata: the XMP metadata's {', '.join(changed[:6])} changed")
         elif signing:
-            self.allowed.add("the XMP metadata's modification date and producer were set")
+            self.allowed.add(f"the XMP metadata's {', '.join(signing)} {'was' if len(signing) == 1 else 'were'} set")
         else:
             self.allowed.add("the XMP metadata was written again, stating the same")
 
     def allowed_difference(self, new: Any, key: str, where: str) -> bool:
-        if key not in new:
+        if key not in new or self.mode == "unsigned":
             return False
         if where == "catalog" and key in _SIGNING_CATALOG:
             self.allowed.add(f"the catalog's {key} was added ({_SIGNING_CATALOG[key]})")
@@ -205,22 +233,33 @@ class _Walk:
         return False
 
     def annotations(self, new: Any, old: Any, where: str) -> None:
-        kept = [a for a in new if not _is_signature_widget(a)]
-        if len(kept) != len(new):
+        def split(annots: Any) -> tuple[list[Any], list[str]]:
+            kinds = [None if self.mode == "unsigned" else _signature_widget(a) for a in annots]
+            return [a for a, k in zip(annots, kinds, strict=True) if k is None], [k for k in kinds if k]
+
+        kept, signed = split(new)
+        kept_old, signed_old = split(old)
+        if signed.count("invisible") > signed_old.count("invisible"):
             self.allowed.add(f"a signature widget was added to {where}")
-        if len(kept) != len(old):
-            self.changes.append(f"{where} /Annots: {len(old)} annotations became {len(kept)} (besides signatures)")
+        if signed.count("visible") > signed_old.count("visible"):
+            self.allowed.add(f"a visible signature appearance was added to {where}, drawn by its signer")
+        if len(kept) != len(kept_old):
+            what = "annotations" if self.mode == "unsigned" else "annotations besides filled signature fields"
+            self.changes.append(f"{where} /Annots: {len(kept_old)} {what} became {len(kept)}")
             return
-        self.stack.extend((a, b, f"{where} /Annots[{i}]") for i, (a, b) in enumerate(zip(kept, old, strict=True)))
+        self.stack.extend((a, b, f"{where} /Annots[{i}]") for i, (a, b) in enumerate(zip(kept, kept_old, strict=True)))
 
 
-def compare_pdfs(new: Any, old: Any, *, limit: int = 8, budget: int = 200_000) -> Comparison:
+def compare_pdfs(new: Any, old: Any, *, mode: Mode = "unsigned", limit: int = 8, budget: int = 200_000) -> Comparison:
     """Compare two ``pypdf.PdfReader`` documents object by object (see the module docstring).
 
     Parameters
     ----------
     new, old : pypdf.PdfReader
-        The file checked and the fresh rendering it should hold.
+        The file checked and the document it should hold (a fresh rendering, or the revision the
+        last signature covers).
+    mode : {"unsigned", "signed", "after_signature"}
+        Which differences are allowed (see the module docstring).
     limit : int
         Stop after this many changes.
     budget : int
@@ -233,7 +272,10 @@ def compare_pdfs(new: Any, old: Any, *, limit: int = 8, budget: int = 200_000) -
         Empty ``changes`` when both hold the same document.
     """
     pages = {p.indirect_reference.idnum: i for i, p in enumerate(new.pages) if p.indirect_reference is not None}
-    walk = _Walk(pages, limit, budget)
+    walk = _Walk(pages, limit, budget, mode)
+    if ("/Encrypt" in new.trailer) != ("/Encrypt" in old.trailer):
+        how = "added" if "/Encrypt" in new.trailer else "removed"
+        walk.changes.append(f"trailer: an encryption dictionary was {how} (passwords or permissions)")
     walk.stack.append((new.trailer.get("/Info", _null()), old.trailer.get("/Info", _null()), "document info"))
     walk.stack.append((new.trailer["/Root"], old.trailer["/Root"], "catalog"))
     walk.run()

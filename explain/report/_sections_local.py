@@ -185,7 +185,7 @@ def _adverse_reasons(exp: Any, adverse: np.ndarray, k: int, codes: dict[str, Any
     if not len(adverse):
         return exp[:0].reasons(k=k, adverse="decrease", codes=codes).to_frame()
     frame = exp[adverse].reasons(k=k, adverse="decrease", codes=codes).to_frame()
-    frame["row"] = adverse[frame["row"].to_numpy()]
+    frame["row"] = adverse[frame["row"].to_numpy(dtype=np.intp)]
     return frame
 
 

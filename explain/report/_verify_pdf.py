@@ -125,6 +125,37 @@ def _text_diff(reader: Any, fresh: Any) -> str:
     return f"; the text of page(s) {', '.join(differing)} differs from the evidence" if differing else ""
 
 
+def _last_signed_revision_end(reader: Any, size: int) -> int | None:
+    """Where the revision the last signature covers ends (its ``/ByteRange``), or ``None`` when
+    no signature field holds a signature. A byte range that is not four numbers inside the file
+    counts as covering nothing (the signature check then fails on it)."""
+    acroform = reader.trailer["/Root"].get("/AcroForm")
+    if acroform is None:
+        return None
+    ends: list[int] = []
+    stack: list[Any] = list(acroform.get_object().get("/Fields", []))
+    seen: set[int] = set()
+    while stack and len(seen) < _MAX_NODES:
+        ref = stack.pop()
+        key = getattr(ref, "idnum", None)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        node = ref.get_object()
+        stack.extend(node.get("/Kids", []))
+        if node.get("/FT") != "/Sig" or "/V" not in node:
+            continue
+        span = node["/V"].get_object().get("/ByteRange")
+        try:
+            a, b, c, d = (int(v) for v in span.get_object())
+        except (AttributeError, TypeError, ValueError):
+            ends.append(0)
+            continue
+        ends.append(c + d if 0 <= a <= b <= c and c + d <= size else 0)
+    return max(ends) if ends else None
+
+
 def _rerender(data: bytes, reader: Any, evidence: dict[str, Any], pypdf: Any) -> Check:
     from explain.report._pdf import render_pdf_bytes
     from explain.report._pdfdiff import compare_pdfs
@@ -142,12 +173,20 @@ def _rerender(data: bytes, reader: Any, evidence: dict[str, Any], pypdf: Any) ->
         return Check("rerender", True, f"rendering the evidence again (dated from {source}) gives identical bytes")
     fresh_reader = pypdf.PdfReader(io.BytesIO(fresh))
     try:
-        comparison = compare_pdfs(reader, fresh_reader)
+        signed_end = _last_signed_revision_end(reader, len(data))
+        comparison = compare_pdfs(reader, fresh_reader, mode="unsigned" if signed_end is None else "signed")
+        after = None
+        if not comparison.changes and signed_end is not None and signed_end < len(data):
+            # what follows the last signature's revision may only add signatures and validation data
+            after = compare_pdfs(reader, pypdf.PdfReader(io.BytesIO(data[:signed_end])), mode="after_signature")
     except Exception as exc:  # hostile objects: the file is not what the evidence renders to
         return Check("rerender", False, f"modified after generation: its objects cannot be read ({_why(exc)})")
     if comparison.changes:
         changed = "; ".join(comparison.changes[:5])
         return Check("rerender", False, f"modified after generation: {changed}{_text_diff(reader, fresh_reader)}")
+    if after is not None and after.changes:
+        changed = "; ".join(after.changes[:5])
+        return Check("rerender", False, f"modified after the last signature: {changed}")
     how = (f"the generated file followed by incremental updates ({len(data) - len(fresh):,} bytes)"
            if data.startswith(fresh) else "re-saved: other file layout, same objects")  # fmt: skip
     extra = f"; {', '.join(comparison.allowed)}" if comparison.allowed else ""

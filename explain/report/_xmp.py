@@ -137,9 +137,9 @@ def xmp_properties(packet: bytes) -> tuple[tuple[Path, str], ...]:
     return tuple(sorted(out))
 
 
-def xmp_changes(new: bytes, old: bytes) -> tuple[list[str], bool]:
-    """The properties whose values differ between two packets, besides :data:`SIGNING_PROPERTIES`,
-    and whether any of those differ.
+def xmp_changes(new: bytes, old: bytes) -> tuple[list[str], list[str]]:
+    """The properties whose values differ between two packets: those besides
+    :data:`SIGNING_PROPERTIES`, and those among them.
 
     Raises
     ------
@@ -149,5 +149,5 @@ def xmp_changes(new: bytes, old: bytes) -> tuple[list[str], bool]:
     ours, theirs = Counter(xmp_properties(new)), Counter(xmp_properties(old))
     differing = (ours - theirs) + (theirs - ours)
     named = sorted({"/".join(p for p in path if not p.startswith(("[", "@", "rdf:"))) for path, _ in differing})
-    signing = any(name.split("/")[0] in SIGNING_PROPERTIES for name in named)
+    signing = [n for n in named if n.split("/")[0] in SIGNING_PROPERTIES]
     return [n for n in named if n.split("/")[0] not in SIGNING_PROPERTIES], signing

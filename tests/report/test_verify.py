@@ -386,18 +386,25 @@ def test_a_re_saved_report_still_verifies(good, tmp_path):
     assert "re-saved: other file layout, same objects" in _detail(result, "rerender")
 
 
-def test_an_incremental_update_without_change_verifies_and_one_with_a_note_is_modified(good, tmp_path):
+def test_an_incremental_update_without_change_is_named_precisely_and_one_with_a_note_is_modified(good, tmp_path):
     pytest.importorskip("pyhanko")
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     same = tmp_path / "same.pdf"
     with good.open("rb") as f, same.open("wb") as out:
         update = IncrementalPdfFileWriter(f)
-        update.update_root()  # the catalog written again, unchanged
+        update.update_root()  # the catalog written again, unchanged; pyHanko sets its producer
         update.write(out)
     assert same.read_bytes().startswith(good.read_bytes()) and same.stat().st_size > good.stat().st_size
     result = verify_report(same)
-    assert result.verdict == "verified" and "incremental updates" in _detail(result, "rerender")
+    # an unsigned file names its producer as anyone wishes: a new one is reported, precisely
+    assert result.verdict == "altered" and "/Producer added" in _detail(result, "rerender"), result.checks
+    dated = tmp_path / "dated.pdf"
+    writer = pypdf.PdfWriter(good, incremental=True)
+    writer.add_metadata({"/ModDate": "D:20270101000000Z"})
+    writer.write(dated)
+    result = verify_report(dated)  # a modification date alone states nothing: still the same document
+    assert result.verdict == "verified" and "incremental updates" in _detail(result, "rerender"), result.checks
     noted = tmp_path / "noted.pdf"
     writer = pypdf.PdfWriter(good, incremental=True)
     from pypdf.annotations import Text
@@ -407,6 +414,24 @@ def test_an_incremental_update_without_change_verifies_and_one_with_a_note_is_mo
     result = verify_report(noted)
     assert result.verdict == "altered"
     assert _detail(result, "rerender").startswith("modified after generation: page 3 /Annots")
+
+
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (lambda w: w.add_metadata({"/Producer": "APPROVED by the Model Risk Committee"}), "/Producer added"),
+        (lambda w: w._root_object.__setitem__(pypdf.generic.NameObject("/DSS"), pypdf.generic.DictionaryObject()),
+         "/DSS added"),
+        (lambda w: w.encrypt(user_password="", owner_password="owner", permissions_flag=0), "encryption dictionary"),
+    ],
+)  # fmt: skip
+def test_what_only_signing_may_add_is_a_change_in_an_unsigned_file(good, tmp_path, edit, words):
+    path = tmp_path / "edited.pdf"
+    writer = pypdf.PdfWriter(good, incremental=not words.startswith("encryption"))
+    edit(writer)
+    writer.write(path)
+    result = verify_report(path)
+    assert result.verdict == "altered" and words in _detail(result, "rerender"), result.checks
 
 
 def _set_xmp(path: Path, change) -> None:
@@ -462,7 +487,7 @@ def test_hostile_or_broken_xmp_gets_a_verdict(good, tmp_path, change, words):
     _set_xmp(path, change)
     result = verify_report(path)
     if words is None:  # only the modification date: what signing tools update
-        assert result.verdict == "verified" and "modification date and producer" in _detail(result, "rerender")
+        assert result.verdict == "verified" and "xmp:ModifyDate was set" in _detail(result, "rerender")
     else:
         assert result.verdict == "altered" and words in _detail(result, "rerender"), result.checks
 
@@ -541,6 +566,37 @@ def test_a_change_after_signing_is_rejected(signed, tmp_path):
     with pikepdf.open(path) as pdf:
         pdf.save(resaved)  # rewrites every byte: the signature no longer covers the file
     assert verify_report(resaved).verdict == "altered"
+
+
+def test_a_producer_written_after_signing_is_rejected_even_where_pyhanko_allows_it(signed, tmp_path):
+    # pyHanko's own analysis lets a later revision rewrite the document info; the report's
+    # verify does not: after the last signature only signatures and validation data may follow
+    edited = tmp_path / "producer.pdf"
+    writer = pypdf.PdfWriter(signed[0], incremental=True)
+    writer.add_metadata({"/Producer": "APPROVED by CRO"})
+    writer.write(edited)
+    result = verify_report(edited)
+    assert result.verdict == "altered", result.checks
+    assert "modified after the last signature: document info /Producer" in _detail(result, "rerender")
+
+
+def test_a_visible_pyhanko_signature_verifies_and_is_named(good, tmp_path):
+    pytest.importorskip("pyhanko")
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    key, cert = _self_signed(tmp_path, "Visible Signer")
+    signer = signers.SimpleSigner.load(str(key), str(cert))
+    out = tmp_path / "visible.pdf"
+    with good.open("rb") as f, out.open("wb") as dest:
+        writer = IncrementalPdfFileWriter(f)
+        spec = fields.SigFieldSpec("Approval", on_page=0, box=(50, 50, 250, 110))
+        signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Approval"), signer=signer,
+                         new_field_spec=spec, output=dest)  # fmt: skip
+    result = verify_report(out)
+    assert result.verdict == "verified", result.checks
+    assert "visible signature appearance" in _detail(result, "rerender")
+    assert "visible signature appearance its signer drew" in result.summary
 
 
 def test_a_signed_report_without_pyhanko_cannot_be_verified(signed, monkeypatch):
@@ -704,3 +760,13 @@ def test_an_attachment_missing_from_the_catalogs_af_says_only_what_is_wrong(good
         pdf.save(path)
     detail = _detail(verify_report(path), "attachment")
     assert detail == "relationship Source, where an evidence file is Data (listed in the catalog's /AF)"
+
+
+def test_a_directory_a_device_or_an_empty_file_is_named_for_what_it_is(tmp_path):
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    cases = {tmp_path: "is a directory, not a report", tmp_path / "empty.pdf": "is an empty file (0 bytes)"}
+    if Path("/dev/null").exists():
+        cases[Path("/dev/null")] = "is a character device (not a regular file)"
+    for path, words in cases.items():
+        result = verify_report(path)
+        assert result.verdict == "cannot_verify" and words in _detail(result, "opens"), (path, result.summary)
