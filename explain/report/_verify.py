@@ -141,6 +141,8 @@ def conclude(found: Found, names: Sequence[str]) -> VerifyResult:
 
 def _proven(found: Found) -> str:
     shows = f"the pages show exactly the attached evidence (SHA-256 {found.digest})"
+    if any(c.name == "rerender" and "visible signature appearance" in c.detail for c in found.checks):
+        shows += ", and a visible signature appearance its signer drew over them"
     expected = any(c.name == "expected_sha256" for c in found.checks)
     if found.signatures:
         who = "; ".join(s.detail for s in found.signatures)
