@@ -60,7 +60,15 @@ import numpy as np
 import pandas as pd
 
 from ._data import Codebook, Schema, checked_names, read_table
-from .distributed import _checked_collection, _first_rows, _is_frame, _partitions, _worker_threads, is_dask_collection
+from .distributed import (
+    _checked_collection,
+    _first_rows,
+    _is_frame,
+    _partitions,
+    _worker_threads,
+    active_client,
+    is_dask_collection,
+)
 from .errors import FeatureMismatchError, InputError, MethodError, require
 from .explanation import GlobalExplanation
 from .methods import GLOBAL_REGISTRY
@@ -175,7 +183,7 @@ class _Session:
     def __init__(self, collection: Any, head_job: Job, names: Sequence[str], as_float: list[str]) -> None:
         dask: Any = require("dask", extra="dask", purpose="Explaining a dask collection")
         self._dask = dask
-        self.client = _active_client()
+        self.client = active_client()
         schema = head_job.X.schema
         model = _Model(
             sklearn_estimator(head_job.model), schema, None if _is_frame(collection) else tuple(names), tuple(as_float)
@@ -212,17 +220,6 @@ class _Session:
     def close(self) -> None:
         if self.client is not None:
             self.client.cancel([*self.held, self.model])
-
-
-def _active_client() -> Any:
-    try:
-        from distributed import default_client
-    except ImportError:
-        return None
-    try:
-        return default_client()
-    except ValueError:  # no client: run here
-        return None
 
 
 def explain_global_on_cluster(explainer: Any, X: Any, y: Any, features: Sequence[str] | None) -> GlobalExplanation:

@@ -69,9 +69,21 @@ from ._values import thaw
 from .errors import InputError, require
 from .explanation import GlobalExplanation, LocalExplanation
 
-__all__ = ["DistributedExplanation", "is_dask_collection"]
+__all__ = ["DistributedExplanation", "active_client", "is_dask_collection"]
 
 _FORMAT = "explain.DistributedExplanation.parquet"
+
+
+def active_client() -> Any:
+    """The ``dask.distributed`` client in use, or ``None`` (then the work runs in this process)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:  # no client
+        return None
 
 
 def is_dask_collection(data: Any) -> bool:
@@ -349,18 +361,8 @@ class DistributedExplanation:
         head = _first_rows(self._collection, self._columns)
         return self._explainer.explain_local(head)  # type: ignore[no-any-return]
 
-    def _client(self) -> Any:
-        try:
-            from distributed import default_client
-        except ImportError:
-            return None
-        try:
-            return default_client()
-        except ValueError:  # no client: run here
-            return None
-
     def _cluster(self) -> dict[str, Any]:
-        client = self._client()
+        client = active_client()
         if client is None:
             return {"scheduler": "local (no dask.distributed client)", "workers": 1}
         info = client.scheduler_info()
@@ -376,7 +378,7 @@ class DistributedExplanation:
         from ._progress import progress
 
         shown = self._explainer.progress if setting is None else setting
-        client = self._client()
+        client = active_client()
         if client is None:
             return [self._dask.compute(t, scheduler="sync")[0] for t in progress(tasks, total=len(tasks),
                                                                                  setting=shown, desc=desc)]  # fmt: skip
