@@ -17,7 +17,8 @@ Subcommands
     it) or "signed by ...". Exit code 0 verified; 1 altered, or not authenticated as asked (not
     signed with --require-signature, signer outside --trust, another SHA-256 than
     --evidence-sha256); 2 cannot verify (unreadable, not an explain report, a check that cannot
-    run here, e.g. another Typst version) or a usage error. Never skips a check silently.
+    run here, e.g. another Typst version) or a usage error (a --trust file without a readable
+    certificate: every one is read first). Never skips a check silently.
 ``explain sign REPORT.pdf --key KEY --cert CERT --out SIGNED.pdf``
     Add a PAdES signature (needs the ``sign`` extra, pyHanko). Exit code 0 signed, 2 error.
 ``explain demo [--out DIR]``
@@ -324,18 +325,43 @@ def _quiet_pdf_libraries() -> None:
         logging.getLogger(name).addHandler(logging.NullHandler())
 
 
+def _check_trust(paths: Sequence[str]) -> None:
+    """Every --trust file holds a readable certificate: read before the report, since an unsigned
+    report never consults them and a typo would otherwise pass unnoticed."""
+    from .errors import InputError
+    from .report._signature import _load_certs
+
+    for path in paths:
+        p = Path(path)
+        if not p.is_file():
+            state = "is a directory" if p.is_dir() else "is not a regular file" if p.exists() else "does not exist"
+            raise InputError(f"--trust {path!r} {state}; give a certificate file (PEM or DER).")
+        certs = _load_certs([p])
+        try:
+            for cert in certs:  # asn1crypto parses lazily: a damaged certificate fails only here
+                _ = cert.subject.human_friendly, cert.public_key.dump()
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InputError(f"--trust {path!r} holds a damaged certificate ({exc}); give a PEM or DER file.") from exc
+        if not certs:
+            raise InputError(
+                f"--trust {path!r} holds no certificate (a private key?); give the signer's or its CA's "
+                "certificate, a PEM file with '-----BEGIN CERTIFICATE-----' or a DER file."
+            )
+
+
 def _verify(args: argparse.Namespace) -> int:
     import re
 
     from .errors import InputError
     from .report._verify import verify_report
 
-    if not Path(args.pdf).is_file():
+    if not Path(args.pdf).exists():  # a directory or a device is not a usage error: the verdict says what it is
         raise InputError(f"{args.pdf!r} does not exist.")
     expected = args.evidence_sha256
     if expected is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", expected):
         raise InputError(f"--evidence-sha256 {expected!r}: give the 64 hex digits of a SHA-256.")
     _quiet_pdf_libraries()
+    _check_trust(args.trust)
     result = verify_report(
         args.pdf, trust=args.trust, require_signature=args.require_signature, evidence_sha256=expected
     )

@@ -286,3 +286,38 @@ def test_sign_refuses_an_unwritable_out_directory_before_signing(pdfs: dict[str,
         assert "cannot write in directory" in _one_error_line(capsys)
     finally:
         locked.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    ("trust", "words"),
+    [
+        ("no_such.pem", "does not exist"),
+        ("subdir", "is a directory"),
+        ("ann.key", "holds no certificate"),  # a private key where the certificate belongs
+        ("report.pdf", "cannot read the certificate file"),
+    ],
+)
+def test_verify_reads_every_trust_certificate_before_the_report(
+    pdfs: dict[str, Path], trust: str, words: str, capsys
+) -> None:
+    """The report is unsigned, so its verdict never needs the trust anchors: they are read first."""
+    d = pdfs["dir"]
+    assert _main(["verify", str(d / "report.pdf"), "--trust", str(d / "ann.pem"), str(d / trust)]) == 2
+    line = _one_error_line(capsys)
+    assert trust in line and words in line, line
+
+
+def test_verify_says_what_a_path_that_is_not_a_report_file_is(pdfs: dict[str, Path], tmp_path, capsys) -> None:
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    cases = {"subdir": (pdfs["dir"] / "subdir", "is a directory"), "empty": (tmp_path / "empty.pdf", "empty file")}
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.pdf")  # never opened: reading it would wait for a writer
+        cases["pipe"] = (tmp_path / "pipe.pdf", "is a named pipe (not a regular file)")
+    if Path("/dev/null").exists():
+        cases["device"] = (Path("/dev/null"), "is a character device (not a regular file)")
+    for case, (path, words) in cases.items():
+        assert _main(["verify", str(path)]) == 2, case
+        captured = capsys.readouterr()
+        verdict = captured.out.strip().splitlines()[-1]
+        assert verdict.startswith("CANNOT VERIFY (exit 2)") and words in verdict, (case, captured)
+        assert "does not exist" not in captured.out + captured.err, (case, captured)

@@ -247,6 +247,19 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+def _not_a_file(path: Path) -> str:
+    """What ``path`` is when it is not a regular file ("a directory", ...); "" for a regular file."""
+    import stat
+
+    mode = path.stat().st_mode  # follows a symbolic link, as reading does
+    if stat.S_ISREG(mode):
+        return ""
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+    name = next((name for test, name in kinds if test(mode)), "a special file")
+    return name if name == "a directory" else f"{name} (not a regular file)"
+
+
 def verify_report(
     path: str | Path,
     *,
@@ -280,9 +293,13 @@ def verify_report(
         If a trust certificate cannot be read.
     """
     try:
-        data = Path(path).read_bytes()
+        what = _not_a_file(Path(path))  # before reading: a named pipe would block the read
+        data = b"" if what else Path(path).read_bytes()
     except OSError as exc:
         return conclude(Found([Check("opens", False, f"{str(path)!r} cannot be read: {exc.strerror or exc}")]), ())
+    if what or not data:
+        what = f"{what}, not a report" if what else "an empty file (0 bytes), neither a PDF nor an HTML page"
+        return conclude(Found([Check("opens", False, f"{str(path)!r} is {what}")]), ())
     kind = _sniff(data)
     if kind == "pdf":
         return verify_pdf(path, trust=trust, require_signature=require_signature, evidence_sha256=evidence_sha256)
