@@ -12,12 +12,12 @@ archival PDF) judged against a :class:`Policy`.
 
 >>> import explain as ex
 >>> len(ex.__all__), sorted(ex.__all__)[:4]
-(16, ['AuditReport', 'Counterfactuals', 'Explainer', 'GlobalExplanation'])
+(17, ['AuditReport', 'Counterfactuals', 'Explainer', 'GlobalExplanation'])
 """
 
 from __future__ import annotations
 
-from . import errors, metrics
+from . import errors, metrics, plots  # plots imports matplotlib only when one is drawn
 from ._interactions import InteractionExplanation
 from ._io import load
 from ._reasons import ReasonCode
@@ -41,6 +41,7 @@ __all__ = [
     "errors",
     "load",
     "metrics",
+    "plots",
     # audits
     "AuditReport",
     "ModelCard",

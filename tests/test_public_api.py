@@ -21,6 +21,7 @@ def test_public_names_are_pinned():
         "errors",
         "load",
         "metrics",
+        "plots",
     ]
     for name in explain.__all__:
         assert getattr(explain, name) is not None
