@@ -277,9 +277,12 @@ def _check_inputs(args: argparse.Namespace) -> list[str]:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .report import audit
+    from .report import ModelCard, Policy, audit
 
     fmt = _check_out_file(args.out, args.format, _check_inputs(args))
+    # the small files first: a misspelt threshold is reported before a large model is read
+    policy = None if args.policy is None else Policy.from_file(args.policy)
+    card = None if args.card is None else ModelCard.from_file(args.card)
     log = (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     log(f"Reading {args.model}, {args.train} and {args.test}")
     model = _read_model(args)
@@ -300,8 +303,8 @@ def _audit(args: argparse.Namespace) -> int:
         y_test,
         sensitive_features=args.sensitive or None,
         reference=reference,
-        card=args.card,
-        policy=args.policy,
+        card=card,
+        policy=policy,
         random_state=args.random_state,
         generated_at=args.date,
         progress=not args.quiet,

@@ -42,6 +42,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (d / "unknown_key.json").write_text(json.dumps({"explain_rows": 30, "no_such_threshold": 1}))
     (d / "wrong_type.json").write_text(json.dumps({"n_bootstrap": "many"}))
     (d / "broken.toml").write_text("name = [unclosed\n")
+    (d / "list.json").write_text("[1, 2]")
     (d / "model.txt").write_text("tree\nthis is not a LightGBM model\n")
     (d / "a_file").write_text("x")
     (d / "subdir").mkdir()
@@ -97,6 +98,10 @@ BAD: dict[str, tuple[Callable[[dict[str, Path]], list[str]], str]] = {
     "policy has an unknown key": (lambda f: _args(f, policy=_in(f, "unknown_key.json")), "no_such_threshold"),
     "policy value of the wrong type": (lambda f: _args(f, policy=_in(f, "wrong_type.json")), "n_bootstrap"),
     "card is not TOML": (lambda f: _args(f, card=_in(f, "broken.toml")), "TOML"),
+    "card is a binary file": (lambda f: _args(f, card=_in(f, "garbage.csv")), "is not a UTF-8 text file"),
+    "policy is a binary file": (lambda f: _args(f, policy=_in(f, "garbage.csv")), "pass a .toml or .json"),
+    "policy is CSV": (lambda f: _args(f, policy=_in(f, "train.csv")), "not valid JSON (its name does not end in"),
+    "policy is a JSON list": (lambda f: _args(f, policy=_in(f, "list.json")), "holds a JSON list"),
     "out is a directory": (lambda f: _args(f, out=_in(f, "subdir")), "is a directory"),
     "out directory missing": (lambda f: _args(f, out=_in(f, "missing/report.json")), "does not exist"),
     "out under a file": (lambda f: _args(f, out=_in(f, "a_file/report.json")), "not a directory"),
@@ -144,6 +149,13 @@ def test_output_paths_are_checked_before_any_input_is_read(files: dict[str, Path
     args = _args(files, train=_in(files, "garbage.csv"), out=_in(files, "missing/report.json"))
     assert _main(args) == 2
     assert "--out" in capsys.readouterr().err  # not the unreadable training data
+
+
+def test_policy_and_card_files_are_read_before_the_model(files: dict[str, Path], capsys) -> None:
+    for flag in ("policy", "card"):
+        assert _main(_args(files, trust_pickle=None, **{flag: _in(files, "garbage.csv")})) == 2
+        err = capsys.readouterr().err
+        assert "garbage.csv" in err and "UTF-8" in err and "--trust-pickle" not in err, err
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")

@@ -46,20 +46,36 @@ def _from_mapping(cls: type[T], values: Mapping[str, Any], what: str) -> T:
 
 
 def _read_file(path: str | Path, what: str) -> dict[str, Any]:
+    """A JSON or TOML file of ``what``'s fields: TOML when the name ends in .toml, else JSON."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{what} file {str(p)!r} does not exist.")
-    text = p.read_text(encoding="utf-8")
+    toml = p.suffix.lower() == ".toml"
+    fix = f"pass a .toml or .json {what} file"
     try:
-        if p.suffix.lower() == ".toml":
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{what} file {str(p)!r} is not a UTF-8 text file: {fix}.") from None
+    try:
+        if toml:
             import tomllib
 
-            return tomllib.loads(text)
-        return dict(json.loads(text))
+            document: Any = tomllib.loads(text)
+        else:
+            document = json.loads(text)
     except ValueError as exc:
+        # any name but .toml is read as JSON: say so, and which parser failed, not the suffix
+        how = "TOML" if toml else "JSON" if p.suffix.lower() == ".json" else "JSON (its name does not end in .toml)"
+        detail = " ".join(str(exc).split())
         raise InputError(
-            f"{what} file {str(p)!r} is not valid {p.suffix.lstrip('.').upper() or 'JSON'}: {exc}"
+            f"{what} file {str(p)!r} is not valid {how}: the {how[:4]} parser says {detail!r}; {fix}."
         ) from exc
+    if not isinstance(document, dict):
+        raise InputError(
+            f"{what} file {str(p)!r} holds a JSON {type(document).__name__}, not an object of field names "
+            f'and values such as {{"name": value}}; {fix}.'
+        )
+    return document
 
 
 @dataclass(frozen=True)
