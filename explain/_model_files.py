@@ -46,7 +46,7 @@ MODEL_SUFFIXES = (".skops", ".txt", ".json", ".ubj", ".cbm", *PICKLE_SUFFIXES)
 
 # First bytes of a pickle (protocol 2 and later start with PROTO) and of the compressed
 # containers joblib.dump writes with compress=...; a file starting so is treated as a pickle
-# whatever its name.
+# whatever its name (as is a whole protocol 0 or 1 pickle: see _is_old_pickle).
 _PICKLE_MAGIC = tuple(b"\x80" + bytes([protocol]) for protocol in range(2, 6))
 _COMPRESSED_MAGIC = (
     b"\x1f\x8b",  # gzip
@@ -88,6 +88,26 @@ def looks_like_pickle(head: bytes) -> bool:
     return head.startswith(_PICKLE_MAGIC) or head.startswith(_COMPRESSED_MAGIC)
 
 
+# Opcodes a protocol 0 or 1 pickle (no PROTO header) can start with; such a file is checked
+# opcode by opcode (pickletools reads it without running it) before it is called a pickle.
+_OLD_PICKLE_START = frozenset(b"(cdl}])NIFLSVKJMGTUXig")
+
+
+def _is_old_pickle(path: Path, head: bytes) -> bool:
+    """Whether the file is a whole protocol 0 or 1 pickle (text-like, so its suffix can be .txt)."""
+    import pickletools
+    from collections import deque
+
+    if not head or head[0] not in _OLD_PICKLE_START:
+        return False
+    try:
+        with path.open("rb") as fh:  # genops decodes opcodes only: nothing is run
+            last = deque((op.name for op, _, _ in pickletools.genops(fh)), maxlen=1)
+    except Exception:  # not a pickle: the first byte that is not an opcode, or a truncated argument
+        return False
+    return list(last) == ["STOP"]  # what follows STOP, pickle ignores
+
+
 def load_model_file(path: str | Path, *, trust_pickle: bool = False, trusted_types: tuple[str, ...] = ()) -> Any:
     """Load the fitted model saved in ``path``; see the module docstring for the formats.
 
@@ -106,7 +126,7 @@ def load_model_file(path: str | Path, *, trust_pickle: bool = False, trusted_typ
     Raises
     ------
     InputError
-        The file does not exist.
+        The file does not exist, or ``trusted_types`` are given for a file that is not ``.skops``.
     ModelError
         A pickle without ``trust_pickle``, untrusted skops types, an unknown or unreadable format.
     MissingDependencyError
@@ -121,7 +141,12 @@ def load_model_file(path: str | Path, *, trust_pickle: bool = False, trusted_typ
     except OSError as exc:
         raise InputError(f"cannot read model file {str(p)!r}: {exc.strerror or exc}.") from exc
     suffix = p.suffix.lower()
-    if suffix in PICKLE_SUFFIXES or looks_like_pickle(head):
+    if trusted_types and suffix != ".skops":
+        raise InputError(
+            f"--trust-types applies to .skops model files only, and {str(p)!r} is not one; leave out "
+            f"--trust-types {' '.join(trusted_types)}."
+        )
+    if suffix in PICKLE_SUFFIXES or looks_like_pickle(head) or _is_old_pickle(p, head):
         if not trust_pickle:
             raise _refuse_pickle(p)
         return _read_pickle(p)
@@ -172,6 +197,16 @@ def _read_skops(path: Path, trusted_types: tuple[str, ...]) -> Any:
 
 def _read_lightgbm(path: Path) -> Any:
     lightgbm: Any = require("lightgbm", extra="lightgbm", purpose="Reading a LightGBM model file")
+    # LightGBM's reader prints its own "[LightGBM] [Fatal] ..." line to the process's stderr
+    # before it raises: a file that does not start as Booster.save_model writes it is refused here
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not (head.startswith((b"tree\n", b"tree\r\n")) and b"\nversion=v" in head):
+        raise ModelError(
+            f"model file {str(path)!r} is not a LightGBM text model: it does not start with the lines 'tree' "
+            "and 'version=v...' that booster.save_model('model.txt') writes (a .txt model file is read as "
+            "LightGBM's). Save the model so, or see 'explain audit --help' for the other formats."
+        )
     try:
         return lightgbm.Booster(model_file=str(path))
     except Exception as exc:  # LightGBMError, or an OSError of the C++ reader

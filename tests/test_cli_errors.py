@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -34,6 +35,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     frame[200:].drop(columns=["x2"]).to_csv(d / "test_without_x2.csv", index=False)
     frame[:0].to_csv(d / "header_only.csv", index=False)
     joblib.dump(LogisticRegression().fit(X[:200], y[:200]), d / "model.joblib")
+    (d / "p0.txt").write_bytes(pickle.dumps(LogisticRegression().fit(X[:200], y[:200]), protocol=0))
+    (d / "p1.json").write_bytes(pickle.dumps(LogisticRegression().fit(X[:200], y[:200]), protocol=1))
     (d / "policy.json").write_text(json.dumps({"explain_rows": 30, "n_bootstrap": 10, "stability_runs": 2}))
     (d / "garbage.csv").write_bytes(bytes(range(256)) * 8)
     (d / "empty.csv").write_bytes(b"")
@@ -84,6 +87,10 @@ BAD: dict[str, tuple[Callable[[dict[str, Path]], list[str]], str]] = {
     "model of unknown format": (lambda f: _args(f, model=_in(f, "train.csv")), "unknown model format"),
     "pickle without --trust-pickle": (lambda f: _args(f, trust_pickle=None), "--trust-pickle"),
     "corrupt LightGBM model": (lambda f: _args(f, model=_in(f, "model.txt")), "LightGBM"),
+    "protocol 0 pickle named .txt": (lambda f: _args(f, model=_in(f, "p0.txt"), trust_pickle=None), "--trust-pickle"),
+    "protocol 1 pickle named .json": (lambda f: _args(f, model=_in(f, "p1.json"), trust_pickle=None), "pickle"),
+    "--trust-types with a pickle": (lambda f: _args(f, trust_types="foo"), "--trust-types applies to .skops"),
+    "--trust-types with a .txt": (lambda f: _args(f, model=_in(f, "model.txt"), trust_types="a.B"), ".skops"),
     "train missing": (lambda f: _args(f, train=_in(f, "nope.csv")), "--train"),
     "train is a directory": (lambda f: _args(f, train=_in(f, "subdir")), "--train"),
     "train is binary garbage": (lambda f: _args(f, train=_in(f, "garbage.csv")), "training"),
@@ -149,6 +156,24 @@ def test_output_paths_are_checked_before_any_input_is_read(files: dict[str, Path
     args = _args(files, train=_in(files, "garbage.csv"), out=_in(files, "missing/report.json"))
     assert _main(args) == 2
     assert "--out" in capsys.readouterr().err  # not the unreadable training data
+
+
+@pytest.mark.parametrize("model", ["p0.txt", "p1.json", "model.txt"])
+def test_a_model_file_error_is_one_line_on_the_stderr_file_descriptor_too(
+    model: str, files: dict[str, Path], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """LightGBM's reader writes '[LightGBM] [Fatal] ...' straight to the process's stderr before it
+    raises: a file that is not a LightGBM model never reaches it."""
+    assert _main(_args(files, model=_in(files, model), trust_pickle=None)) == 2
+    err = capfd.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "[LightGBM]" not in err, err
+
+
+def test_a_protocol_0_pickle_is_a_pickle_whatever_its_name(files: dict[str, Path]) -> None:
+    from explain._model_files import load_model_file
+
+    assert isinstance(load_model_file(files["dir"] / "p0.txt", trust_pickle=True), LogisticRegression)
+    assert isinstance(load_model_file(files["dir"] / "p1.json", trust_pickle=True), LogisticRegression)
 
 
 def test_policy_and_card_files_are_read_before_the_model(files: dict[str, Path], capsys) -> None:
