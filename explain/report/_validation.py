@@ -8,6 +8,7 @@ JSON, HTML and PDF again. Messages give the path of the first bad field
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -105,6 +106,8 @@ def check_evidence(evidence: Any) -> None:
             for k, v in _dict(ev[key], key).items():
                 if not isinstance(v, list):
                     _scalar(v, f"{key}.{k}")
+    if "policy" in ev:
+        _policy(ev["policy"])
     for key in ("frameworks", "crosswalk", "glossary", "signoff"):
         if ev.get(key) is not None:
             _list(ev[key], key, _record)
@@ -154,6 +157,20 @@ def _consistent(report: dict[str, Any], findings: list[dict[str, Any]], sections
             f"the evidence contradicts itself: sections[{i}] ({str(sec['id'])!r:.40}) has status "
             f"{sec['status']!r}, but the worst of its findings is {worst(own)!r}. {_FIX}."
         )
+
+
+def _policy(values: dict[str, Any]) -> None:
+    """The thresholds the evidence records pass the checks of :class:`Policy` itself: a report
+    judged against ``max_reasons=-1`` is not one :func:`explain.audit` could have written. Names
+    Policy does not have are left to the scalar check above (older or hand-made evidence)."""
+    from ..errors import InputError
+    from ._policy import Policy
+
+    known = {f.name for f in dataclasses.fields(Policy)}
+    try:
+        Policy(**{k: v for k, v in values.items() if k in known})
+    except InputError as exc:  # its message names the field: "policy.max_reasons must be ..."
+        raise SchemaError(f"evidence field {str(exc).rstrip('.')}; {_FIX}.") from None
 
 
 def _record(value: Any, where: str) -> None:

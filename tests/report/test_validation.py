@@ -147,3 +147,31 @@ def test_evidence_that_contradicts_itself_is_refused(evidence, tmp_path, edit, s
     with pytest.raises(SchemaError, match=says) as info:
         AuditReport.from_json(path)
     assert "AuditReport.to_json() wrote" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"max_reasons": -1}, r"policy\.max_reasons=-1 is negative"),
+        ({"min_explanation_stability": ""}, r"policy\.min_explanation_stability must be a number, got ''"),
+        ({"explain_rows": 2.5}, r"policy\.explain_rows must be a whole number"),
+        ({"alpha": 0}, r"policy\.alpha=0; a significance level"),
+        ({"min_impact_ratio": 1.5}, r"policy\.min_impact_ratio must lie in \[0, 1\]"),
+        ({"stability_runs": 1}, r"policy\.stability_runs must be >= 2"),
+        ({"warn_psi": 0.5, "max_psi": 0.25}, r"policy\.warn_psi=0\.5 is above policy\.max_psi"),
+    ],
+)
+def test_a_policy_that_policy_itself_refuses_is_refused(evidence, tmp_path, change, says):
+    """The thresholds recorded in the evidence pass Policy's own checks (issue 12: max_reasons=-1 loaded)."""
+    from explain.report import Policy
+
+    ev = json.loads(json.dumps(evidence[0]))
+    ev["policy"] = {**Policy().to_dict(), **change}
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(ev))
+    with pytest.raises(SchemaError, match=says) as info:
+        AuditReport.from_json(path)
+    assert "AuditReport.to_json() wrote" in str(info.value)
+    ev["policy"] = Policy().to_dict()  # as explain.audit writes it
+    path.write_text(json.dumps(ev))
+    assert AuditReport.from_json(path).evidence["policy"] == Policy().to_dict()
