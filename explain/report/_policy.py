@@ -58,7 +58,10 @@ def _read_file(path: str | Path, what: str) -> dict[str, Any]:
         raise InputError(f"{what} file {str(p)!r} is not a UTF-8 text file: {fix}.") from None
     try:
         if toml:
-            import tomllib
+            try:
+                import tomllib
+            except ImportError:  # Python 3.10: tomllib is 3.11+; tomli is the same parser (a 3.10 dependency)
+                import tomli as tomllib  # type: ignore[no-redef]
 
             document: Any = tomllib.loads(text)
         else:
