@@ -69,7 +69,14 @@ from ._values import thaw
 from .errors import InputError, require
 from .explanation import GlobalExplanation, LocalExplanation
 
-__all__ = ["DistributedExplanation", "active_client", "is_dask_collection"]
+__all__ = [
+    "DistributedExplanation",
+    "active_client",
+    "cluster_summary",
+    "is_dask_collection",
+    "run_tasks",
+    "tree_reduce",
+]
 
 _FORMAT = "explain.DistributedExplanation.parquet"
 
@@ -375,22 +382,71 @@ class DistributedExplanation:
 
     def _run(self, tasks: list[Any], setting: bool | None, desc: str) -> list[Any]:
         """Compute ``tasks`` (in order), with a progress bar over them."""
-        from ._progress import progress
+        return run_tasks(tasks, progress=self._explainer.progress if setting is None else setting, desc=desc)
 
-        shown = self._explainer.progress if setting is None else setting
-        client = active_client()
-        if client is None:
-            return [self._dask.compute(t, scheduler="sync")[0] for t in progress(tasks, total=len(tasks),
-                                                                                 setting=shown, desc=desc)]  # fmt: skip
-        from distributed import as_completed
 
-        futures = client.compute(tasks)
-        link = getattr(client, "dashboard_link", None)
-        if shown and link:
-            print(f"explain: {desc} on {client.scheduler.address}; dashboard {link}", file=sys.stderr, flush=True)
-        for _ in progress(as_completed(futures), total=len(futures), setting=shown, desc=desc):
-            pass
-        return list(client.gather(futures))
+# --------------------------------------------------------------------------- shared by cluster work
+
+
+def run_tasks(tasks: Sequence[Any], *, progress: bool | None, desc: str) -> list[Any]:
+    """Compute dask ``tasks`` and return their results in order: on the active client's cluster
+    (a progress bar over tasks, the dashboard link), else one after another in this process."""
+    import dask
+
+    from ._progress import progress as bar
+
+    client = active_client()
+    if client is None:
+        shown = bar(list(tasks), total=len(tasks), setting=progress, desc=desc)
+        return [dask.compute(t, scheduler="sync")[0] for t in shown]
+    from distributed import as_completed
+
+    futures = client.compute(list(tasks))
+    link = getattr(client, "dashboard_link", None)
+    if progress and link:
+        print(f"explain: {desc} on {client.scheduler.address}; dashboard {link}", file=sys.stderr, flush=True)
+    for _ in bar(as_completed(futures), total=len(futures), setting=progress, desc=desc):
+        pass
+    return list(client.gather(futures))
+
+
+def tree_reduce(parts: Sequence[Any], merge: Callable[[list[Any]], Any], *, fan_in: int = 8) -> Any:
+    """One dask task whose result is ``merge`` applied over ``parts`` (dask delayed objects) in a
+    tree of at most ``fan_in`` inputs per task, so that no task holds every partition's result.
+    ``merge`` takes a list of results and must be a module-level function (it is pickled)."""
+    import dask
+
+    step = dask.delayed(merge, pure=True)
+    level = list(parts)
+    if not level:
+        raise InputError("nothing to reduce: the dask collection has no partitions.")
+    while len(level) > 1:
+        level = [step(level[i : i + fan_in]) for i in range(0, len(level), fan_in)]
+    return level[0] if len(parts) > 1 else step(level)
+
+
+def cluster_summary() -> dict[str, Any]:
+    """Where dask work runs, for a record a reviewer reads: the scheduler's kind, its workers and
+    threads. The scheduler's address is reduced to its protocol and whether it is this machine
+    (an address names infrastructure, and its port changes from run to run)."""
+    client = active_client()
+    if client is None:
+        return {"scheduler": "none: partitions one after another in this process", "workers": 1, "threads": 1}
+    info = client.scheduler_info()
+    workers = info.get("workers", {})
+    return {
+        "scheduler": "dask.distributed",
+        "address": _address_kind(str(info.get("address", ""))),
+        "workers": len(workers),
+        "threads": int(sum(w.get("nthreads", 0) for w in workers.values())),
+    }
+
+
+def _address_kind(address: str) -> str:
+    protocol, _, rest = address.partition("://")
+    host = rest.rsplit(":", 1)[0].strip("[]")
+    local = host in ("localhost", "::1") or host.startswith("127.") or protocol == "inproc"
+    return f"{protocol or 'unknown'}, {'this machine' if local else 'another host'}"
 
 
 # --------------------------------------------------------------------------- checks and glue
