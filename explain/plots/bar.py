@@ -47,9 +47,15 @@ def bar(
     - A one-row :class:`~explain.LocalExplanation`: each feature's signed contribution,
       labelled "feature = value" (vermillion raises the prediction, blue lowers it).
     - A :class:`~explain.GlobalExplanation`: each feature's importance, with its spread (e.g.
-      the standard deviation over rows or over permutation repeats) as error bars.
+      the standard deviation over rows or over permutation repeats) as error bars. The upper
+      whisker reaches importance + spread; the lower one importance - spread, clipped at zero
+      when the importances cannot be negative (a mean ``|attribution|``, a spread of effects),
+      since a whisker below zero would show values that cannot occur. A permutation importance
+      (a drop in score, which shuffling can make negative) or a set with a negative importance
+      keeps both whiskers. The explanation holds no percentiles, so the whiskers are the
+      clipped spread, not a 10th-90th percentile range.
     - A many-row LocalExplanation is drawn as its :meth:`~explain.LocalExplanation.to_global`
-      summary: mean ``|attribution|`` with its standard deviation.
+      summary: mean ``|attribution|`` with its standard deviation (lower whisker clipped at 0).
 
     Beyond ``max_display`` bars, the smallest features are summed into one grey
     "other N features" bar (it has no error bar).
@@ -126,7 +132,8 @@ def _global_bar(glob: GlobalExplanation, max_display: int, ax: Axes | None, styl
     y = np.arange(n)[::-1]
     spread = None if glob.spread is None else np.asarray(glob.spread, dtype=float)[shown]
     ax.barh(
-        y[: len(shown)], importances[shown], height=_HEIGHT, color=style.importance, xerr=spread,
+        y[: len(shown)], importances[shown], height=_HEIGHT, color=style.importance,
+        xerr=None if spread is None else _whiskers(importances[shown], spread, _non_negative(glob)),
         error_kw={"ecolor": "#333333", "elinewidth": 1.0, "capsize": 2.5},
     )  # fmt: skip
     _value_labels(ax, y[: len(shown)], importances[shown], spread, style)
@@ -138,6 +145,19 @@ def _global_bar(glob: GlobalExplanation, max_display: int, ax: Axes | None, styl
     ax.axvline(0.0, color="#333333", linewidth=0.8)
     set_row_labels(ax, labels, style)
     return decorate(ax, style, xlabel=importance_label(glob))
+
+
+def _non_negative(glob: GlobalExplanation) -> bool:
+    """Whether the importances cannot fall below zero: a mean |attribution| or a spread of
+    effects can't; a permutation importance (a drop in score) or a signed coefficient can."""
+    return glob.kind != "permutation" and bool(np.all(np.nan_to_num(np.asarray(glob.importances, dtype=float)) >= 0))
+
+
+def _whiskers(widths: np.ndarray, spread: np.ndarray, non_negative: bool) -> np.ndarray:
+    """Error bar lengths (2, n): below and above each bar; the lower one stops at zero when the
+    importance cannot be negative."""
+    below = np.minimum(spread, np.maximum(widths, 0.0)) if non_negative else spread
+    return np.vstack([below, spread])
 
 
 def _value_labels(ax: Axes, y: np.ndarray, widths: np.ndarray, spread: np.ndarray | None, style: Style) -> None:

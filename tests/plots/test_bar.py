@@ -41,10 +41,9 @@ def test_global_importances_with_spread_as_error_bars(wide_local):
     assert other.get_width() == pytest.approx(glob.importances[order[9:]].sum())
     (container,) = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
     segments = container.errorbar.lines[2][0].get_segments()
-    half_widths = [(seg[1][0] - seg[0][0]) / 2 for seg in segments]
-    assert half_widths == pytest.approx(list(glob.spread[order[:9]]))
-    centres = [(seg[1][0] + seg[0][0]) / 2 for seg in segments]
-    assert centres == pytest.approx(list(glob.importances[order[:9]]))
+    imp, spread = glob.importances[order[:9]], glob.spread[order[:9]]
+    assert [seg[1][0] for seg in segments] == pytest.approx(list(imp + spread))
+    assert [seg[0][0] for seg in segments] == pytest.approx(list(np.maximum(imp - spread, 0.0)))
     assert ax.get_xlabel() == "mean |SHAP value| (probability of class '1')"
 
 
@@ -99,3 +98,35 @@ def test_global_bar_orders_like_top_even_with_negative_importances():
     ax = bar(glob)
     drawn = [t.get_text() for t in ax.get_yticklabels()][::-1]  # top of the plot first
     assert drawn == glob.top(4)["feature"].tolist() == ["c", "a", "d", "b"]
+
+
+def _whisker_ends(ax) -> list[tuple[float, float]]:
+    (container,) = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
+    return [(seg[0][0], seg[1][0]) for seg in container.errorbar.lines[2][0].get_segments()]
+
+
+def _global(kind: str, importances: list[float], spread: list[float]) -> ex.GlobalExplanation:
+    return ex.GlobalExplanation(
+        importances=np.array(importances),
+        spread=np.array(spread),
+        feature_names=("a", "b", "c"),
+        output_names=("accuracy",) if kind == "permutation" else ("prediction",),
+        output_space="score" if kind == "permutation" else "raw",
+        kind=kind,
+        method="permutation_importance" if kind == "permutation" else "kernel_shap",
+    )
+
+
+def test_mean_abs_attribution_whiskers_stop_at_zero():
+    """A mean |attribution| cannot be negative: its lower whisker ends at 0, not at mean - std."""
+    ax = bar(_global("mean_abs_attribution", [0.5, 0.1, 0.02], [0.2, 0.3, 0.05]))
+    ends = _whisker_ends(ax)  # top bar first: a, b, c
+    assert [low for low, _ in ends] == pytest.approx([0.3, 0.0, 0.0])
+    assert [high for _, high in ends] == pytest.approx([0.7, 0.4, 0.07])
+    assert all(low >= 0 for low, _ in ends)
+
+
+def test_permutation_whiskers_may_go_below_zero():
+    """A drop in score can be negative (shuffling helped), so both whiskers are kept."""
+    ax = bar(_global("permutation", [0.5, 0.1, 0.02], [0.2, 0.3, 0.05]))
+    assert [low for low, _ in _whisker_ends(ax)] == pytest.approx([0.3, -0.2, -0.03])
