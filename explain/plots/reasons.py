@@ -48,8 +48,17 @@ def reasons(
     The reasons are those of :meth:`~explain.LocalExplanation.reasons`: the features that pushed
     this prediction furthest toward the adverse outcome. Each bar is labelled with the reason's
     statement (and code, when ``codes`` gives one) and its length is how far that reason moved
-    the prediction toward the adverse side (``|contribution|``). The title states the prediction
-    and which direction is adverse.
+    the prediction toward the adverse side (``|contribution|``); its colour is that of the other
+    plots for the direction it moved the prediction (``style.positive`` raised it,
+    ``style.negative`` lowered it). The title states the prediction and which direction is
+    adverse.
+
+    Which direction is adverse depends on what the model predicts, so say it: the default,
+    ``"increase"``, is :meth:`~explain.LocalExplanation.reasons`' default (the same row gives the
+    same reasons in the table and in the plot) and fits a score of risk (probability of
+    default). The audit (:func:`explain.report.audit`) scores the probability of the favourable
+    outcome (repayment, approval), where a *lower* prediction is adverse: pass
+    ``adverse="decrease"`` to draw the reasons its report lists.
 
     Parameters
     ----------
@@ -58,8 +67,9 @@ def reasons(
         The decision (row) to draw.
     k : int, default 4
         Most reasons shown.
-    adverse : {"increase", "decrease"}
-        Whether a higher prediction is adverse (e.g. probability of default) or a lower one.
+    adverse : {"increase", "decrease"}, default "increase"
+        Whether a higher prediction is adverse (e.g. probability of default) or a lower one
+        (probability of repayment or approval, as in the audit).
     codes : mapping, optional
         Feature name to a reason code and statement (see :meth:`~explain.LocalExplanation.reasons`).
     output : str or int, optional
@@ -97,7 +107,7 @@ def reasons(
     widths = np.abs(table["contribution"].to_numpy(dtype=float))
     ax = new_axes(ax, style, max(len(labels), 2) * 1.5, labels)
     y = np.arange(len(labels))[::-1]  # the first reason on top
-    ax.barh(y, widths, height=0.6, color=style.positive)
+    ax.barh(y, widths, height=0.6, color=style.positive if adverse == "increase" else style.negative)
     label_bars(ax, y, np.zeros(len(widths)), widths, [f"{w:.3g}" for w in widths], style)
     ax.set_yticks(y[::-1], labels=labels[::-1], fontsize=style.font_size)
     ax.set_ylim(-0.6, max(len(labels), 1) - 0.4)

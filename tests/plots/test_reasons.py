@@ -66,3 +66,25 @@ def test_renders_to_png_and_the_same_svg_bytes(mixed_local):
 def test_bad_adverse_is_an_input_error(mixed_local):
     with pytest.raises(InputError, match="adverse"):
         reasons(mixed_local, adverse="sideways")
+
+
+def test_default_direction_is_that_of_local_reasons(mixed_local):
+    """No adverse=: the plot shows the reasons LocalExplanation.reasons() gives without it."""
+    import inspect
+
+    plot_default = inspect.signature(reasons).parameters["adverse"].default
+    table_default = inspect.signature(ex.LocalExplanation.reasons).parameters["adverse"].default
+    assert plot_default == table_default == "increase"
+    expected = mixed_local[2].reasons(k=3).to_frame()
+    assert [label.split(" = ")[0] for label in row_texts(reasons(mixed_local, 2, k=3))] == list(expected["feature"])
+
+
+@pytest.mark.parametrize(("adverse", "colour"), [("increase", "positive"), ("decrease", "negative")])
+def test_bar_colour_is_the_direction_the_reasons_moved_the_prediction(mixed_local, adverse, colour):
+    """Reasons of a lower-is-adverse decision (the audit's convention) lowered the prediction: blue
+    like every other plot's lowering bars, not vermillion."""
+    from matplotlib.colors import to_rgba
+
+    ax = reasons(mixed_local, 0, k=3, adverse=adverse)
+    assert ax.patches
+    assert {p.get_facecolor() for p in ax.patches} == {to_rgba(getattr(ex.plots.Style(), colour))}
