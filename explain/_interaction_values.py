@@ -99,7 +99,7 @@ def _choose(method: str, job: Job) -> tuple[MethodSpec, OutputSpace, dict[str, A
         try:
             space = spec.support(job)
         except Unsupported as exc:
-            skipped[name] = str(exc)
+            skipped[name] = (_exact_too_wide(job) if name == "exact_shap" else None) or str(exc)
             continue
         try:
             if name == "tree_shap":
@@ -111,12 +111,30 @@ def _choose(method: str, job: Job) -> tuple[MethodSpec, OutputSpace, dict[str, A
         reason = "the first engine of the auto order (tree_shap, exact_shap) that can compute interaction values"
         return spec, space, {"auto": {"chosen": name, "skipped": skipped, "reason": reason}}
     if method != "auto":
+        hint = "" if skipped[method] == _exact_too_wide(job) else " Pass method='auto' to use the engine that can."
         raise MethodError(
-            f"method {method!r} cannot compute interaction values for this model: {skipped[method]}. Pass "
-            "method='auto' to use the engine that can."
+            f"method {method!r} cannot compute interaction values for this model: {skipped[method]}.{hint}"
         )
     reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
     raise MethodError(f"no engine can compute interaction values for this model as configured ({reasons}).")
+
+
+def _exact_too_wide(job: Job) -> str | None:
+    """The refusal for exact_shap over too many features, or None when that is not why it refused.
+
+    exact_shap's own reason advises kernel_shap / permutation_shap / linear_shap, which have no
+    interaction values: advice for ``explain_interactions`` must not send the user there."""
+    from .methods.exact_shap import MAX_FEATURES
+
+    limit = job.params.get("max_features", MAX_FEATURES)
+    if not isinstance(limit, (int, np.integer)) or job.n_features <= limit:
+        return None
+    return (
+        f"interaction values of a model that is not a tree model need exact enumeration of all 2^d "
+        f"coalitions, limited to {limit} features; this data has {job.n_features}. Select at most {limit} "
+        "features (a model trained on them), use a tree model (tree_shap has interaction values at any size), "
+        "or use explain_local for SHAP values without interactions"
+    )
 
 
 def _check_size(job: Job) -> None:

@@ -452,6 +452,20 @@ def test_exact_is_refused_beyond_its_feature_limit(cancer_wide):
         ex.Explainer(model, background=cancer_wide.background).explain_interactions(cancer_wide.rows)
 
 
+def test_refusal_beyond_the_limit_advises_no_method_without_interaction_values(cancer_wide):
+    # the advice used to name kernel_shap / permutation_shap / linear_shap, which then refuse
+    model = LogisticRegression(max_iter=2000).fit(cancer_wide.X, cancer_wide.y)
+    for method in ("auto", "exact_shap"):
+        explainer = ex.Explainer(model, background=cancer_wide.background, method=method)
+        with pytest.raises(MethodError) as info:
+            explainer.explain_interactions(cancer_wide.rows)
+        message = str(info.value)
+        assert "exact enumeration" in message and "limited to 15 features" in message
+        assert "explain_local" in message and "tree model" in message
+        for name in ("kernel_shap", "permutation_shap", "linear_shap", "method='auto'"):
+            assert name not in message, (method, name)
+
+
 def test_wrong_numbers_are_not_returned(product_model, monkeypatch):
     from explain.methods import _interaction_engines
 
