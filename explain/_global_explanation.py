@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["GlobalExplanation"]
 
+# importances that summarise effect curves (their spread); .plot() draws the curves by default
+_EFFECT_KINDS = ("partial_dependence", "partial_dependence_std", "ale_std")
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class GlobalExplanation(_Base):
@@ -143,7 +146,9 @@ class GlobalExplanation(_Base):
         Parameters
         ----------
         kind : {"bar", "effects"}, optional
-            ``"bar"`` (default): importances with their spread. ``"effects"``: the effect of
+            By default ``"effects"`` for a partial dependence or ALE explanation (its curves are
+            the result; its importances only summarise how much each curve varies) and
+            ``"bar"`` otherwise. ``"bar"``: importances with their spread. ``"effects"``: the effect of
             ``feature=``, or without ``feature`` a grid of the most important features' effects;
             ``feature=("a", "b")`` draws the pair effect of two features (a glass box's pair
             term, see :func:`explain.plots.pair_effect`).
@@ -154,4 +159,6 @@ class GlobalExplanation(_Base):
         """
         from .plots._dispatch import plot_global
 
+        if kind is None:
+            kind = "effects" if self.effects and self.kind in _EFFECT_KINDS else "bar"
         return plot_global(self, kind, **kwargs)
