@@ -62,6 +62,7 @@ def from_shap(
             f"from_shap() takes a shap.Explanation (what shap.Explainer(model)(X) returns), not "
             f"{type(sv).__name__}; a DataFrame of attributions is read by LocalExplanation.from_frame()."
         )
+    _refuse_other_shapes(sv)
     values = _shap_values(sv)
     n, d = values.shape[:2]
     k = values.shape[2] if values.ndim == 3 else 1
@@ -120,6 +121,27 @@ def _codes(column: np.ndarray) -> np.ndarray:
     categories = sorted({v for v in column if v is not None}, key=_sort_key)
     position = {c: float(i) for i, c in enumerate(categories)}
     return np.array([np.nan if v is None else position[v] for v in column])
+
+
+def _refuse_other_shapes(sv: Any) -> None:
+    """Refuse the two shap.Explanation shapes that would otherwise be misread: a single column
+    (``sv[:, "bmi"]``: the feature axis is gone, its name a string) and interaction values
+    (``(n, d, d)`` values with one base value per row, read as ``d`` outputs otherwise)."""
+    names, shape = sv.feature_names, np.shape(sv.values)
+    if isinstance(names, str) and len(shape) in (1, 2):
+        raise InputError(
+            f"this shap.Explanation is the single column {names!r} (values of shape {shape}): sv[:, {names!r}] "
+            f"drops the feature axis. Select columns with a list, sv[:, [{names!r}]], or pass the whole explanation."
+        )
+    # one row of them is (d, d) with 1-D data; n rows by n features with one base value for all are not
+    square = (len(shape) == 3 or (len(shape) == 2 and np.ndim(sv.data) == 1)) and shape[-1] == shape[-2]
+    if square and (names is None or len(names) == shape[-1]) and np.ndim(sv.base_values) == len(shape) - 2:
+        raise InputError(
+            f"the shap.Explanation's values of shape {shape} are SHAP interaction values (a (d, d) matrix per row, "
+            "one base value per row), not attributions: from_shap() reads (n, d) or (n, d, k) values. Compute "
+            "interaction values with Explainer.explain_interactions (an InteractionExplanation), or pass "
+            "shap's explanation without interactions=True."
+        )
 
 
 def _shap_values(sv: Any) -> np.ndarray:

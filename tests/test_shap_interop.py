@@ -326,3 +326,22 @@ def test_from_frame_refuses_bad_input_naming_the_fix(frame, kwargs, message):
     arguments = {"base_values": 0.0, "output_space": "raw", **kwargs}
     with pytest.raises(InputError, match=message):
         LocalExplanation.from_frame(frame, **arguments)
+
+
+def test_from_shap_names_a_column_slice_and_interaction_values():
+    # each was misread: a column slice as one row of "30 features", interaction values as d outputs
+    from sklearn.ensemble import RandomForestRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 4)), columns=["a", "b", "bmi", "c"])
+    model = RandomForestRegressor(n_estimators=5, max_depth=3, random_state=0).fit(X, X.a * X.bmi)
+    sv = shap.TreeExplainer(model)(X.iloc[:12])
+    with pytest.raises(InputError, match=r"single column 'bmi'.*sv\[:, \['bmi'\]\]"):
+        LocalExplanation.from_shap(sv[:, "bmi"], output_space="raw")
+    assert LocalExplanation.from_shap(sv[:, ["bmi"]], output_space="raw").values.shape == (12, 1)
+    interactions = shap.TreeExplainer(model)(X.iloc[:12], interactions=True)
+    for given in (interactions, interactions[0]):
+        with pytest.raises(InputError, match=r"interaction values.*explain_interactions"):
+            LocalExplanation.from_shap(given, output_space="raw")
+    square = _sv(values=np.ones((2, 2)), base_values=0.0, data=np.ones((2, 2)))  # 2 rows of 2 features
+    assert LocalExplanation.from_shap(square, output_space="raw").values.shape == (2, 2)
