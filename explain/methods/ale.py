@@ -36,8 +36,10 @@ feature (kind ``"ale_std"``) is the standard deviation over the rows of their ef
 curve read at each row's value, linearly between edges; a category's effect), in the units of
 the output. There is no band (``lower``/``upper`` are None): ALE has no per-row curves, and
 the spread of the local differences within an interval is not a band around the accumulated
-curve. ``params["bin_counts"]`` holds the rows behind each interval (or pair of neighbouring
-categories), to see where an effect rests on few rows.
+curve. ``params["bin_counts"]`` holds, for a numeric feature, the rows in each interval; for a
+categorical one, the rows across each boundary between neighbouring categories (``K - 1``
+counts: the rows of both categories, so each category's rows count at both of its boundaries),
+to see where an effect rests on few rows.
 
 Each feature costs one model call: every row at both edges of its interval (numeric), or
 every row as it is, moved one category up and one down (categorical).
