@@ -27,14 +27,58 @@ def test_silent_unless_asked_off_a_terminal(monkeypatch, setting):
     assert stream.getvalue() == ""
 
 
-def test_true_always_shows_a_bar(monkeypatch):
+def test_true_always_shows_progress(monkeypatch):
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)
     assert list(_progress.progress(range(5), total=5, setting=True, desc="work")) == list(range(5))
     assert "work" in stream.getvalue() and "/5" in stream.getvalue()
 
 
+def test_true_off_a_terminal_writes_whole_lines_not_a_bar(monkeypatch):
+    """A log (CI, a file): no carriage-return redraws, every line ends, at most one per tenth."""
+    monkeypatch.delenv("CI", raising=False)
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    assert list(_progress.progress(range(40), total=40, setting=True, desc="kernel_shap")) == list(range(40))
+    text = stream.getvalue()
+    assert "\r" not in text and "\x1b" not in text and text.endswith("\n")
+    lines = text.splitlines()
+    assert len(lines) == 10 and all(line.startswith("kernel_shap: ") for line in lines)
+    assert lines[0].startswith("kernel_shap: 4/40 (10%)") and lines[-1].startswith("kernel_shap: 40/40 (100%)")
+
+
+def test_audit_step_lines_and_progress_do_not_run_into_each_other(monkeypatch):
+    """The audit prints whole step lines to stderr between calls that show progress: in a log
+    each line is either a step or progress, never a step glued to the end of a bar."""
+    monkeypatch.delenv("CI", raising=False)
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    print("[audit  1   0.0 s] explaining", file=stream, flush=True)
+    list(_progress.progress(range(5), total=5, setting=True, desc="kernel_shap"))
+    print("[audit  2   0.4 s] fairness", file=stream, flush=True)
+    lines = stream.getvalue().split("\n")
+    assert lines[-1] == ""  # everything ended with a newline
+    assert lines[0] == "[audit  1   0.0 s] explaining" and lines[-2] == "[audit  2   0.4 s] fairness"
+    assert all(line.startswith("kernel_shap: ") and "\r" not in line for line in lines[1:-2])
+
+
+@pytest.mark.parametrize("value", ["true", "1", "True", "yes"])
+def test_ci_is_not_interactive_even_on_a_terminal(monkeypatch, value):
+    """Some CI runners give the job a pseudo-terminal; CI=true still means a log, not a person."""
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setattr(_progress, "DELAY_SECONDS", 0.0)
+    monkeypatch.setenv("CI", value)
+    list(_progress.progress(range(5), total=5, setting=None, desc="auto"))
+    assert terminal.getvalue() == ""  # progress=None: silent in CI
+    list(_progress.progress(range(5), total=5, setting=True, desc="asked"))
+    assert "\r" not in terminal.getvalue() and terminal.getvalue().count("\n") == 5  # lines, no bar
+    monkeypatch.setenv("CI", "false")
+    assert _progress._interactive()
+
+
 def test_none_on_a_terminal_waits_until_the_work_is_long(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
     terminal = _Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     assert list(_progress.progress(range(5), total=5, setting=None, desc="quick")) == list(range(5))
@@ -92,6 +136,7 @@ def test_none_in_a_jupyter_kernel_shows_a_bar_once_the_work_is_long(monkeypatch)
 
     fake = types.ModuleType("IPython")
     fake.get_ipython = lambda: Shell()  # type: ignore[attr-defined]
+    monkeypatch.delenv("CI", raising=False)
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)
     monkeypatch.setattr(_progress, "DELAY_SECONDS", 0.0)
