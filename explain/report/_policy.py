@@ -146,6 +146,27 @@ class Policy:
         Most months between full revalidations (monitoring plan).
     retention_years : int, default 10
         How long the report is kept (EU AI Act Art. 18: ten years; Reg B: 25 months minimum).
+    protected_inputs : {"warn", "fail", "allow"}, default "warn"
+        What a model input that is a sensitive attribute (one of the audit's
+        ``sensitive_features``), or a near-perfect proxy of one, makes of the finding
+        ``fairness.protected_inputs`` and of ``local.protected_reasons`` (adverse decisions whose
+        principal reasons cite one): ``"warn"`` (a reviewer must justify it), ``"fail"``, or
+        ``"allow"`` (reported for information only). Regulation B forbids taking a prohibited
+        basis into account in any aspect of a credit transaction (12 CFR 1002.4(a), 1002.6(b));
+        the EU AI Act (Art. 10(5)) and GDPR (Art. 9) let special-category data be processed
+        for bias detection, not as a basis of the decision. An age column is judged by the age
+        rule instead (``age_feature``).
+    proxy_association : float, default 0.8
+        Cramér's V (0 to 1) between a model input and a sensitive attribute on the test data at
+        or above which the input is a proxy of the attribute. Numeric inputs with more than ten
+        distinct values are cut at their deciles; missing values form a category of their own.
+        A feature equal to a binary attribute except on 2 % of the rows scores about 0.96; an
+        unrelated feature about 0.
+    age_feature : str, default ""
+        The model input holding the applicant's age in years, for the age rule of Regulation B
+        (12 CFR 1002.6(b)(2)): in an empirically derived scoring system age may be used, but an
+        applicant aged 62 or more must not be scored adversely for age. Empty: a numeric input
+        whose name has the word ``age`` (``age``, ``applicant_age``, ``age_years``) is taken.
     """
 
     decision_threshold: float = 0.5
@@ -172,9 +193,17 @@ class Policy:
     stability_runs: int = 3
     revalidation_months: int = 12
     retention_years: int = 10
+    protected_inputs: str = "warn"
+    proxy_association: float = 0.8
+    age_feature: str = ""
+
+    _TEXTS = ("protected_inputs", "age_feature")
 
     def __post_init__(self) -> None:
+        self._check_texts()
         for f in dataclasses.fields(self):
+            if f.name in self._TEXTS:
+                continue
             value = getattr(self, f.name)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise InputError(f"policy.{f.name} must be a number, got {value!r}.")
@@ -188,7 +217,7 @@ class Policy:
             if isinstance(value, (np.integer, np.floating)):  # plain Python numbers, as JSON writes them
                 object.__setattr__(self, f.name, value.item())
         shares = ("decision_threshold", "min_impact_ratio", "min_group_share", "max_missing_share")
-        for name in (*shares, "max_flip_rate", "min_explanation_stability", "min_test_score"):
+        for name in (*shares, "max_flip_rate", "min_explanation_stability", "min_test_score", "proxy_association"):
             if not 0 <= getattr(self, name) <= 1:
                 raise InputError(f"policy.{name} must lie in [0, 1], got {getattr(self, name)!r}.")
         if not 0 < self.alpha < 1:
@@ -214,6 +243,17 @@ class Policy:
             raise InputError(
                 f"policy.warn_psi={self.warn_psi!r} is above policy.max_psi={self.max_psi!r}; the warning "
                 "level must be at most the failing level (defaults 0.1 and 0.25)."
+            )
+
+    def _check_texts(self) -> None:
+        if self.protected_inputs not in ("warn", "fail", "allow"):
+            raise InputError(
+                f"policy.protected_inputs={self.protected_inputs!r}; choose 'warn' (default), 'fail' or 'allow'."
+            )
+        if not isinstance(self.age_feature, str):
+            raise InputError(
+                f"policy.age_feature={self.age_feature!r}; pass the name of the age column as text, or '' to "
+                "find a column named like age."
             )
 
     @classmethod

@@ -238,6 +238,9 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     _req("GDPR-15-1h", "GDPR", "Art. 15(1)(h)", ("intended_use", "design", "global_explanations"),
          "Tell the person about automated decision-making, the logic involved, and its significance and envisaged "
          "consequences."),
+    _req("GDPR-9", "GDPR", "Art. 9(1), (2)", ("fairness",),
+         "Special-category data (e.g. ethnic origin, health, sex life) may not be processed unless an exception "
+         "applies; AI Act Art. 10(5) allows it for bias detection, not as a basis of the decision."),
     _req("GDPR-22-1", "GDPR", "Art. 22(1)", ("intended_use",),
          "Say whether decisions with legal or similarly significant effects are solely automated."),
     _req("GDPR-22-3", "GDPR", "Art. 22(3)", ("local_explanations", "limitations"),
@@ -250,6 +253,12 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     # ECOA / Regulation B, FCRA
     _req("RegB-1002.4a", "RegB", "§1002.4(a); Supp. I 6(a)-2", ("fairness",),
          "Do not discriminate on a prohibited basis: neither disparate treatment nor unjustified disparate impact."),
+    # answered by the findings fairness.protected_inputs, local.protected_reasons and fairness.age_rule
+    _req("RegB-1002.6b1", "RegB", "§1002.6(b)(1)", ("fairness", "local_explanations"),
+         "Do not take a prohibited basis into account in evaluating creditworthiness, directly or through a proxy."),
+    _req("RegB-1002.6b2", "RegB", "§1002.6(b)(2)", ("fairness",),
+         "An empirically derived scoring system may use age only if an applicant aged 62 or more is not assigned a "
+         "negative factor or value for it."),
     _req("RegB-1002.9a2", "RegB", "§1002.9(a)(2)", ("local_explanations",),
          "An adverse-action notice states the action taken and the reasons, or the right to get them."),
     _req("RegB-1002.9b2", "RegB", "§1002.9(b)(2)", ("local_explanations",),

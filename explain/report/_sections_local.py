@@ -13,6 +13,7 @@ from ._context import AuditContext
 from ._schema import column, finding, findings_block, notice, paragraph, table
 from ._sections_explain import _decide, _explanation, _score, _show
 from ._sections_model import Built, _sec
+from ._sections_protected import mark, protected_features
 
 __all__ = ["local_section"]
 
@@ -74,6 +75,7 @@ def local_section(ctx: AuditContext) -> Built:
     adverse_rows = sorted(set(frame["row"]))
     index = ctx.X_test.index
     shown = adverse_rows[:: max(1, len(adverse_rows) // REASON_ROWS)][:REASON_ROWS]
+    protected = protected_features(ctx)
     decisions = []
     for r in shown:
         part = frame[frame["row"] == r]
@@ -82,7 +84,11 @@ def local_section(ctx: AuditContext) -> Built:
                 "id": str(index[ctx.sample[r]]),
                 "score": float(ctx.scores_test[ctx.sample[r]]),
                 "threshold": cut,
-                "reasons": "; ".join(f"{c.code} {c.feature} ({c.contribution:+.3f})" for c in part.itertuples()),
+                "reasons": "; ".join(
+                    f"{c.code} {c.feature} ({c.contribution:+.3f})"
+                    + (f" {mark(str(c.feature), protected)}" if str(c.feature) in protected else "")
+                    for c in part.itertuples()
+                ),
             }
         )
     found = [
@@ -119,6 +125,8 @@ def local_section(ctx: AuditContext) -> Built:
                 f"in all {len(ctx.stability_runs)} runs.",
             )
         )
+    if ctx.sensitive_test is not None:
+        found.append(_protected_reasons(ctx, frame, adverse_rows, protected))
     what_ifs = []
     for r in shown[:WHATIF_ROWS]:
         top = frame[frame["row"] == r]["feature"].tolist()[:2]
@@ -161,7 +169,10 @@ def local_section(ctx: AuditContext) -> Built:
     ]
     if decisions:
         first = frame[frame["row"] == shown[0]]
-        lines = "\n".join(f"{i}. {s}" for i, s in enumerate(first["statement"], start=1))
+        lines = "\n".join(
+            f"{i}. {s}" + (f" {mark(str(f), protected)}" if str(f) in protected else "")
+            for i, (s, f) in enumerate(zip(first["statement"], first["feature"], strict=True), start=1)
+        )
         blocks.append(
             notice(
                 "Sample statement of principal reasons (illustration)",
@@ -178,6 +189,33 @@ def local_section(ctx: AuditContext) -> Built:
         f"{len(adverse_rows)} of {exp.n_rows} explained decisions are adverse; reasons are capped at {p.max_reasons}."
     )
     return _sec("local_explanations", summary, blocks, found)
+
+
+def _protected_reasons(
+    ctx: AuditContext, frame: pd.DataFrame, rows: list[int], protected: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """How many adverse decisions cite a protected attribute (or a proxy of one) among their reasons."""
+    citing = sorted({int(r) for r, f in zip(frame["row"], frame["feature"], strict=True) if str(f) in protected})
+    cited = sorted({str(f) for f in frame["feature"] if str(f) in protected})
+    status = {"warn": "warn", "fail": "fail", "allow": "info"}[ctx.policy.protected_inputs] if citing else "pass"
+    return finding(
+        "local.protected_reasons",
+        "local_explanations",
+        "No adverse decision cites a protected attribute",
+        metric="adverse decisions citing a protected attribute or proxy",
+        observed=len(citing),
+        threshold=0,
+        comparison="<=",
+        format="int",
+        status=status,  # type: ignore[arg-type]
+        message=(
+            f"{len(citing)} of {len(rows)} explained adverse decisions cite {', '.join(cited)} among their principal "
+            "reasons (marked in the table and the sample notice). Regulation B (12 CFR 1002.6(b)) forbids "
+            "considering a prohibited basis."
+        )
+        if citing
+        else f"None of the {len(rows)} explained adverse decisions cites a sensitive attribute or a proxy of one.",
+    )
 
 
 def _adverse_reasons(exp: Any, adverse: np.ndarray, k: int, codes: dict[str, Any]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from ._schema import (
     table,
 )
 from ._sections_model import Built, _sec
+from ._sections_protected import age_rule, protected_inputs
 
 __all__ = ["drift_section", "fairness_section"]
 
@@ -30,6 +31,7 @@ TESTS = {"two_proportion_z": "two-proportion z-test", "fisher_exact": "Fisher's 
 
 def fairness_section(ctx: AuditContext) -> Built:
     p = ctx.policy
+    age_found, age_blocks = age_rule(ctx)
     if ctx.sensitive_test is None:
         found = [
             finding(
@@ -42,12 +44,13 @@ def fairness_section(ctx: AuditContext) -> Built:
                 format="int",
                 message="No sensitive_features were given, so no bias audit was done. The EU AI Act "
                 "(Art. 10(2)(f)) and NYC LL144 expect one.",
-            )
+            ),
+            *age_found,
         ]
         return _sec(
             "fairness",
             "Not done: no sensitive attributes given.",
-            [findings_block(["fairness.tested"])],
+            [*age_blocks, findings_block([f["id"] for f in found])],
             found,
             not_applicable="no sensitive_features were given",
         )
@@ -209,8 +212,10 @@ def fairness_section(ctx: AuditContext) -> Built:
             f"significant at {p.alpha:g} ({'Fisher exact or two-proportion z'} test against the reference group). "
             "Mitigation: none applied by explain; record the mitigation decided, if any, in the limitations."
         ),
-        findings_block([f["id"] for f in found]),
     ]
+    protected_found, protected_blocks = protected_inputs(ctx)
+    found += protected_found + age_found
+    blocks += [*protected_blocks, *age_blocks, findings_block([f["id"] for f in found])]
     flags = [f for f in found if f["status"] in ("warn", "fail") and ".impact_ratio." in f["id"]]
     summary = f"{len(flags)} impact-ratio flag(s) over {len(gm.attributes)} attribute(s) and intersections."
     return _sec("fairness", summary, blocks, found)
