@@ -183,7 +183,16 @@ def drift(reference: Any, current: Any, *, bins: int = 10) -> pd.DataFrame:
     >>> table = drift(ref, cur)
     >>> table["psi_flag"].to_dict(), table["test"].to_dict()
     ({'age': 'significant', 'city': 'stable'}, {'age': 'ks', 'city': 'chi2'})
+
+    A dask DataFrame (for either or both) is reduced partition by partition on the cluster, to
+    the same numbers except a KS statistic that needs a grid; see :mod:`explain.metrics.drift_dask`.
     """
+    from ..distributed import is_dask_collection
+
+    if is_dask_collection(reference) or is_dask_collection(current):
+        from .drift_dask import drift_on_cluster
+
+        return drift_on_cluster(reference, current, bins=bins)
     ref, cur = _frame(reference, "reference"), _frame(current, "current")
     missing = [c for c in ref.columns if c not in cur.columns]
     extra = [c for c in cur.columns if c not in ref.columns]
