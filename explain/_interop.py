@@ -115,7 +115,8 @@ def from_frame(
 
 def _codes(column: np.ndarray) -> np.ndarray:
     """A categorical column as numbers for shap: the position of each value among the sorted
-    categories, NaN where missing."""
+    categories, NaN where missing. Sorted, not a pandas Categorical's declared order: an
+    explanation keeps the rows' values, not the categories' dtype."""
     from ._data import _sort_key
 
     categories = sorted({v for v in column if v is not None}, key=_sort_key)

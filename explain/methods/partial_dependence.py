@@ -119,8 +119,28 @@ def response(estimator: Any, X: Any, method: str) -> np.ndarray:
     return out.reshape(len(out), -1)
 
 
-def effect_of(name: str, grid: Any, average: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> FeatureEffect:
-    """The feature's effect from its ``(grid, k)`` average and ICE band (squeezed for one output)."""
+def declared_order(grid: Any, categories: Any) -> np.ndarray:
+    """The positions of ``grid`` (scikit-learn's sorted categories) in the order the user declared
+    them (a pandas Categorical's categories, ordered or not); values not declared keep their
+    place after them. No declared categories: the grid's own order."""
+    if not categories:
+        return np.arange(len(grid))
+    rank = {c: i for i, c in enumerate(categories)}
+    ranked = [(rank.get(_plain(g), len(rank)), i) for i, g in enumerate(grid)]
+    return np.array([i for _, i in sorted(ranked)], dtype=np.intp)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def effect_of(
+    name: str, grid: Any, average: np.ndarray, lower: np.ndarray, upper: np.ndarray, categories: Any = None
+) -> FeatureEffect:
+    """The feature's effect from its ``(grid, k)`` average and ICE band (squeezed for one output);
+    a categorical grid is put in the order of the ``categories`` the user declared, if any."""
+    order = declared_order(grid, categories)
+    grid, average, lower, upper = [grid[i] for i in order], average[order], lower[order], upper[order]
     squeeze = average.shape[1] == 1
     return FeatureEffect(
         feature=name,
@@ -184,7 +204,8 @@ def run(gjob: GlobalJob) -> GlobalResult:
         ice = np.asarray(result["individual"], dtype=float)  # (k, n, grid)
         lower = np.percentile(ice, ICE_BAND[0], axis=1).T
         upper = np.percentile(ice, ICE_BAND[1], axis=1).T
-        effects.append(effect_of(name, result["grid_values"][0], average, lower, upper))
+        declared = schema.columns[j].categories if name in categorical else None
+        effects.append(effect_of(name, result["grid_values"][0], average, lower, upper, declared))
         importances.append(average.std(axis=0))
     imp = np.array(importances)
     k = imp.shape[1]

@@ -75,6 +75,7 @@ def pd_curves(
     from ..methods._sklearn_view import sklearn_estimator
     from ..methods.partial_dependence import (
         categorical_columns,
+        declared_order,
         float_columns,
         response_method,
         with_float_columns,
@@ -108,12 +109,21 @@ def pd_curves(
             "with fewer distinct values than the percentiles span needs wider percentiles, e.g. (0, 1)."
         ) from exc
     average = np.asarray(result["average"], dtype=float)
+    individual = np.asarray(result["individual"], dtype=float) if kind == "both" else None
+    grids = []
+    for axis, (j, grid) in enumerate(zip(positions, result["grid_values"], strict=True)):
+        # scikit-learn sorts a categorical grid; a pandas Categorical's declared order is the user's
+        declared = schema.columns[j].categories if categorical and schema.feature_names[j] in categorical else None
+        order = declared_order(grid, declared)
+        grids.append(np.asarray(grid)[order])
+        average = np.take(average, order, axis=axis + 1)
+        individual = None if individual is None else np.take(individual, order, axis=-1)
     return Curves(
         features=tuple(features),
         kinds=tuple(schema.columns[j].kind for j in positions),
-        grids=tuple(np.asarray(g) for g in result["grid_values"]),
+        grids=tuple(grids),
         average=average,
-        individual=np.asarray(result["individual"], dtype=float) if kind == "both" else None,
+        individual=individual,
         observed=tuple(np.asarray(job.X.values[:, j]) for j in positions),
         output_space=space,
         output_names=job.model.output_names(average.shape[0]),

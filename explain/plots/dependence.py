@@ -49,8 +49,9 @@ def dependence(
     low-to-high scale; categorical: one colour per label, with a legend) to find the partner.
     Given an :class:`~explain.InteractionExplanation`, the SHAP values it sums to are drawn,
     coloured by default by the feature that interacts most with ``feature`` (its ``strongest``).
-    A categorical ``feature`` is drawn as one column of dots per label; rows whose numeric value
-    is missing have no place on the x axis and are left out.
+    A categorical ``feature`` is drawn as one column of dots per label, the labels in sorted order
+    (an explanation keeps the rows' values, not a pandas Categorical's declared order of its
+    categories); rows whose numeric value is missing have no place on the x axis and are left out.
 
     Parameters
     ----------
@@ -116,7 +117,8 @@ def _feature(exp: LocalExplanation, feature: str | int) -> int:
 
 
 def _category_positions(ax: Axes, column: np.ndarray, attributions: np.ndarray, style: Style) -> np.ndarray:
-    """One x position per label (in sorted order), dots spread sideways so they do not hide each other."""
+    """One x position per label (in sorted order: the explanation does not carry a declared order of
+    categories), dots spread sideways so they do not hide each other."""
     labels = np.array([format_value(v, "categorical") for v in column], dtype=object)
     names = sorted(set(labels))
     x = np.array([names.index(v) for v in labels], dtype=float)
