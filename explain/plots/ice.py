@@ -46,7 +46,8 @@ def ice(
 
     The curves are computed by :func:`sklearn.inspection.partial_dependence` (``kind="both"``)
     as ``explain``'s own partial dependence computes them: the same grid (``grid_resolution``
-    points between the ``percentiles`` of the feature, or every category), the same output
+    points between the ``percentiles`` of the feature, or every category, in a pandas
+    Categorical's declared order, else sorted), the same output
     space (the Explainer's ``output``; probability of the positive class for a classifier by
     default).
 

@@ -41,7 +41,8 @@ def partial_dependence_2d(
     one feature only; where they bend, the effect of one feature depends on the value of the
     other (an interaction). The rows' own pairs of values are drawn as small dots (at most 500,
     evenly spaced through ``X``): away from them the map extrapolates. A categorical feature
-    takes one column (or line) of cells per category.
+    takes one column (or line) of cells per category (in a pandas Categorical's declared order,
+    else sorted).
 
     Computed by :func:`sklearn.inspection.partial_dependence` with the two features as one
     pair, as ``explain``'s own partial dependence computes one feature's (the same grid rule, the
