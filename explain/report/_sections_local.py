@@ -11,7 +11,7 @@ import pandas as pd
 
 from ._context import AuditContext
 from ._schema import column, finding, findings_block, notice, paragraph, table
-from ._sections_explain import _decide, _explanation, _score, _show
+from ._sections_explain import _explanation, _show
 from ._sections_model import Built, _sec
 from ._sections_protected import mark, protected_features
 
@@ -38,28 +38,48 @@ def _codes(ctx: AuditContext) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _what_if(ctx: AuditContext, position: int, feature: str) -> str:
-    """The nearest value of ``feature`` (from the training quantiles or categories) that would turn
-    the decision favourable, others held fixed."""
-    row = ctx.X_test.iloc[[position]]
-    col = ctx.X_train[feature]
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        candidates = list(np.unique(np.nanquantile(col.to_numpy(dtype=float), np.linspace(0.02, 0.98, 25))))
-    else:
-        candidates = list(pd.unique(col.dropna()))
-    current = row[feature].iloc[0]
-    X = pd.concat([row] * len(candidates), ignore_index=True)
-    dtype = X[feature].dtype  # a categorical stays one: models fitted on categoricals refuse text
-    X[feature] = pd.Categorical(candidates, dtype=dtype) if isinstance(dtype, pd.CategoricalDtype) else candidates
-    scores = _score(ctx, X)
-    ok = np.flatnonzero(_decide(ctx, scores))
-    if not len(ok):
-        return f"no single value of {feature} changes the decision"
-    if isinstance(current, (int, float, np.number)) and not isinstance(current, bool) and not pd.isna(current):
-        best = ok[np.argmin(np.abs(np.asarray(candidates, dtype=float)[ok] - float(current)))]
-    else:
-        best = ok[0]
-    return f"{feature} {_show(current)} → {_show(candidates[best])} gives {ctx.score_name} {scores[best]:.3f}"
+def _counterfactual_rows(ctx: AuditContext, positions: list[int], cut: float) -> tuple[list[dict[str, Any]], str]:
+    """Counterfactuals of the adverse test rows at ``positions`` (:func:`explain.counterfactuals`):
+    up to two per row, each re-scored by the model and reaching the favourable side of ``cut``,
+    with sensitive attributes and age held fixed; the table's rows and a note on the search."""
+    from ..counterfactuals import counterfactuals
+
+    if not positions:
+        return [], "No adverse decision to explain."
+    names = [str(c) for c in ctx.X_test.columns]
+    sensitive = set(ctx.sensitive_test.columns) if ctx.sensitive_test is not None else set()
+    age = getattr(ctx.policy, "age_feature", None)
+    immutable = [n for n in names if n in sensitive or n == age or n.lower() == "age"]
+    rows = ctx.X_test.iloc[positions]
+    if ctx.is_classifier:
+        desired: Any = "flip"
+        settings: dict[str, Any] = {"threshold": cut}
+    else:  # favourable: above the median score
+        desired, settings = (float(np.nextafter(cut, np.inf)), None), {}
+    cf = counterfactuals(
+        ctx.model, rows, data=ctx.X_train, desired=desired, immutable=immutable, k=2,
+        random_state=ctx.random_state, **settings,
+    )  # fmt: skip
+    changes, candidates = cf.to_frame(), cf.candidates()
+    out = []
+    for i, position in enumerate(positions):
+        for option in sorted(set(changes.loc[changes["row"] == i, "counterfactual"])):
+            part = changes[(changes["row"] == i) & (changes["counterfactual"] == option)]
+            moves = zip(part["feature"], part["value"], part["new_value"], strict=True)
+            text = "; ".join(f"{f} {_show(v)} → {_show(w)}" for f, v, w in moves)
+            score = candidates.loc[(i, option), "prediction"]
+            out.append({"id": str(ctx.X_test.index[position]), "option": int(option) + 1, "what_if": text,
+                        "score": float(score)})  # fmt: skip
+        if not (changes["row"] == i).any():
+            out.append({"id": str(ctx.X_test.index[position]), "option": 0,
+                        "what_if": f"none found: {cf.notes[i] or 'no allowed change reaches the favourable side'}",
+                        "score": None})  # fmt: skip
+    held = ", ".join(immutable) if immutable else "none"
+    note = (
+        "Each option changes as few features as it can, to values seen in the training data, and was scored "
+        f"again by the model. Held fixed: {held}. Distance: {cf.params.get('distance', 'see explain.counterfactuals')}."
+    )
+    return out, note
 
 
 def local_section(ctx: AuditContext) -> Built:
@@ -127,13 +147,7 @@ def local_section(ctx: AuditContext) -> Built:
         )
     if ctx.sensitive_test is not None:
         found.append(_protected_reasons(ctx, frame, adverse_rows, protected))
-    what_ifs = []
-    for r in shown[:WHATIF_ROWS]:
-        top = frame[frame["row"] == r]["feature"].tolist()[:2]
-        for feat in top:
-            what_ifs.append(
-                {"id": str(index[ctx.sample[r]]), "feature": feat, "what_if": _what_if(ctx, int(ctx.sample[r]), feat)}
-            )
+    what_ifs, cf_params = _counterfactual_rows(ctx, [int(ctx.sample[r]) for r in shown[:WHATIF_ROWS]], cut)
     blocks: list[dict[str, Any]] = [
         paragraph(
             f"Selection method: for each adverse decision (score below {cut:g}), the features whose attributions "
@@ -161,10 +175,15 @@ def local_section(ctx: AuditContext) -> Built:
         ),
         table(
             "what_if",
-            "What would have changed the decision (one feature at a time, others held fixed)",
-            [column("id", "Row"), column("feature", "Reason"), column("what_if", "Nearest favourable value")],
+            "What would have changed the decision (counterfactuals, each confirmed with the model)",
+            [
+                column("id", "Row"),
+                column("option", "Option", "int"),
+                column("what_if", "Changes"),
+                column("score", f"New {ctx.score_name}", "float"),
+            ],
             what_ifs,
-            note="Candidate values are training-data quantiles (2nd to 98th percentile) or categories.",
+            note=cf_params,
         ),
     ]
     if decisions:

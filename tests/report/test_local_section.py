@@ -32,3 +32,26 @@ def test_adverse_decisions_are_the_models_own_in_probability():
     explained = 100
     adverse = int(section["summary"].split(" of ")[0])
     assert adverse < explained and "log-odds" in table["columns"][-1]["label"]
+
+
+def test_what_if_rows_are_counterfactuals_the_model_confirms():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from explain.datasets import credit_splits
+
+    splits = credit_splits()
+    features = [c for c in splits.X_train.columns if c not in ("sex", "age_band")]
+    model = HistGradientBoostingClassifier(max_iter=40, random_state=0, categorical_features="from_dtype")
+    model.fit(splits.X_train[features], splits.y_train)
+    report = ex.audit(
+        model, splits.X_train[features], splits.y_train, splits.X_test[features], splits.y_test, random_state=0,
+        policy={"decision_threshold": 0.7, "explain_rows": 60, "n_bootstrap": 20, "stability_runs": 2},
+    )  # fmt: skip
+    section = next(s for s in report.evidence["sections"] if s["id"] == "local_explanations")
+    table = next(b for b in section["blocks"] if b.get("id") == "what_if")
+    assert "scored again by the model" in table["note"] and "Held fixed: age" in table["note"]
+    options = [row for row in table["rows"] if row["option"] > 0]
+    assert len(options) >= 5
+    for row in options:
+        assert row["score"] >= 0.7  # the model's own new score reaches the favourable side
+        assert not any(move.startswith("age ") for move in row["what_if"].split("; "))  # age held fixed
