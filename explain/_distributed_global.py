@@ -428,7 +428,8 @@ def _partial_dependence(session: _Session, gjob: GlobalJob, y: Any, shown: bool 
         average = np.sum([s for s, _ in parts], axis=0) / n  # (grid, k)
         curves = np.concatenate([c for _, c in parts], axis=0)  # (rows, grid, k)
         lower, upper = (np.percentile(curves, q, axis=0) for q in pdp.ICE_BAND)
-        effects.append(pdp.effect_of(name, grid, average, lower, upper))
+        declared = schema.columns[j].categories if name in categorical else None  # the user's order, as in memory
+        effects.append(pdp.effect_of(name, grid, average, lower, upper, declared))
         importances.append(average.std(axis=0))
     imp = np.array(importances)
     params.update(

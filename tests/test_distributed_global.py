@@ -228,3 +228,19 @@ def test_bad_inputs_are_refused_with_the_fix(client, cancer, monkeypatch):
         _importance(model, "accuracy").explain_global(dd.from_pandas(X.iloc[:, 1:], npartitions=2), y)
     with pytest.raises(MethodError, match="features"):
         ex.Explainer(model, background=X[:50]).explain_global(lazy, features=["mean radius"])
+
+
+def test_partial_dependence_keeps_a_declared_category_order_as_in_memory():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    rng = np.random.default_rng(3)
+    bands = pd.Categorical(rng.choice(["low", "mid", "high", "very high"], 300),
+                           categories=["low", "mid", "high", "very high"], ordered=True)  # fmt: skip
+    X = pd.DataFrame({"band": bands, "x": rng.normal(size=300)})
+    y = X["band"].cat.codes.to_numpy() * 2.0 + X["x"].to_numpy()
+    model = HistGradientBoostingRegressor(max_iter=20, categorical_features="from_dtype").fit(X, y)
+    explainer = ex.Explainer(model, method="partial_dependence")
+    one = explainer.explain_global(X, features=["band"])
+    cluster = explainer.explain_global(dd.from_pandas(X, npartitions=3), features=["band"])
+    assert one.effects[0].grid == cluster.effects[0].grid == ("low", "mid", "high", "very high")
+    np.testing.assert_allclose(cluster.effects[0].average, one.effects[0].average, rtol=1e-12)
