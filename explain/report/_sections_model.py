@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import metrics
-from .._provenance import library_versions
+from .._provenance import library_versions, type_path
 from ._context import AuditContext
 from ._regulations import frameworks, requirements_for
 from ._schema import (
@@ -25,6 +25,7 @@ from ._schema import (
     section,
     table,
 )
+from ._sections_validation import final_estimator, hyperparameter_blocks
 
 __all__ = [
     "constant_score",
@@ -194,16 +195,14 @@ def ranking_finding(ctx: AuditContext, test_score: float) -> dict[str, Any]:
     )
 
 
-def _hyperparameters(model: Any) -> list[dict[str, Any]]:
-    get = getattr(model, "get_params", None)
-    if get is None:
-        return []
-    rows = []
-    for name, value in sorted(get(deep=False).items()):
-        if hasattr(value, "get_params") or isinstance(value, (list, tuple, dict)):
-            value = type(value).__name__ if hasattr(value, "get_params") else str(value)
-        rows.append({"parameter": name, "value": _show(value) if value is not None else "None"})
-    return rows
+def _algorithm(model: Any) -> str:
+    """The final estimator's class path, and the chain of steps for a pipeline."""
+    estimator = final_estimator(model)
+    steps = getattr(model, "steps", None)
+    if estimator is model or not steps:
+        return type_path(model)
+    chain = " → ".join(f"{name} ({type(est).__name__})" for name, est in steps)
+    return f"{type_path(estimator)}, the last of {len(steps)} steps of a {type(model).__name__}: {chain}"
 
 
 def _glassbox_frame(X: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +263,7 @@ def design_section(ctx: AuditContext) -> Built:
     dist = {"sklearn": "scikit-learn", "interpret": "interpret-core"}.get(root, root)
     version = library_versions(dist).get(dist, "version unknown")
     rows = [
-        ("Algorithm", ctx.model_type()),
+        ("Algorithm", _algorithm(model)),
         ("Library", f"{dist} {version}"),
         ("Task", "binary classification" if ctx.is_classifier else "regression"),
         ("Positive (favourable) class", ctx.positive_class or "n/a"),
@@ -306,13 +305,7 @@ def design_section(ctx: AuditContext) -> Built:
         facts_rows.append(("Decisions in agreement at the threshold", bench["decision_agreement"], "pct"))
     blocks = [
         facts(rows),
-        table(
-            "hyperparameters",
-            "Hyperparameters",
-            [column("parameter", "Parameter"), column("value", "Value")],
-            _hyperparameters(model),
-            note=None if hasattr(model, "get_params") else "The model does not expose its parameters.",
-        ),
+        *hyperparameter_blocks(model),
         paragraph(
             "Glass-box benchmark. Alternatives considered are documented by comparing the production model "
             "with an interpretable additive model fitted on the same training data and random_state."
