@@ -123,9 +123,7 @@ def rank_ordering_finding(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for (upper, lower), z in zip(inverted, zs, strict=True)
     )
     if not inverted:
-        message = (
-            f"The bad rate rises monotonically from the highest-scoring to the lowest-scoring of {len(rows)} deciles."
-        )
+        message = f"The bad rate never falls from the highest-scoring to the lowest-scoring of {len(rows)} deciles."
     elif tolerated:
         message = f"One inversion of the bad rate, within the sampling error (z <= {INVERSION_Z}): {where}."
     else:
@@ -147,11 +145,29 @@ def rank_ordering_finding(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+def _not_ranked(n: int) -> dict[str, Any]:
+    return finding(
+        "performance.rank_ordering",
+        "performance",
+        "Score deciles rank-order the bad rate",
+        metric="inversions of the bad rate across deciles",
+        observed=None,
+        format="int",
+        message=f"Every one of the {n} test rows has the same score: there are no deciles to rank.",
+    )
+
+
 def rank_ordering_blocks(y: np.ndarray, scores: np.ndarray) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The KS / Gini facts, the decile table and the rank-ordering finding of binary test scores."""
     sep = score_separation(y, scores)
     rows = score_deciles(y, scores)
-    found = [rank_ordering_finding(rows)]
+    scores = np.asarray(scores, dtype=float)
+    if len(scores) and np.all(scores == scores[0]):
+        # deciles of tied scores would be cut by row order: their bad rates say nothing of the model
+        found = [_not_ranked(len(scores))]
+        rows = []
+    else:
+        found = [rank_ordering_finding(rows)]
     blocks = [
         paragraph(
             "Separation and rank ordering (credit-validation measures). KS is the largest distance between "
@@ -201,9 +217,16 @@ def _short(value: Any, limit: int = 60) -> str:
         text = f"{value:.6g}"
     elif isinstance(value, str):
         text = value
+    elif isinstance(value, (list, tuple)) and value and all(_is_named_step(v) for v in value):
+        # a ColumnTransformer's transformers, a FeatureUnion's or a stacking model's estimators
+        text = "[" + ", ".join(f"{v[0]}: {_short(v[1])}" for v in value) + "]"
     else:
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_named_step(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) >= 2 and isinstance(value[0], str)
 
 
 _UNDECLARED = object()

@@ -156,3 +156,19 @@ def test_boosting_libraries(module, cls, name):
     rows = {r["parameter"]: r for r in hyperparameters(getattr(lib, cls)(**{name: 7}))}
     assert rows[name]["changed"] is True and rows[name]["value"] == "7"
     assert sum(r["changed"] for r in rows.values()) == 1
+
+
+def test_constant_scores_have_no_rank_ordering():
+    y = np.r_[np.zeros(50), np.ones(50)]
+    blocks, (found,) = rank_ordering_blocks(y, np.full(100, 0.7))
+    assert found["status"] == "not_applicable" and found["observed"] is None
+    assert next(b for b in blocks if b.get("id") == "score_deciles")["rows"] == []
+
+
+def test_named_steps_show_as_names_and_classes():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    encode = ColumnTransformer([("categories", OneHotEncoder(), ["a"]), ("scale", StandardScaler(), ["b"])])
+    rows = {r["parameter"]: r for r in hyperparameters(encode)}
+    assert rows["transformers"]["value"] == "[categories: OneHotEncoder, scale: StandardScaler]"
