@@ -18,12 +18,13 @@ from .._data import checked_random_state
 from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
 from ._context import AuditContext, build_context
+from ._context_dask import cluster_record, explain_rows, fairness_context, rows_context
 from ._evidence import canonical_json, sha256_hex
 from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
 from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, findings_block, paragraph, section, worst
 from ._sections_data import data_section, performance_section
-from ._sections_explain import explain_sample, global_section
+from ._sections_explain import global_section
 from ._sections_governance import (
     crosswalk_section,
     glossary_section,
@@ -317,12 +318,17 @@ def audit(
         Anything :class:`~explain.Explainer` accepts (scikit-learn, Pipelines, LightGBM, XGBoost, EBM).
     X_train, y_train, X_test, y_test : DataFrames / arrays
         The data the model was fitted on and held-out data (ideally out-of-time) it is judged on.
-        Columns not used by the model (e.g. sensitive attributes) may be present.
+        Columns not used by the model (e.g. sensitive attributes) may be present. ``X_test``,
+        ``y_test`` and ``y_train`` may be dask collections (DataFrame, Series, array): the model
+        scores them on the cluster, and only the scores, the targets, the sensitive columns and a
+        bounded sample of test rows come back; the evidence's ``provenance.cluster`` records the
+        cluster and what came back (user guide, "On a cluster"). ``X_train`` is read whole.
     sensitive_features : list of column names, or DataFrame / dict aligned with ``X_test``
         Attributes of the bias audit (sex, age band, ...). Named columns are removed from the
         model's inputs unless the model was fitted on them.
     reference : DataFrame, optional
         Baseline data for drift (e.g. the data of the last validation); default: ``X_train``.
+        A dask DataFrame is scored and counted on the cluster.
     reason_codes : mapping, optional
         Feature name to a :class:`~explain.ReasonCode`, a ``(code, statement)`` pair or a statement.
     card : ModelCard, dict or path, optional
@@ -403,23 +409,34 @@ def audit(
         "title": f"Model audit: {card_.name} {card_.version}",
     }
 
+    # the sections that read test rows get `rows`: ctx itself in memory; for a dask X_test, the
+    # rows gathered from the cluster (every row up to a bound, else a recorded sample), and the
+    # fairness section every row's scores with those rows for its checks of model inputs
+    rows = rows_context(ctx)
     built = [
         document_control(ctx, report),
-        intended_use(ctx),
-        design_section(ctx),
+        intended_use(rows),
+        design_section(rows),
         data_section(ctx),
         performance_section(ctx),
     ]
-    explain_sample(ctx)
+    explain_rows(ctx, rows)
     built += [
-        robustness_section(ctx),
-        global_section(ctx),
-        local_section(ctx),
-        fairness_section(ctx),
+        robustness_section(rows),
+        global_section(rows),
+        local_section(rows),
+        fairness_section(fairness_context(ctx, rows)),
         drift_section(ctx),
     ]
     findings = [f for _, found in built for f in found]
-    built += [limitations_section(ctx, findings), monitoring_section(ctx), standards_section(ctx), signoff_section(ctx)]
+    built += [
+        limitations_section(rows, findings),
+        monitoring_section(ctx),
+        standards_section(ctx),
+        signoff_section(ctx),
+    ]
+    if ctx.cluster is not None:
+        provenance["cluster"] = cluster_record(ctx)
     sections = [s for s, _ in built]
     statuses = [f["status"] for f in findings]
     verdict = worst(s for s in statuses if s in ("pass", "warn", "fail")) if statuses else "pass"

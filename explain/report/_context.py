@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from ..errors import FeatureMismatchError, InputError, ModelError
 from ..explanation import LocalExplanation
 from ._evidence import canonical_json, sha256_hex
 from ._policy import ModelCard, Policy
+
+if TYPE_CHECKING:
+    from ._context_dask import ClusterRun
 
 __all__ = ["AuditContext", "build_context", "frame_sha256"]
 
@@ -54,6 +57,9 @@ class AuditContext:
     positive_class: str | None
     target_name: str | None
     X_train: pd.DataFrame  # the model's inputs
+    # X_test and reference are dask DataFrames (lazy) when they were given as dask collections:
+    # then only the sections over whole data sets read them (drift, by reductions on the cluster),
+    # and the sections that read rows get rows_context(ctx), a sample gathered from the cluster
     X_test: pd.DataFrame
     reference: pd.DataFrame
     reference_given: bool
@@ -75,6 +81,7 @@ class AuditContext:
     sample: np.ndarray | None = None  # positions of the explained test rows
     stability_runs: list[LocalExplanation] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # results shared between sections
+    cluster: ClusterRun | None = None  # dask input: what ran where, what was gathered (_context_dask)
 
     @property
     def is_classifier(self) -> bool:
@@ -152,10 +159,15 @@ def _check_finite(frame: pd.DataFrame, name: str) -> None:
             continue
         infinite = np.flatnonzero(np.isinf(column.to_numpy()))
         if infinite.size:
-            raise InputError(
-                f"column {str(label)!r} of {name} holds infinite values (rows {infinite[:5].tolist()}"
-                f"{'...' if infinite.size > 5 else ''}). Replace them with finite numbers or NaN."
-            )
+            raise InputError(infinite_message(label, infinite[:5].tolist(), infinite.size, name))
+
+
+def infinite_message(label: Any, rows: list[int], count: int, name: str) -> str:
+    """Why a column with infinite values (at ``rows``, the first five of ``count``) is refused."""
+    return (
+        f"column {str(label)!r} of {name} holds infinite values (rows {rows}{'...' if count > 5 else ''}). "
+        "Replace them with finite numbers or NaN."
+    )
 
 
 def _sensitive(
@@ -267,19 +279,32 @@ def _check_classes(y: np.ndarray, name: str, classes: Sequence[Any]) -> None:
 def _beyond_float32(frame: pd.DataFrame, name: str) -> str:
     """A hint for a model that failed on numbers beyond the float32 range (1e300), in which tree
     libraries compute; empty when there are none."""
-    limit = float(np.finfo(np.float32).max)
+    for label, value, rows, count in beyond_float32(frame):
+        return float32_message(label, value, rows, count, name)
+    return ""
+
+
+def beyond_float32(frame: pd.DataFrame) -> list[tuple[Any, Any, list[int], int]]:
+    """Columns with numbers beyond the float32 range: the label, the first such value, the first
+    five rows and how many."""
+    limit, found = float(np.finfo(np.float32).max), []
     for label in frame.columns:
         column = frame[label]
         if column.dtype.kind not in "iuf":
             continue
         big = np.flatnonzero(np.abs(column.to_numpy(dtype=float)) > limit)
         if big.size:
-            return (
-                f" Column {str(label)!r} of {name} holds {column.iloc[big[0]]:.6g} (rows {big[:5].tolist()}"
-                f"{'...' if big.size > 5 else ''}), beyond the float32 range (+-{limit:.2g}) in which many models "
-                "compute (scikit-learn trees, LightGBM, XGBoost); rescale the feature or replace those values."
-            )
-    return ""
+            found.append((label, column.iloc[big[0]], big[:5].tolist(), int(big.size)))
+    return found
+
+
+def float32_message(label: Any, value: Any, rows: list[int], count: int, name: str) -> str:
+    limit = float(np.finfo(np.float32).max)
+    return (
+        f" Column {str(label)!r} of {name} holds {value:.6g} (rows {rows}"
+        f"{'...' if count > 5 else ''}), beyond the float32 range (+-{limit:.2g}) in which many models "
+        "compute (scikit-learn trees, LightGBM, XGBoost); rescale the feature or replace those values."
+    )
 
 
 def _check_squares(values: np.ndarray, name: str, error: type[Exception], fix: str) -> None:
@@ -342,6 +367,75 @@ def _model_columns(adapter: ModelAdapter, X: pd.DataFrame, sensitive_names: list
     return [c for c in X.columns if c not in sensitive_names]
 
 
+def model_targets(adapter: ModelAdapter, y_tr: np.ndarray, y_te: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any, str]:
+    """The targets as the audit reads them (1 for the positive class; floats for regression),
+    checked, the positive class and the output space the model is scored in."""
+    space = audit_space(adapter)
+    if adapter.is_classifier:
+        classes = adapter.classes or ()
+        y_tr, y_te = _binary_target(y_tr, "y_train", classes), _binary_target(y_te, "y_test", classes)
+        _check_classes(y_tr, "y_train", classes)
+        _check_classes(y_te, "y_test", classes)
+        return y_tr, y_te, classes[1], space
+    try:
+        y_tr, y_te = y_tr.astype(float), y_te.astype(float)
+    except ValueError as exc:
+        raise InputError("a regression audit needs numeric targets y_train and y_test.") from exc
+    _check_varies(y_tr, "y_train")
+    _check_varies(y_te, "y_test")
+    for target, name in ((y_tr, "y_train"), (y_te, "y_test")):
+        _check_squares(
+            target, name, InputError, "Rescale the target (e.g. thousands instead of units) or drop those rows."
+        )
+    return y_tr, y_te, None, space
+
+
+def audit_space(adapter: ModelAdapter) -> str:
+    """The output space the audit scores the model in; a classifier of more than two classes is refused."""
+    if not adapter.is_classifier:
+        return "raw"
+    classes = adapter.classes or ()
+    if len(classes) != 2:
+        raise ModelError(
+            f"the audit supports binary classifiers and regressors; this classifier has {len(classes)} classes "
+            f"{list(classes)}. Audit one class against the rest (a binary model) instead."
+        )
+    return "probability"
+
+
+def checked_scores(adapter: ModelAdapter, out: np.ndarray, name: str) -> np.ndarray:
+    """The score per row of the model's output (P(positive class) or the prediction), checked."""
+    scores = out[:, -1] if adapter.is_classifier else out[:, 0]
+    if not adapter.is_classifier:
+        _check_squares(
+            scores,
+            f"the model's prediction for {name}",
+            ModelError,
+            "Check those rows (values the model was not fitted on), or rescale the target the model predicts.",
+        )
+    return scores
+
+
+def check_same_columns(train: list[str], test: list[str]) -> None:
+    """Refuse an X_test whose columns are not X_train's, in the same order."""
+    if train == test:
+        return
+    extra, lacking = sorted(set(test) - set(train)), sorted(set(train) - set(test))
+    if not (extra or lacking):
+        raise FeatureMismatchError(
+            "X_train and X_test have the same columns in a different order; reorder X_test like X_train."
+        )
+    differ = [f"lacks {lacking} (add them)"] if lacking else []
+    if extra:
+        differ.append(
+            f"has the extra columns {extra} (drop them; a sensitive attribute that is not a column of "
+            "X_train is passed as sensitive_features=DataFrame aligned with X_test)"
+        )
+    raise FeatureMismatchError(
+        f"X_train and X_test must have the same columns in the same order; X_test {' and '.join(differ)}."
+    )
+
+
 def build_context(
     model: Any,
     X_train: Any,
@@ -359,24 +453,31 @@ def build_context(
     progress: bool | None,
 ) -> AuditContext:
     """Validate the inputs and predict every data set once."""
+    from ..distributed import is_dask_collection
+
+    given = (X_train, y_train, X_test, y_test, reference, sensitive_features)
+    if any(is_dask_collection(v) for v in given):
+        from ._context_dask import build_cluster_context
+
+        return build_cluster_context(
+            model,
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            sensitive_features=sensitive_features,
+            reference=reference,
+            reason_codes=reason_codes,
+            card=card,
+            policy=policy,
+            random_state=random_state,
+            log=log,
+            progress=progress,
+        )
     adapter = ModelAdapter.from_model(model)
     train = _frame(X_train, "X_train")
     test = _frame(X_test, "X_test", columns=list(train.columns) if not isinstance(X_test, pd.DataFrame) else None)
-    if list(train.columns) != list(test.columns):
-        extra, lacking = sorted(set(test.columns) - set(train.columns)), sorted(set(train.columns) - set(test.columns))
-        if not (extra or lacking):
-            raise FeatureMismatchError(
-                "X_train and X_test have the same columns in a different order; reorder X_test like X_train."
-            )
-        differ = [f"lacks {lacking} (add them)"] if lacking else []
-        if extra:
-            differ.append(
-                f"has the extra columns {extra} (drop them; a sensitive attribute that is not a column of "
-                "X_train is passed as sensitive_features=DataFrame aligned with X_test)"
-            )
-        raise FeatureMismatchError(
-            f"X_train and X_test must have the same columns in the same order; X_test {' and '.join(differ)}."
-        )
+    check_same_columns(list(train.columns), list(test.columns))
     for name, frame in (("X_train", train), ("X_test", test)):
         _check_duplicates(frame, name)
         if len(frame) < 10:
@@ -401,47 +502,15 @@ def build_context(
         check_column_types(frame[columns], name)  # dates and mixed columns, before any model call
         _check_finite(frame[columns], name)
     _check_reason_codes(reason_codes, columns)
-    if adapter.is_classifier:
-        classes = adapter.classes or ()
-        if len(classes) != 2:
-            raise ModelError(
-                f"the audit supports binary classifiers and regressors; this classifier has {len(classes)} classes "
-                f"{list(classes)}. Audit one class against the rest (a binary model) instead."
-            )
-        positive = classes[1]
-        y_tr, y_te = _binary_target(y_tr, "y_train", classes), _binary_target(y_te, "y_test", classes)
-        _check_classes(y_tr, "y_train", classes)
-        _check_classes(y_te, "y_test", classes)
-        space = "probability"
-    else:
-        positive, space = None, "raw"
-        try:
-            y_tr, y_te = y_tr.astype(float), y_te.astype(float)
-        except ValueError as exc:
-            raise InputError("a regression audit needs numeric targets y_train and y_test.") from exc
-        _check_varies(y_tr, "y_train")
-        _check_varies(y_te, "y_test")
+    y_tr, y_te, positive, space = model_targets(adapter, y_tr, y_te)
 
     def score(frame: pd.DataFrame, name: str) -> np.ndarray:
         try:
             out = adapter.predict(frame[columns], space)  # type: ignore[arg-type]
         except ModelError as exc:
             raise type(exc)(f"scoring {name}: {exc}{_beyond_float32(frame[columns], name)}") from exc
-        scores = out[:, -1] if adapter.is_classifier else out[:, 0]
-        if not adapter.is_classifier:
-            _check_squares(
-                scores,
-                f"the model's prediction for {name}",
-                ModelError,
-                "Check those rows (values the model was not fitted on), or rescale the target the model predicts.",
-            )
-        return scores
+        return checked_scores(adapter, out, name)
 
-    if not adapter.is_classifier:
-        for target, name in ((y_tr, "y_train"), (y_te, "y_test")):
-            _check_squares(
-                target, name, InputError, "Rescale the target (e.g. thousands instead of units) or drop those rows."
-            )
     log("Scoring the training, test and reference data")
     scores = {name: score(frame, name) for name, frame in (("X_train", train), ("X_test", test), ("reference", ref))}
     ctx = AuditContext(

@@ -28,7 +28,9 @@ def data_section(ctx: AuditContext) -> Built:
         task="classification" if ctx.is_classifier else "regression",
     )
     cols = dq.columns
-    missing_test = ctx.X_test.isna().mean()
+    run = ctx.cluster
+    # a dask X_test: its missing counts were summed over the partitions on the cluster
+    missing_test = run.missing_test if run is not None and run.missing_test is not None else ctx.X_test.isna().mean()
     found = []
     max_missing = float(max(cols["missing_share"].max(), missing_test.max()))
     found.append(
@@ -153,9 +155,63 @@ def data_section(ctx: AuditContext) -> Built:
             )
         )
     blocks += _representativeness(ctx)
+    blocks += _on_a_cluster(ctx)
     blocks.append(findings_block([f["id"] for f in found]))
     ctx.extras["data_quality"] = dq
     return _sec("data", "What the model learned from and was tested on, and how clean it is.", blocks, found)
+
+
+def _on_a_cluster(ctx: AuditContext) -> list[dict[str, Any]]:
+    """Where an audit of dask data ran, what came back from the cluster, and which numbers are not
+    computed from every row (also in the evidence: provenance.cluster)."""
+    from ..metrics.drift_dask import EXACT_VALUES
+
+    run = ctx.cluster
+    if run is None:
+        return []
+    r = run.record
+    where = (
+        f"a dask.distributed cluster ({r['address']}; {r['workers']} workers, {r['threads']} threads)"
+        if r["scheduler"] == "dask.distributed"
+        else "dask, one partition after another in this process (no dask.distributed client)"
+    )
+    data = ", ".join(f"{d['name']} ({d['rows']} rows in {d['partitions']} partitions)" for d in r["datasets"])
+    ran = (
+        f"Data held in dask collections: {data} were scored and counted on {where}, the model sent to each worker once."
+        if data
+        else f"The dask collections given (targets or sensitive features) were gathered from {where}."
+    )
+    sample = r.get("row_sample")
+    reading = (
+        "robustness under noise and missing values, the glass-box benchmark, the model's inputs, and the fairness "
+        "section's protected inputs and age rule"
+    )
+    if sample is None:
+        rows = "The test data was in memory: the sections that read rows read all of it."
+    elif sample["every_row"]:
+        rows = f"The checks that read rows ({reading}) read all {sample['of']} test rows, gathered."
+    else:
+        rows = (
+            f"The checks that read rows ({reading}) read a sample of {sample['rows']} of the {sample['of']} test "
+            f"rows ({sample['rule']}); their numbers are the sample's."
+        )
+    return [
+        paragraph(
+            f"{ran} Performance, fairness, the missing shares and drift are computed from every row: the "
+            "scores, the targets and the sensitive columns are gathered, the rest is counted per partition. A "
+            f"Kolmogorov-Smirnov statistic of a feature with more than {EXACT_VALUES:,} distinct values in both data "
+            "sets is compared on a grid (the drift table says so). The explanations are of the rows an in-memory audit "
+            f"explains. {rows} Fingerprints of dask data sets are SHA-256 per partition, combined (the evidence's "
+            "provenance.cluster.fingerprints): they depend on the partitioning, and differ from the same rows' in "
+            "memory."
+        ),
+        table(
+            "cluster_gathered",
+            "What came back from the cluster",
+            [column("name", "Data set"), column("what", "What"), column("count", "Values or rows", "int")],
+            [dict(g) for g in run.gathered],
+        ),
+    ]
 
 
 def _none(x: Any) -> Any:

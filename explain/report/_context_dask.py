@@ -1,0 +1,617 @@
+"""The audit of data held in dask collections: the heavy steps on the cluster; vectors, a few
+columns and a bounded sample of rows gathered.
+
+:func:`explain.audit` comes here (through ``build_context``) when ``X_test``, ``y_test``, the
+``reference``, ``y_train`` or the sensitive features is a dask collection: a dask DataFrame (a
+dask array for ``X_test`` takes ``X_train``'s column names), a dask Series or array for a
+target. ``X_train`` stays in memory: the audit reads it whole (the explanations' background, the
+leakage check's cross-validated trees, the glass-box benchmark fitted on it), as the model was.
+
+**On the workers**, one pass over each dask data set, the model sent once (one task of the graph
+holds it): the model's score of every row; the in-memory audit's checks (date and mixed-type
+columns, infinite values, numbers beyond float32 when the model fails, rows numbered over the
+whole data set); the SHA-256 of each partition in the in-memory canonical form; missing values
+per column. Drift runs on the cluster too (:mod:`explain.metrics.drift_dask`).
+
+**Gathered** into this process: per data set the scores and the row keys (the index: n values
+each); the targets; the sensitive columns only (those named, or the frame given); and for a
+dask ``X_test`` a sample of rows, at most :data:`ROW_SAMPLE` plus the first
+``MISSING_ROWS`` (the robustness section's missing-value rows), the explained rows and the two
+rows of lowest and highest score, whatever the size of the data.
+
+**The sections.** Those over whole data sets read the gathered vectors and reductions, and give
+the in-memory numbers exactly: performance, fairness (counts from the scores, the labels and the
+sensitive columns), the data section's missing shares, drift (exact except a KS statistic that
+needs a grid; see ``drift_dask``). The explanations are of the rows the in-memory audit explains
+(the same positions, drawn with ``random_state`` from the row count), gathered, so the global and
+local explanation sections are the in-memory ones. The sections that read rows (robustness under
+noise and missing values, the glass-box benchmark, the model's inputs) read the row sample: with
+at most :data:`ROW_SAMPLE` test rows it holds every row and they equal the in-memory audit;
+beyond, they are computed on the sample, which the evidence records (``provenance.cluster``) and
+the data section states. For a regression model the decision cut of those sections (the median
+score) is then the sample's.
+
+**Fingerprints.** A dask data set's SHA-256 is computed per partition on the workers, in the
+canonical form of :func:`~explain.report._context.frame_sha256`, and combined: the SHA-256 of the
+canonical JSON ``{"scheme": "explain.partitioned-sha256/1", "columns": [...], "partitions":
+[[rows, sha256], ...], "target": sha256 of the target column or null}``. It depends on the
+partitioning (the same files give the same value) and differs from the in-memory fingerprint of
+the same rows, which would need every value streamed through one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._data import check_column_types
+from .._model import ModelAdapter
+from ..errors import FeatureMismatchError, InputError, ModelError
+from ._context import (
+    AuditContext,
+    _check_duplicates,
+    _check_groups,
+    _check_reason_codes,
+    _frame,
+    _model_columns,
+    _sensitive,
+    _target,
+    audit_space,
+    beyond_float32,
+    check_same_columns,
+    checked_scores,
+    float32_message,
+    frame_sha256,
+    infinite_message,
+    model_targets,
+    schema_sha256,
+)
+from ._evidence import canonical_json, sha256_hex
+from ._policy import ModelCard, Policy
+from ._sections_robust import MISSING_ROWS, NOISE_ROWS
+
+__all__ = [
+    "ROW_SAMPLE",
+    "ClusterRun",
+    "build_cluster_context",
+    "cluster_record",
+    "explain_rows",
+    "fairness_context",
+    "rows_context",
+]
+
+ROW_SAMPLE = NOISE_ROWS
+"""Test rows gathered for the sections that read rows (beyond those always gathered)."""
+SCHEME = "explain.partitioned-sha256/1"
+
+
+@dataclass
+class ClusterRun:
+    """What an audit of dask data ran where and gathered; the rows it gathered."""
+
+    record: dict[str, Any]  # provenance.cluster of the evidence
+    missing_test: pd.Series | None = None  # share of missing values per model column, for a dask X_test
+    rows: pd.DataFrame | None = None  # the gathered test rows (model columns, the collection's index)
+    positions: np.ndarray | None = None  # their positions in X_test
+    explain_positions: np.ndarray | None = None  # the rows the in-memory audit would explain
+    gathered: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- on the workers
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What each partition's task needs (one task of the graph: a worker fetches it once)."""
+
+    adapter: ModelAdapter
+    columns: tuple[str, ...]
+    space: str
+    gather: tuple[str, ...]
+    name: str
+
+
+def _scan_part(job: _Scan, part: pd.DataFrame) -> dict[str, Any]:
+    """Check, fingerprint and score one partition; its sensitive columns and missing counts."""
+    from .._distributed_global import _worker_limits
+
+    X = part[list(job.columns)]
+    out: dict[str, Any] = {
+        "rows": len(part),
+        "index": part.index,
+        "sha256": frame_sha256(part),
+        "missing": X.isna().sum().to_numpy(),
+        "gathered": part[list(job.gather)] if job.gather else None,
+        "infinite": [],
+        "float32": beyond_float32(X),
+        "output": None,
+        "error": None,
+    }
+    check_column_types(X, job.name)  # raised here, on the worker, as in memory
+    for label in X.columns:
+        if X[label].dtype.kind == "f":
+            infinite = np.flatnonzero(np.isinf(X[label].to_numpy()))
+            if infinite.size:
+                out["infinite"].append((label, infinite[:5].tolist(), int(infinite.size)))
+    if out["infinite"] or not len(part):
+        return out
+    try:
+        with _worker_limits():
+            out["output"] = np.asarray(job.adapter.predict(X, job.space))  # type: ignore[arg-type]
+    except ModelError as exc:  # reported as in memory, with the rows numbered over the data set
+        out["error"] = exc
+    return out
+
+
+def _take_part(part: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    return part.iloc[positions]
+
+
+# --------------------------------------------------------------------------- on the client
+
+
+@dataclass
+class _Data:
+    """One data set: in memory, or a dask DataFrame scanned on the cluster."""
+
+    name: str  # as in messages: "X_test", "reference"
+    role: str  # as in the evidence: "test", "reference"
+    frame: Any
+    lazy: bool
+    rows: int = 0
+    output: np.ndarray | None = None
+    index: pd.Index | None = None
+    gathered: pd.DataFrame | None = None
+    parts: list[list[Any]] = field(default_factory=list)  # rows and SHA-256 per partition
+    missing: np.ndarray | None = None
+
+
+def _data(X: Any, name: str, role: str, columns: list[str] | None) -> _Data:
+    from ..distributed import is_dask_collection
+
+    if not is_dask_collection(X):
+        frame = _frame(X, name, columns=columns if not isinstance(X, pd.DataFrame) else None)
+        return _Data(name, role, frame, lazy=False, rows=len(frame), index=frame.index)
+    if not hasattr(X, "columns"):  # a dask array: rows of features
+        import dask.dataframe as dd
+
+        if len(X.shape) != 2:
+            raise InputError(f"{name} is a dask array of shape {X.shape}; pass rows of features (2-D) or a DataFrame.")
+        width = int(X.shape[1])
+        X = dd.from_dask_array(X, columns=list(columns) if columns and len(columns) == width else None)
+    names = [str(c) for c in X.columns]
+    if names != list(X.columns):
+        X = X.rename(columns=dict(zip(X.columns, names, strict=True)))
+    return _Data(name, role, X, lazy=True)
+
+
+def _scanned(data: _Data, job: _Scan, progress: bool | None) -> None:
+    """Run the scan of a dask data set; raise the in-memory audit's errors with rows numbered over
+    the whole data set."""
+    import dask
+
+    from ..distributed import run_tasks
+
+    shared = dask.delayed(job, pure=True, traverse=False)
+    step = dask.delayed(_scan_part, pure=True)
+    parts = run_tasks([step(shared, p) for p in data.frame.to_delayed()], progress=progress, desc=f"scoring {job.name}")
+    starts = np.concatenate([[0], np.cumsum([p["rows"] for p in parts])]).astype(int)
+
+    def rows_of(key: str, label: str) -> tuple[list[tuple[Any, ...]], list[int], int]:
+        """What the partitions found in one column (infinite values, numbers beyond float32), with
+        their first rows numbered over the whole data set, and how many there are."""
+        found = [(int(o), f) for o, p in zip(starts[:-1], parts, strict=True) for f in p[key] if f[0] == label]
+        rows = [o + r for o, f in found for r in f[-2]][:5]
+        return [f for _, f in found], rows, sum(f[-1] for _, f in found)
+
+    for label in job.columns:
+        _, rows, count = rows_of("infinite", label)
+        if count:
+            raise InputError(infinite_message(label, rows, count, job.name))
+    failed = next((p["error"] for p in parts if p["error"] is not None), None)
+    if failed is not None:
+        hint = ""
+        for label in job.columns:
+            found, rows, count = rows_of("float32", label)
+            if found:
+                hint = float32_message(label, found[0][1], rows, count, job.name)
+                break
+        raise type(failed)(f"scoring {job.name}: {failed}{hint}") from failed
+    data.rows = int(starts[-1])
+    data.output = np.concatenate([p["output"] for p in parts if p["output"] is not None]) if data.rows else None
+    data.index = parts[0]["index"].append([p["index"] for p in parts[1:]]) if parts else pd.Index([])
+    gathered = [p["gathered"] for p in parts if p["gathered"] is not None]
+    data.gathered = pd.concat(gathered) if gathered else pd.DataFrame(index=data.index)
+    data.parts = [[int(p["rows"]), str(p["sha256"])] for p in parts]
+    data.missing = np.sum([p["missing"] for p in parts], axis=0)
+
+
+def _gather(collection: Any, progress: bool | None, desc: str) -> Any:
+    """A dask collection computed here: a target, or the sensitive attributes (never the table)."""
+    from ..distributed import run_tasks
+
+    if hasattr(collection, "to_delayed") and hasattr(collection, "divisions"):  # DataFrame or Series
+        return pd.concat(run_tasks(list(collection.to_delayed()), progress=progress, desc=desc))
+    return run_tasks([collection], progress=progress, desc=desc)[0]
+
+
+def _aligned(y: Any, given: Any, index: pd.Index | None, name: str, X_name: str) -> None:
+    """A target given as a dask Series must have X's row keys, in X's order."""
+    from ..distributed import is_dask_collection
+
+    if not is_dask_collection(given) or not isinstance(y, (pd.Series, pd.DataFrame)) or index is None:
+        return
+    if len(y) == len(index) and not y.index.equals(index):
+        at = int(np.flatnonzero(np.asarray(y.index != index))[0])
+        raise InputError(
+            f"{name} is not aligned with {X_name}: row {at} has the key {index[at]!r} in {X_name} and "
+            f"{y.index[at]!r} in {name}. Take both from one dask DataFrame (e.g. X = ddf[features], "
+            f"y = ddf['target']), with the same partitions."
+        )
+
+
+def _partitioned_sha256(data: _Data, y: Any) -> str:
+    target = None if y is None else frame_sha256(pd.DataFrame({"<target>": np.asarray(y)}))
+    columns = [str(c) for c in data.frame.columns]
+    return sha256_hex(
+        canonical_json({"scheme": SCHEME, "columns": columns, "partitions": data.parts, "target": target})
+    )
+
+
+def _dataset(data: _Data, y: Any) -> dict[str, Any]:
+    if not data.lazy:
+        frame = data.frame
+        sha = frame_sha256(frame, None if y is None else np.asarray(y))
+        return {"name": data.role, "rows": len(frame), "columns": frame.shape[1], "sha256": sha,
+                "schema_sha256": schema_sha256(frame)}  # fmt: skip
+    return {
+        "name": data.role,
+        "rows": data.rows,
+        "columns": len(data.frame.columns),
+        "sha256": _partitioned_sha256(data, y),
+        "schema_sha256": schema_sha256(data.frame),
+    }
+
+
+def _meta_checks(data: _Data, columns: list[str]) -> None:
+    """Date columns (from the dtypes; each partition's values are checked on its worker), or the
+    in-memory checks of a data set in memory."""
+    from ._context import _check_finite
+
+    if data.lazy:
+        empty = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in data.frame[columns].dtypes.items()})
+        check_column_types(empty, data.name)
+        return
+    check_column_types(data.frame[columns], data.name)
+    _check_finite(data.frame[columns], data.name)
+
+
+def _at_least_ten(data: _Data) -> None:
+    if data.rows >= 10:
+        return
+    if data.role == "reference":
+        raise InputError(
+            f"reference has {data.rows} rows; drift is measured against at least 10 (and far more to mean "
+            "much). Pass a larger reference data set, or reference=None (the training data)."
+        )
+    raise InputError(f"{data.name} has {data.rows} rows; an audit needs at least 10 (and far more to mean much).")
+
+
+def _sensitive_frame(sensitive: Any, test: _Data, progress: bool | None) -> tuple[Any, tuple[str, ...]]:
+    """The sensitive features with a dask collection gathered, and the columns of a dask X_test to
+    gather for them: those named, or those of a frame given that X_test has too (compared)."""
+    from ..distributed import is_dask_collection
+
+    if is_dask_collection(sensitive):
+        sensitive = _gather(sensitive, progress, "gathering the sensitive features")
+        if isinstance(sensitive, pd.Series):
+            sensitive = sensitive.to_frame()
+    if not test.lazy or sensitive is None:
+        return sensitive, ()
+    columns = [str(c) for c in test.frame.columns]
+    if isinstance(sensitive, (list, tuple)) and all(isinstance(s, str) for s in sensitive):
+        missing = [s for s in sensitive if s not in columns]
+        if missing:
+            raise FeatureMismatchError(
+                f"sensitive_features {missing} are not columns of X_test (columns: {columns}). "
+                "Name columns of X_test, or pass the attributes as a DataFrame aligned with X_test."
+            )
+        return sensitive, tuple(dict.fromkeys(sensitive))
+    if isinstance(sensitive, (str, bytes)):
+        return sensitive, ()  # refused by _sensitive, as in memory
+    names = pd.DataFrame(dict(sensitive)) if isinstance(sensitive, Mapping) else pd.DataFrame(sensitive)
+    return sensitive, tuple(str(c) for c in names.columns if str(c) in columns)
+
+
+@dataclass
+class _Inputs:
+    """The audit's inputs, checked as far as can be without reading a dask collection's rows."""
+
+    adapter: ModelAdapter
+    train: pd.DataFrame
+    test: _Data
+    ref: _Data
+    columns: list[str]  # the model's
+    y_train: Any  # as given, a dask collection gathered
+    sensitive: Any  # as given, a dask collection gathered
+    gather: tuple[str, ...]  # columns of a dask X_test gathered for the sensitive features
+
+
+def _inputs(X_train: Any, y_train: Any, X_test: Any, reference: Any, sensitive: Any, model: Any,
+            progress: bool | None) -> _Inputs:  # fmt: skip
+    """The in-memory audit's checks of the inputs, on the column names and dtypes of dask ones."""
+    from ..distributed import is_dask_collection
+
+    adapter = ModelAdapter.from_model(model)
+    if is_dask_collection(X_train):
+        raise InputError(
+            "X_train is a dask collection; the audit reads the training data whole (the explanations' "
+            "background, the leakage check's cross-validated trees, the glass-box benchmark fitted on it), so "
+            "pass it in memory, e.g. X_train.compute() (the model was fitted on it in one process). X_test, "
+            "y_test, the reference and the sensitive features may stay dask collections."
+        )
+    train = _frame(X_train, "X_train")
+    test = _data(X_test, "X_test", "test", list(train.columns))
+    check_same_columns(list(train.columns), [str(c) for c in test.frame.columns])
+    _check_duplicates(train, "X_train")
+    _check_duplicates(test.frame, "X_test")
+    if len(train) < 10:
+        raise InputError(f"X_train has {len(train)} rows; an audit needs at least 10 (and far more to mean much).")
+    y_tr = _gather(y_train, progress, "gathering y_train") if is_dask_collection(y_train) else y_train
+    _target(y_tr, len(train), "y_train")
+    sensitive, gather = _sensitive_frame(sensitive, test, progress)
+    named = isinstance(sensitive, (list, tuple)) and all(isinstance(s, str) for s in sensitive)
+    columns = _model_columns(adapter, test.frame, list(sensitive) if named else [])
+    if reference is None:
+        ref = _Data("reference", "train", train, False, len(train))
+    else:
+        ref = _data(reference, "reference", "reference", None)
+        _check_duplicates(ref.frame, "reference")
+        if not ref.lazy:
+            _at_least_ten(ref)
+    lacking = [c for c in columns if c not in [str(c) for c in ref.frame.columns]]
+    if lacking:
+        raise FeatureMismatchError(f"reference lacks the model's columns {lacking}; give it the columns of X_test.")
+    for data in (_Data("X_train", "train", train, False, len(train)), test, ref):
+        _meta_checks(data, columns)
+    return _Inputs(adapter, train, test, ref, columns, y_tr, sensitive, gather)
+
+
+def build_cluster_context(
+    model: Any,
+    X_train: Any,
+    y_train: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    sensitive_features: Any,
+    reference: Any,
+    reason_codes: Mapping[str, Any] | None,
+    card: ModelCard,
+    policy: Policy,
+    random_state: int,
+    log: Callable[[str], None],
+    progress: bool | None,
+) -> AuditContext:
+    """``build_context`` for dask collections: validate, score on the cluster, gather the vectors
+    and the row sample (see the module docstring)."""
+    from ..distributed import is_dask_collection
+
+    got = _inputs(X_train, y_train, X_test, reference, sensitive_features, model, progress)
+    adapter, train, test, ref, columns = got.adapter, got.train, got.test, got.ref, got.columns
+    _check_reason_codes(reason_codes, columns)
+    space = audit_space(adapter)
+    training = _Data("X_train", "train", train, False, len(train))
+    log("Scoring the training data here, the test and reference data on the cluster")
+    scores_train = _scores(training, adapter, columns, space)
+    for data, extra in ((test, got.gather), (ref, ())):
+        if data.lazy:
+            _scanned(data, _Scan(adapter, tuple(columns), space, extra, data.name), progress)
+            _at_least_ten(data)
+    y_te_given = _gather(y_test, progress, "gathering y_test") if is_dask_collection(y_test) else y_test
+    y_te = _target(y_te_given, test.rows, "y_test")
+    _aligned(y_te_given, y_test, test.index, "y_test", "X_test")
+    sens_test, sens_train, _ = _sensitive(got.sensitive, train, test.gathered if test.lazy else test.frame)
+    _check_groups(sens_test)
+    y_tr, y_te, positive, space = model_targets(adapter, _target(got.y_train, len(train), "y_train"), y_te)
+    ctx = AuditContext(
+        model=model,
+        adapter=adapter,
+        task=adapter.task,
+        positive_class=None if positive is None else str(positive),
+        target_name=str(y_train.name) if getattr(y_train, "name", None) is not None else None,
+        X_train=train[columns].copy(),
+        X_test=test.frame[columns] if test.lazy else test.frame[columns].copy(),
+        reference=ref.frame[columns] if ref.lazy else ref.frame[columns].copy(),
+        reference_given=reference is not None,
+        y_train=y_tr,
+        y_test=y_te,
+        sensitive_test=sens_test,
+        sensitive_train=sens_train,
+        scores_train=scores_train,
+        scores_test=_scores(test, adapter, columns, space),
+        scores_reference=scores_train if reference is None else _scores(ref, adapter, columns, space),
+        policy=policy,
+        card=card,
+        reason_codes=reason_codes,
+        random_state=random_state,
+        log=log,
+        progress=progress,
+    )
+    ctx.datasets += [_dataset(training, got.y_train), _dataset(test, y_te_given)]
+    if reference is not None:
+        ctx.datasets.append(_dataset(ref, None))
+    ctx.cluster = _run(ctx, test, ref if ref.lazy else None, got.gather, (y_train, y_test, sensitive_features))
+    return ctx
+
+
+def _scores(data: _Data, adapter: ModelAdapter, columns: list[str], space: str) -> np.ndarray:
+    """The model's score per row: scored here for data in memory, else the scan's outputs."""
+    if data.lazy:
+        return checked_scores(adapter, np.asarray(data.output), data.name)
+    try:
+        out = adapter.predict(data.frame[columns], space)  # type: ignore[arg-type]
+    except ModelError as exc:
+        hint = "".join(float32_message(*found, data.name) for found in beyond_float32(data.frame[columns])[:1])
+        raise type(exc)(f"scoring {data.name}: {exc}{hint}") from exc
+    return checked_scores(adapter, out, data.name)
+
+
+def _sample_positions(ctx: AuditContext, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The test rows to gather (sorted positions), and among them the rows the in-memory audit
+    explains (drawn as ``explain_sample`` draws them, from the row count and ``random_state``)."""
+    p = ctx.policy
+    explained = np.arange(n)
+    if n > p.explain_rows:
+        explained = np.sort(np.random.default_rng(ctx.random_state).choice(n, p.explain_rows, replace=False))
+    sample = np.arange(n)
+    if n > ROW_SAMPLE:  # the rows the robustness section draws in memory (when ROW_SAMPLE is NOISE_ROWS)
+        sample = np.sort(np.random.default_rng(ctx.random_state).choice(n, ROW_SAMPLE, replace=False))
+    scores = ctx.scores_test
+    # the first rows (missing-value behaviour, the example input) and the lowest and highest score,
+    # so that the sample's scores are constant only if every row's are
+    extremes = [int(np.argmin(scores)), int(np.argmax(scores))] if n else []
+    rows = np.unique(np.concatenate([np.arange(min(n, MISSING_ROWS)), sample, explained, extremes])).astype(int)
+    return rows, explained
+
+
+def _take(data: _Data, columns: list[str], positions: np.ndarray, progress: bool | None) -> pd.DataFrame:
+    """The rows at ``positions`` of a dask data set (model columns), gathered from their partitions."""
+    import dask
+
+    from ..distributed import run_tasks
+
+    offsets = np.concatenate([[0], np.cumsum([rows for rows, _ in data.parts])])
+    take = dask.delayed(_take_part, pure=True)
+    tasks = []
+    for k, part in enumerate(data.frame[columns].to_delayed()):
+        local = positions[(positions >= offsets[k]) & (positions < offsets[k + 1])] - offsets[k]
+        if len(local):
+            tasks.append(take(part, local))
+    rows = pd.concat(run_tasks(tasks, progress=progress, desc="gathering the row sample"))
+    for c, dtype in data.frame[columns].dtypes.items():  # partitions with other categories concatenate to object
+        known = isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None
+        if rows[c].dtype != dtype and known and "__UNKNOWN_CATEGORIES__" not in list(dtype.categories):
+            rows[c] = rows[c].astype(dtype)
+    return rows
+
+
+def _run(
+    ctx: AuditContext, test: _Data, ref: _Data | None, gather: tuple[str, ...], given: tuple[Any, ...]
+) -> ClusterRun:
+    """What ran where and what was gathered; the row sample of a dask X_test."""
+    from ..distributed import cluster_summary, is_dask_collection
+
+    columns = list(ctx.X_train.columns)
+    lazy = [d for d in (test, ref) if d is not None and d.lazy]
+    gathered = [
+        {"name": d.role, "what": "the model's score and the row key of every row", "count": d.rows} for d in lazy
+    ]
+    y_train, y_test, sensitive = given
+    for y, name, role, values in ((y_train, "y_train", "train", ctx.y_train), (y_test, "y_test", "test", ctx.y_test)):
+        if is_dask_collection(y):
+            gathered.append({"name": role, "what": f"the target ({name})", "count": len(values)})
+    if gather:
+        what = f"the sensitive columns {', '.join(gather)}"
+        gathered.append({"name": "test", "what": what, "count": test.rows * len(gather)})
+    if is_dask_collection(sensitive) and ctx.sensitive_test is not None:
+        what = f"the sensitive features given ({', '.join(map(str, ctx.sensitive_test.columns))})"
+        gathered.append({"name": "test", "what": what, "count": int(ctx.sensitive_test.size)})
+    run = ClusterRun(record={}, gathered=gathered)
+    sample = None
+    if test.lazy:
+        run.positions, run.explain_positions = _sample_positions(ctx, test.rows)
+        ctx.log(f"Gathering {len(run.positions)} of the {test.rows} test rows for the sections that read rows")
+        run.rows = _take(test, columns, run.positions, ctx.progress)
+        run.missing_test = pd.Series(np.asarray(test.missing) / test.rows, index=columns)
+        what = f"rows for the sections that read rows ({len(columns)} model columns)"
+        gathered.append({"name": "test", "what": what, "count": len(run.rows)})
+        sample = {
+            "rows": len(run.rows),
+            "of": test.rows,
+            "every_row": len(run.rows) == test.rows,
+            "rule": f"every row up to {ROW_SAMPLE} test rows; beyond, {ROW_SAMPLE} drawn with random_state (the "
+            f"robustness section's draw), the first {MISSING_ROWS}, the explained rows and the rows of lowest and "
+            "highest score",
+        }
+    run.record = {
+        **cluster_summary(),
+        "datasets": [{"name": d.role, "partitions": len(d.parts), "rows": d.rows} for d in lazy],
+        "gathered": gathered,
+        "row_sample": sample,
+        "fingerprints": f"{SCHEME}: the SHA-256 of the canonical JSON of the scheme, the column names, each "
+        "partition's rows and SHA-256 (in the in-memory canonical form, computed on its worker) and the target's",
+    }
+    return run
+
+
+def rows_context(ctx: AuditContext) -> AuditContext:
+    """The context of the sections that read rows: ``ctx`` itself for a test set in memory; for a
+    dask X_test, the gathered rows with their scores, targets and sensitive values."""
+    run = ctx.cluster
+    if run is None or run.rows is None or run.positions is None:
+        return ctx
+    at = run.positions
+    sensitive = None if ctx.sensitive_test is None else ctx.sensitive_test.iloc[at]
+    return replace(
+        ctx, X_test=run.rows, y_test=ctx.y_test[at], scores_test=ctx.scores_test[at], sensitive_test=sensitive
+    )
+
+
+def fairness_context(ctx: AuditContext, rows: AuditContext) -> AuditContext:
+    """The fairness section's context: every test row's scores, labels and sensitive values (the
+    group counts and rates), and for its checks that read model inputs (protected inputs and
+    proxies, the age rule) the rows of ``rows``, on which the protected inputs are found first
+    (with those rows' sensitive values; the sections share the result)."""
+    if rows is ctx:
+        return ctx
+    from ._sections_protected import protected_features
+
+    protected_features(rows)
+    return replace(ctx, X_test=rows.X_test)
+
+
+def explain_rows(ctx: AuditContext, rows: AuditContext) -> None:
+    """``explain_sample``, and for a dask X_test the rows the in-memory audit explains: the same
+    positions, drawn as ``explain_sample`` draws them (a model explained by a sampling method explains fewer, a
+    subsample drawn with the same generator), from the gathered rows."""
+    from ._sections_explain import SAMPLED, _explainer, explain_sample
+
+    run = ctx.cluster
+    if rows is ctx or run is None or run.positions is None or run.explain_positions is None:
+        explain_sample(ctx)
+        return
+    p, n = ctx.policy, len(ctx.scores_test)
+    chosen = run.explain_positions
+    if len(chosen) > p.explain_rows_sampled:
+        rng = np.random.default_rng(ctx.random_state)
+        if n > p.explain_rows:
+            rng.choice(n, p.explain_rows, replace=False)  # the draw of the explained rows, as in memory
+        first = np.searchsorted(run.positions, chosen[:1])
+        probe = _explainer(rows, 0).explain_local(rows.X_test.iloc[first])
+        if probe.method in SAMPLED:
+            chosen = chosen[np.sort(rng.choice(len(chosen), p.explain_rows_sampled, replace=False))]
+    at = np.searchsorted(run.positions, chosen)
+    only = replace(rows, X_test=rows.X_test.iloc[at], y_test=rows.y_test[at], scores_test=rows.scores_test[at],
+                   sensitive_test=None if rows.sensitive_test is None else rows.sensitive_test.iloc[at])  # fmt: skip
+    explain_sample(only)  # every row of `only`: there are at most as many as it explains
+    if only.sample is None or not np.array_equal(only.sample, np.arange(len(at))):
+        raise RuntimeError("the explained rows differ from the in-memory audit's")  # pragma: no cover
+    for target, sample in ((rows, at), (ctx, chosen)):
+        target.sample, target.explanation, target.stability_runs = sample, only.explanation, only.stability_runs
+
+
+def cluster_record(ctx: AuditContext) -> dict[str, Any] | None:
+    """``provenance.cluster`` of the evidence: what ran where, what was gathered, and what is not
+    the in-memory number (drift statistics on a grid, sections on a row sample)."""
+    if ctx.cluster is None:
+        return None
+    record = dict(ctx.cluster.record)
+    table = ctx.extras.get("drift")
+    if table is not None and "statistic_exact" in table:
+        record["drift_on_a_grid"] = [str(f) for f in table.index[~table["statistic_exact"].astype(bool)]]
+    return record
