@@ -198,12 +198,15 @@ def _crosswalk(b: Mapping[str, Any]) -> str:
         links = "<br>".join(
             f'<a href="#{_anchor(s["id"])}">{_e(s["number"])} {_e(s["title"])}</a>' for s in r["sections"]
         )
+        status = f"<strong>{_e(r['status'])}</strong><br>{_e(r['note'])}" if r.get("status") else ""
         rows.append(
             f"<tr><td>{_e(r['framework'])}</td><td>{_e(r['reference'])}</td><td>{_e(r['text'])}</td>"
-            f"<td>{links or 'Not covered'}</td></tr>"
+            f"<td>{links or 'Not covered'}</td><td>{status}</td></tr>"
         )
-    head = "".join(f'<th scope="col">{h}</th>' for h in ("Framework", "Reference", "Requirement", "Answered in"))
-    return f'<table class="crosswalk"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    cols = ("Framework", "Reference", "Requirement", "Answered in", "Status")
+    head = "".join(f'<th scope="col">{h}</th>' for h in cols)
+    summary = f"<p>{_e(b['summary'])}.</p>" if b.get("summary") else ""
+    return f'{summary}<table class="crosswalk"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _block(b: Mapping[str, Any], statuses: Mapping[str, str], svgs: Mapping[str, bytes]) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 from explain.errors import SchemaError
 from explain.report._evidence import canonical_json, sha256_hex
+from explain.report._regulations import crosswalk_summary
 from explain.report._schema import APPENDICES, STATUSES
 
 __all__ = ["STATUS_LABELS", "build_view", "format_value"]
@@ -198,7 +199,8 @@ def _crosswalk_block(ev: Mapping[str, Any], sections: Sequence[Mapping[str, Any]
     rows = []
     for req in ev.get("crosswalk") or []:
         answered = [sid for sid in req.get("sections", []) if sid in by_id]
-        answered += [s["id"] for s in sections if req.get("id") in s["requirements"] and s["id"] not in answered]
+        if "status" not in req:  # evidence written before statuses: the sections' own declarations
+            answered += [s["id"] for s in sections if req.get("id") in s["requirements"] and s["id"] not in answered]
         answered.sort(key=[s["id"] for s in sections].index)
         rows.append(
             {
@@ -206,12 +208,15 @@ def _crosswalk_block(ev: Mapping[str, Any], sections: Sequence[Mapping[str, Any]
                 "framework": str(req.get("framework") or ""),
                 "reference": str(req.get("reference") or req.get("id", "")),
                 "text": str(req.get("text") or ""),
+                "status": str(req.get("status") or ""),
+                "note": str(req.get("note") or ""),
                 "sections": [
                     {"id": sid, "number": by_id[sid]["number"], "title": by_id[sid]["title"]} for sid in answered
                 ],
             }
         )
-    return {"type": "crosswalk", "rows": rows}
+    summary = crosswalk_summary(rows) if any(r["status"] for r in rows) else ""
+    return {"type": "crosswalk", "rows": rows, "summary": summary}
 
 
 def _number_sections(sections: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
