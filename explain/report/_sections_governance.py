@@ -196,7 +196,9 @@ def crosswalk_section() -> Built:
     blocks = [
         paragraph(
             "Each requirement and the sections of this report that answer it, generated from the declarations "
-            "of the sections, not written by hand. A requirement no section answers is listed as not covered."
+            "of the sections, not written by hand. Each requirement is addressed (every section and finding it "
+            "needs ran and applies), partially addressed (what is missing is named) or not addressed by this report "
+            "(who must address it is named): the status follows from what the report computed."
         ),
     ]
     return _sec("crosswalk", "Requirement to section.", blocks, [], appendix=True)
