@@ -171,15 +171,16 @@ def _on_a_cluster(ctx: AuditContext) -> list[dict[str, Any]]:
         return []
     r = run.record
     where = (
-        f"a dask.distributed cluster ({r['address']}; {r['workers']} workers, {r['threads']} threads)"
+        f"on a dask.distributed cluster ({r['address']}; {r['workers']} workers, {r['threads']} threads), the "
+        "model sent to each worker once"
         if r["scheduler"] == "dask.distributed"
-        else "dask, one partition after another in this process (no dask.distributed client)"
+        else "in this process, one partition after another (no dask.distributed client was active)"
     )
     data = ", ".join(f"{d['name']} ({d['rows']} rows in {d['partitions']} partitions)" for d in r["datasets"])
     ran = (
-        f"Data held in dask collections: {data} were scored and counted on {where}, the model sent to each worker once."
+        f"Data held in dask collections: {data} were scored and counted {where}."
         if data
-        else f"The dask collections given (targets or sensitive features) were gathered from {where}."
+        else f"The dask collections given (targets or sensitive features) were computed {where} and gathered."
     )
     sample = r.get("row_sample")
     reading = (

@@ -26,6 +26,16 @@ STAMP = "2026-01-01T00:00:00Z"
 ON_THE_SAMPLE = {"design.glassbox_gain", "robustness.noise", "fairness.age_rule", "fairness.protected_inputs"}
 
 
+def test_without_a_client_partitions_run_here(credit, memory):
+    # first in the file, before the cluster starts: with no distributed client, the partitions are
+    # scored and counted one after another in this process, to the same evidence
+    d, _, columns = credit
+    report = _audit(credit, dd.from_pandas(d.X_test[columns], npartitions=2), d.y_test, d.X_train[columns])
+    record = report.evidence["provenance"]["cluster"]
+    assert record["scheduler"].startswith("none") and record["datasets"][0]["partitions"] == 2
+    assert _without_fingerprints(report.evidence, memory.evidence) == memory.evidence
+
+
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
