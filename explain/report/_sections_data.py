@@ -196,6 +196,11 @@ def _on_a_cluster(ctx: AuditContext) -> list[dict[str, Any]]:
             f"The checks that read rows ({reading}) read a sample of {sample['rows']} of the {sample['of']} test "
             f"rows ({sample['rule']}); their numbers are the sample's."
         )
+        if not ctx.is_classifier:
+            rows += (
+                " The favourable decision of a regression model is a score above the median: the robustness and "
+                "local explanations sections take the sample's median."
+            )
     return [
         paragraph(
             f"{ran} Performance, fairness, the missing shares and drift are computed from every row: the "
