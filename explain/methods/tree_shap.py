@@ -8,6 +8,10 @@ averaging forest); for the probability of a boosted binary classifier, each back
 values are rescaled to the change in probability, as shap defines it. shap's own
 TreeExplainer stays available as ``method_params={"engine": "shap"}``; it disagrees with
 brute-force enumeration on HistGradientBoosting models and deep trees (see the engine module).
+Interventional values hold at most ``MASK_BYTES`` (256 MB) of working memory beyond the rows,
+the background and the result, for any number of rows and background rows, in probability as
+in the margin (:mod:`explain.methods._tree_masks`); their time grows with the background
+(per row in probability), which ``Explainer(background_size=...)`` samples.
 
 Without background data the values are *path-dependent* (the trees' cover weights stand in for
 the background) and only the model's margin is explained. They are computed by our own compiled
