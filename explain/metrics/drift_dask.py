@@ -403,6 +403,22 @@ def _categorical_row(r: dict[str, int], k: dict[str, int]) -> tuple[tuple[np.nda
     return counts, statistic, 1.0 if result is None else float(result.pvalue)
 
 
+Counted = tuple[np.ndarray, np.ndarray, np.ndarray]  # below each edge; below and at or below each point
+
+
+def _numeric_row(
+    column: Any, s_ref: dict[str, Any], s_cur: dict[str, Any], ref: Counted, cur: Counted, exact: bool
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[float, float, float], bool]:
+    """PSI bin counts (the missing values a bin of their own when either side has some) and the
+    KS test of a numeric column, from the counts below the edges and at the comparison points."""
+    r, k = s_ref["numeric"][column], s_cur["numeric"][column]
+    counts = (_psi_counts(ref[0], r.ok), _psi_counts(cur[0], k.ok))
+    lost = (s_ref["missing"][column], s_cur["missing"][column])
+    if any(lost):
+        counts = (np.append(counts[0], lost[0]), np.append(counts[1], lost[1]))
+    return counts, _ks(r.ok, k.ok, (ref[1], ref[2]), (cur[1], cur[2]), exact), exact
+
+
 def drift_on_cluster(reference: Any, current: Any, *, bins: int = 10) -> pd.DataFrame:
     """:func:`explain.metrics.drift` of data in dask DataFrames (either may be a pandas one),
     from per-partition reductions; see the module docstring for what is exact.
@@ -456,19 +472,14 @@ def drift_on_cluster(reference: Any, current: Any, *, bins: int = 10) -> pd.Data
             counts, statistic, p_value = _categorical_row(s_ref["categorical"][c], s_cur["categorical"][c])
             test, exact, upper = "chi2", True, statistic
         else:
-            r, k = s_ref["numeric"][c], s_cur["numeric"][c]
-            at_edges, at_points = np.searchsorted(points[c], edges[c]), np.searchsorted(points[c], compared[c][0])
-            counts = (_psi_counts(c_ref[c][0][at_edges], r.ok), _psi_counts(c_cur[c][0][at_edges], k.ok))
-            lost = (s_ref["missing"][c], s_cur["missing"][c])
-            if any(lost):
-                counts = (np.append(counts[0], lost[0]), np.append(counts[1], lost[1]))
-            exact = compared[c][1]
-            statistic, p_value, upper = _ks(
-                r.ok,
-                k.ok,
-                (c_ref[c][0][at_points], c_ref[c][1][at_points]),
-                (c_cur[c][0][at_points], c_cur[c][1][at_points]),
-                exact,
+            at_edges = np.searchsorted(points[c], edges[c])
+            at_points = np.searchsorted(points[c], compared[c][0])
+            ref_counts, cur_counts = (
+                (below[at_edges], below[at_points], at_or_below[at_points])
+                for below, at_or_below in (c_ref[c], c_cur[c])
+            )
+            counts, (statistic, p_value, upper), exact = _numeric_row(
+                c, s_ref, s_cur, ref_counts, cur_counts, compared[c][1]
             )
             test = "ks" if exact else f"ks on a grid of {len(compared[c][0])} points"
         psi = _psi(*counts)

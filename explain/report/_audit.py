@@ -18,10 +18,10 @@ from .._data import checked_random_state
 from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
 from ._context import AuditContext, build_context
-from ._context_dask import cluster_record, explain_rows, fairness_context, rows_context
 from ._evidence import canonical_json, sha256_hex
 from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
+from ._row_sample import cluster_record, explain_rows, fairness_context, rows_context
 from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, findings_block, paragraph, section, worst
 from ._sections_data import data_section, performance_section
 from ._sections_explain import global_section

@@ -15,7 +15,7 @@ per column. Drift runs on the cluster too (:mod:`explain.metrics.drift_dask`).
 
 **Gathered** into this process: per data set the scores and the row keys (the index: n values
 each); the targets; the sensitive columns only (those named, or the frame given); and for a
-dask ``X_test`` a sample of rows, at most :data:`ROW_SAMPLE` plus the first
+dask ``X_test`` a sample of rows (:mod:`._row_sample`): at most ``ROW_SAMPLE`` plus the first
 ``MISSING_ROWS`` (the robustness section's missing-value rows), the explained rows and the two
 rows of lowest and highest score, whatever the size of the data.
 
@@ -26,7 +26,7 @@ needs a grid; see ``drift_dask``). The explanations are of the rows the in-memor
 (the same positions, drawn with ``random_state`` from the row count), gathered, so the global and
 local explanation sections are the in-memory ones. The sections that read rows (robustness under
 noise and missing values, the glass-box benchmark, the model's inputs) read the row sample: with
-at most :data:`ROW_SAMPLE` test rows it holds every row and they equal the in-memory audit;
+at most ``ROW_SAMPLE`` test rows it holds every row and they equal the in-memory audit;
 beyond, they are computed on the sample, which the evidence records (``provenance.cluster``) and
 the data section states. For a regression model the decision cut of those sections (the median
 score) is then the sample's.
@@ -42,7 +42,7 @@ the same rows, which would need every value streamed through one process.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ import pandas as pd
 from .._data import check_column_types
 from .._model import ModelAdapter
 from ..errors import FeatureMismatchError, InputError, ModelError
+from . import _row_sample
 from ._context import (
     AuditContext,
     _check_duplicates,
@@ -72,20 +73,11 @@ from ._context import (
 )
 from ._evidence import canonical_json, sha256_hex
 from ._policy import ModelCard, Policy
-from ._sections_robust import MISSING_ROWS, NOISE_ROWS
+from ._row_sample import sample_positions, take_rows
+from ._sections_robust import MISSING_ROWS
 
-__all__ = [
-    "ROW_SAMPLE",
-    "ClusterRun",
-    "build_cluster_context",
-    "cluster_record",
-    "explain_rows",
-    "fairness_context",
-    "rows_context",
-]
+__all__ = ["ClusterRun", "build_cluster_context"]
 
-ROW_SAMPLE = NOISE_ROWS
-"""Test rows gathered for the sections that read rows (beyond those always gathered)."""
 SCHEME = "explain.partitioned-sha256/1"
 
 
@@ -145,10 +137,6 @@ def _scan_part(job: _Scan, part: pd.DataFrame) -> dict[str, Any]:
     except ModelError as exc:  # reported as in memory, with the rows numbered over the data set
         out["error"] = exc
     return out
-
-
-def _take_part(part: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
-    return part.iloc[positions]
 
 
 # --------------------------------------------------------------------------- on the client
@@ -461,45 +449,6 @@ def _scores(data: _Data, adapter: ModelAdapter, columns: list[str], space: str) 
     return checked_scores(adapter, out, data.name)
 
 
-def _sample_positions(ctx: AuditContext, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The test rows to gather (sorted positions), and among them the rows the in-memory audit
-    explains (drawn as ``explain_sample`` draws them, from the row count and ``random_state``)."""
-    p = ctx.policy
-    explained = np.arange(n)
-    if n > p.explain_rows:
-        explained = np.sort(np.random.default_rng(ctx.random_state).choice(n, p.explain_rows, replace=False))
-    sample = np.arange(n)
-    if n > ROW_SAMPLE:  # the rows the robustness section draws in memory (when ROW_SAMPLE is NOISE_ROWS)
-        sample = np.sort(np.random.default_rng(ctx.random_state).choice(n, ROW_SAMPLE, replace=False))
-    scores = ctx.scores_test
-    # the first rows (missing-value behaviour, the example input) and the lowest and highest score,
-    # so that the sample's scores are constant only if every row's are
-    extremes = [int(np.argmin(scores)), int(np.argmax(scores))] if n else []
-    rows = np.unique(np.concatenate([np.arange(min(n, MISSING_ROWS)), sample, explained, extremes])).astype(int)
-    return rows, explained
-
-
-def _take(data: _Data, columns: list[str], positions: np.ndarray, progress: bool | None) -> pd.DataFrame:
-    """The rows at ``positions`` of a dask data set (model columns), gathered from their partitions."""
-    import dask
-
-    from ..distributed import run_tasks
-
-    offsets = np.concatenate([[0], np.cumsum([rows for rows, _ in data.parts])])
-    take = dask.delayed(_take_part, pure=True)
-    tasks = []
-    for k, part in enumerate(data.frame[columns].to_delayed()):
-        local = positions[(positions >= offsets[k]) & (positions < offsets[k + 1])] - offsets[k]
-        if len(local):
-            tasks.append(take(part, local))
-    rows = pd.concat(run_tasks(tasks, progress=progress, desc="gathering the row sample"))
-    for c, dtype in data.frame[columns].dtypes.items():  # partitions with other categories concatenate to object
-        known = isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None
-        if rows[c].dtype != dtype and known and "__UNKNOWN_CATEGORIES__" not in list(dtype.categories):
-            rows[c] = rows[c].astype(dtype)
-    return rows
-
-
 def _run(
     ctx: AuditContext, test: _Data, ref: _Data | None, gather: tuple[str, ...], given: tuple[Any, ...]
 ) -> ClusterRun:
@@ -522,11 +471,12 @@ def _run(
         what = f"the sensitive features given ({', '.join(map(str, ctx.sensitive_test.columns))})"
         gathered.append({"name": "test", "what": what, "count": int(ctx.sensitive_test.size)})
     run = ClusterRun(record={}, gathered=gathered)
-    sample = None
+    sample, bound = None, _row_sample.ROW_SAMPLE
     if test.lazy:
-        run.positions, run.explain_positions = _sample_positions(ctx, test.rows)
+        run.positions, run.explain_positions = sample_positions(ctx, test.rows)
         ctx.log(f"Gathering {len(run.positions)} of the {test.rows} test rows for the sections that read rows")
-        run.rows = _take(test, columns, run.positions, ctx.progress)
+        lengths = [rows for rows, _ in test.parts]
+        run.rows = take_rows(test.frame[columns], lengths, run.positions, ctx.progress)
         run.missing_test = pd.Series(np.asarray(test.missing) / test.rows, index=columns)
         what = f"rows for the sections that read rows ({len(columns)} model columns)"
         gathered.append({"name": "test", "what": what, "count": len(run.rows)})
@@ -534,7 +484,7 @@ def _run(
             "rows": len(run.rows),
             "of": test.rows,
             "every_row": len(run.rows) == test.rows,
-            "rule": f"every row up to {ROW_SAMPLE} test rows; beyond, {ROW_SAMPLE} drawn with random_state (the "
+            "rule": f"every row up to {bound} test rows; beyond, {bound} drawn with random_state (the "
             f"robustness section's draw), the first {MISSING_ROWS}, the explained rows and the rows of lowest and "
             "highest score",
         }
@@ -547,71 +497,3 @@ def _run(
         "partition's rows and SHA-256 (in the in-memory canonical form, computed on its worker) and the target's",
     }
     return run
-
-
-def rows_context(ctx: AuditContext) -> AuditContext:
-    """The context of the sections that read rows: ``ctx`` itself for a test set in memory; for a
-    dask X_test, the gathered rows with their scores, targets and sensitive values."""
-    run = ctx.cluster
-    if run is None or run.rows is None or run.positions is None:
-        return ctx
-    at = run.positions
-    sensitive = None if ctx.sensitive_test is None else ctx.sensitive_test.iloc[at]
-    return replace(
-        ctx, X_test=run.rows, y_test=ctx.y_test[at], scores_test=ctx.scores_test[at], sensitive_test=sensitive
-    )
-
-
-def fairness_context(ctx: AuditContext, rows: AuditContext) -> AuditContext:
-    """The fairness section's context: every test row's scores, labels and sensitive values (the
-    group counts and rates), and for its checks that read model inputs (protected inputs and
-    proxies, the age rule) the rows of ``rows``, on which the protected inputs are found first
-    (with those rows' sensitive values; the sections share the result)."""
-    if rows is ctx:
-        return ctx
-    from ._sections_protected import protected_features
-
-    protected_features(rows)
-    return replace(ctx, X_test=rows.X_test)
-
-
-def explain_rows(ctx: AuditContext, rows: AuditContext) -> None:
-    """``explain_sample``, and for a dask X_test the rows the in-memory audit explains: the same
-    positions, drawn as ``explain_sample`` draws them (a model explained by a sampling method explains fewer, a
-    subsample drawn with the same generator), from the gathered rows."""
-    from ._sections_explain import SAMPLED, _explainer, explain_sample
-
-    run = ctx.cluster
-    if rows is ctx or run is None or run.positions is None or run.explain_positions is None:
-        explain_sample(ctx)
-        return
-    p, n = ctx.policy, len(ctx.scores_test)
-    chosen = run.explain_positions
-    if len(chosen) > p.explain_rows_sampled:
-        rng = np.random.default_rng(ctx.random_state)
-        if n > p.explain_rows:
-            rng.choice(n, p.explain_rows, replace=False)  # the draw of the explained rows, as in memory
-        first = np.searchsorted(run.positions, chosen[:1])
-        probe = _explainer(rows, 0).explain_local(rows.X_test.iloc[first])
-        if probe.method in SAMPLED:
-            chosen = chosen[np.sort(rng.choice(len(chosen), p.explain_rows_sampled, replace=False))]
-    at = np.searchsorted(run.positions, chosen)
-    only = replace(rows, X_test=rows.X_test.iloc[at], y_test=rows.y_test[at], scores_test=rows.scores_test[at],
-                   sensitive_test=None if rows.sensitive_test is None else rows.sensitive_test.iloc[at])  # fmt: skip
-    explain_sample(only)  # every row of `only`: there are at most as many as it explains
-    if only.sample is None or not np.array_equal(only.sample, np.arange(len(at))):
-        raise RuntimeError("the explained rows differ from the in-memory audit's")  # pragma: no cover
-    for target, sample in ((rows, at), (ctx, chosen)):
-        target.sample, target.explanation, target.stability_runs = sample, only.explanation, only.stability_runs
-
-
-def cluster_record(ctx: AuditContext) -> dict[str, Any] | None:
-    """``provenance.cluster`` of the evidence: what ran where, what was gathered, and what is not
-    the in-memory number (drift statistics on a grid, sections on a row sample)."""
-    if ctx.cluster is None:
-        return None
-    record = dict(ctx.cluster.record)
-    table = ctx.extras.get("drift")
-    if table is not None and "statistic_exact" in table:
-        record["drift_on_a_grid"] = [str(f) for f in table.index[~table["statistic_exact"].astype(bool)]]
-    return record

@@ -12,7 +12,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 import explain as ex
-import explain.report._context_dask as context_dask
+import explain.report._row_sample as row_sample
 from explain.datasets import credit_splits
 from explain.errors import FeatureMismatchError, InputError
 from explain.report import AuditReport
@@ -174,7 +174,7 @@ def test_a_large_test_set_reads_a_bounded_sample(client, credit, memory, monkeyp
     # with fewer rows allowed in the sample than the test set has, the row sections read a sample:
     # only it comes back as rows; everything computed from every row stays the in-memory number
     d, _, columns = credit
-    monkeypatch.setattr(context_dask, "ROW_SAMPLE", 300)
+    monkeypatch.setattr(row_sample, "ROW_SAMPLE", 300)
     seen = _Gathered()
     gather = distributed.Client.gather
 
