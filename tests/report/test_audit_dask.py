@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.tree import DecisionTreeClassifier
 
 import explain as ex
 import explain.report._row_sample as row_sample
 from explain.datasets import credit_splits
-from explain.errors import FeatureMismatchError, InputError
+from explain.errors import FeatureMismatchError, InputError, ModelError
 from explain.report import AuditReport
 
 dd = pytest.importorskip("dask.dataframe")
@@ -236,3 +237,11 @@ def test_bad_dask_input_is_refused(client, credit):
     broken.iloc[1500, broken.columns.get_loc("debt_to_income")] = np.inf
     with pytest.raises(InputError, match=r"'debt_to_income' of X_test holds infinite values \(rows \[1500\]\)"):
         _audit(credit, dd.from_pandas(broken, npartitions=3), y, None)
+    # a model that computes in float32 fails on 1e300 on a worker: its error, the row numbered in X_test
+    numeric = [c for c in d.features if d.X_train[c].dtype.kind in "if"]
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(d.X_train[numeric], d.y_train)
+    broken.iloc[1500, broken.columns.get_loc("debt_to_income")] = 1e300
+    with pytest.raises(
+        ModelError, match=r"scoring X_test: .*'debt_to_income' of X_test holds 1e\+300 \(rows \[1500\]\)"
+    ):
+        ex.audit(tree, d.X_train[numeric], d.y_train, dd.from_pandas(broken[numeric], npartitions=3), y, policy=POLICY)
