@@ -33,6 +33,12 @@ from .methods.glassbox import effects as glassbox_effects
 
 __all__ = ["Explainer"]
 
+# methods whose cost does not grow with the background: they use every row given, whatever
+# background_size (the user guide's table, section 4), and say why in params
+_WHOLE_BACKGROUND = {
+    "linear_shap": "linear_shap reads only the background's mean: every row given is used, at no cost",
+}
+
 Output = Literal["auto", "probability", "log_odds", "raw", "margin"]
 
 
@@ -67,9 +73,14 @@ class Explainer:
     class_names : sequence, optional
         Names of the classes, in the order of the model's ``classes_``.
     background_size : int or None, default 100
-        Model-agnostic methods cost grows with the background; a larger background is reduced to
-        this many rows, drawn without replacement with ``random_state`` (recorded in ``params``).
-        ``None`` keeps every row.
+        The most background rows a method whose cost grows with the background uses: a larger
+        background is sampled down to this many rows, without replacement, with ``random_state``
+        (``params["background_rows"]``, ``"background_rows_given"``, ``"background_sampled"``).
+        ``None`` keeps every row. Per method (user guide, section 4): ``linear_shap`` reads only
+        the background's mean and uses every row whatever this setting; interventional
+        ``tree_shap`` (time per explained row in proportion to the background rows in
+        probability, a cost per call in log-odds; memory bounded), ``exact_shap``,
+        ``kernel_shap``, ``permutation_shap`` (model calls in proportion) and ``lime`` sample.
     method_params : mapping, optional
         Settings of the chosen method, e.g. ``{"nsamples": 4096}`` for kernel_shap.
     random_state : int, numpy.random.RandomState or None, default 0
@@ -174,11 +185,15 @@ class Explainer:
             self._check_settings()
             return DistributedExplanation(self, X)  # type: ignore[return-value]
         job, bg_note = self._prepare(X)
-        return self._explain_rows(job, bg_note, start)
+        return self._explain_rows(job, bg_note, start, X)
 
-    def _explain_rows(self, job: Job, bg_note: dict[str, Any], start: float) -> LocalExplanation:
-        """Run the local method on the prepared rows of ``job``."""
+    def _explain_rows(self, job: Job, bg_note: dict[str, Any], start: float, X: Any) -> LocalExplanation:
+        """Run the local method on the prepared rows of ``job`` (``X``: the rows as given)."""
         spec, space, auto_note = self._choose(job)
+        if bg_note.get("background_sampled") and spec.name in _WHOLE_BACKGROUND:
+            job, bg_note = self._prepare(X, sample_background=False)
+            bg_note["background_size_unused"] = _WHOLE_BACKGROUND[spec.name]
+            space = spec.support(job)
         try:
             result = spec.run(job, space)
         except Unsupported as exc:  # found only once the work started: still a refusal, not a crash
@@ -237,7 +252,7 @@ class Explainer:
             # unused by a local method, but checked by the same rules, so that a wrong y (the
             # target of other rows, NaN) is refused here as it would be by permutation_importance
             _read_target(y, job.X.n_rows)
-            local = self._explain_rows(job, bg_note, start)
+            local = self._explain_rows(job, bg_note, start, X)
             glob = local.to_global()
             if local.method != "glassbox":
                 return glob
@@ -351,12 +366,15 @@ class Explainer:
         self._requested_output(model)
         return model
 
-    def _prepare(self, X: Any, *, need_background: bool = True) -> tuple[Job, dict[str, Any]]:
-        """Validate the model and data and encode them into a :class:`Job`."""
+    def _prepare(
+        self, X: Any, *, need_background: bool = True, sample_background: bool = True
+    ) -> tuple[Job, dict[str, Any]]:
+        """Validate the model and data and encode them into a :class:`Job` (the background sampled
+        down to ``background_size`` rows unless ``sample_background=False``)."""
         model = self._check_settings()
         schema = self._schema(model, X)
         x_table = read_table(X, schema, role="X")
-        bg_table, bg_note = self._background(schema) if need_background else (None, {})
+        bg_table, bg_note = self._background(schema, sample_background) if need_background else (None, {})
         codebook = Codebook.fit(schema, [t for t in (bg_table, x_table) if t is not None])
         x_table = codebook.encode(x_table)
         bg_table = codebook.encode(bg_table) if bg_table is not None else None
@@ -406,13 +424,13 @@ class Explainer:
             )
         return schema
 
-    def _background(self, schema: Schema) -> tuple[Table | None, dict[str, Any]]:
+    def _background(self, schema: Schema, sample: bool = True) -> tuple[Table | None, dict[str, Any]]:
         if self.background is None:
             return None, {}
         table = read_table(self.background, schema, role="background")
         n = table.n_rows
         size = self.background_size
-        if size is None or n <= size:
+        if size is None or n <= size or not sample:
             return table, {"background_rows": n}
         seed = checked_random_state(self.random_state)
         rows = np.sort(np.random.default_rng(seed).choice(n, size=int(size), replace=False))

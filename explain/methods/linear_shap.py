@@ -3,6 +3,10 @@
 For ``f(x) = b + w·x`` and background mean ``m``, the Shapley value of feature ``j`` is
 ``w_j (x_j - m_j)`` and the base value is ``f(m)``. Linear classifiers are linear in their
 decision margin (the log-odds for logistic regression), not in probability.
+
+Only the background's mean is read, so every background row given is used, whatever
+``Explainer(background_size=...)``: a larger background costs one pass over it and nothing per
+explained row (``params["background_rows"]`` is the number given).
 """
 
 from __future__ import annotations
