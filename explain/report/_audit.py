@@ -461,7 +461,7 @@ def audit(
         "findings": findings,
         "sections": sections,
         "frameworks": frameworks(),
-        "crosswalk": crosswalk([s["id"] for s in sections]),
+        "crosswalk": crosswalk(sections, findings),
         "signoff": signers(ctx),
         "provenance": provenance,
     }

@@ -120,7 +120,7 @@ def check_recorded(evidence: Mapping[str, Any], libraries: Sequence[str], what: 
             f"This evidence does not record which version of {', '.join(absent)} it is rendered with "
             f"(provenance.versions). {what} rendered from it could not be checked by `explain verify`, which "
             "renders the evidence again with the versions it records. Run the audit again with the renderer "
-            "installed (pip install \"explain[pdf]\" for a PDF): explain.audit records them."
+            'installed (pip install "explain[pdf]" for a PDF): explain.audit records them.'
         )
     differ = {name: v for name, v in pinned.items() if now[name] != v}
     if differ:

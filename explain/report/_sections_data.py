@@ -14,6 +14,7 @@ from ..metrics.fairness_disclosure import DERIVABLE, suppressed_groups
 from ._context import AuditContext
 from ._schema import chart, column, facts, finding, findings_block, line_chart, paragraph, table
 from ._sections_model import Built, _sec, constant_score, ranking_finding
+from ._sections_validation import rank_ordering_blocks
 
 __all__ = ["data_section", "performance_section"]
 
@@ -370,6 +371,9 @@ def performance_section(ctx: AuditContext) -> Built:
             f"predicted {x:.2f}, observed {y:.2f}" for x, y in zip(cal.prob_pred, cal.prob_true, strict=True)
         )
         blocks.append(chart("calibration", "Calibration on the test data (the diagonal is perfect)", alt, curve))
+        ranking_blocks, ranking_found = rank_ordering_blocks(ctx.y_test, ctx.scores_test)
+        blocks += ranking_blocks
+        found += ranking_found
     blocks += _disaggregated(ctx, metric, name)
     blocks.append(findings_block([f["id"] for f in found]))
     summary = f"Test {name} {gen.test.value:.3f}; train {gen.train.value:.3f}; diagnosis: {gen.diagnosis}."
