@@ -20,6 +20,18 @@ on its own, so on small samples read the PSI together with the test.
 Conventional reading (Siddiqi, *Credit Risk Scorecards*, 2006): PSI < 0.1 stable, 0.1 to 0.25
 moderate shift, > 0.25 significant shift. The tests ignore missing values; with large samples
 they find tiny, harmless differences significant, so read the p-value with the PSI.
+
+Sampling noise alone gives a positive PSI, larger the smaller the samples. For two samples of
+``n_ref`` and ``n_cur`` rows from one distribution, the PSI of ``B`` bins is about a chi-square
+statistic with ``B - 1`` degrees of freedom times ``1/n_ref + 1/n_cur``, so its expected value is::
+
+    psi_noise = (B - 1) * (1/n_ref + 1/n_cur)
+
+(``B`` the bins holding a value in either sample; 10 deciles of 133 and 133 rows: 0.135). The
+``psi_p_value`` is the chi-square test of homogeneity (``scipy.stats.chi2_contingency``) of the
+very bin counts the PSI is computed from, missing values included. The rule: a PSI is drift when
+it exceeds the threshold *and* ``psi_p_value < PSI_ALPHA`` (0.01), column ``psi_significant``; a
+PSI above the threshold that the bin counts do not tell from sampling noise is not flagged.
 """
 
 from __future__ import annotations
@@ -32,9 +44,19 @@ from scipy import stats
 
 from ..errors import FeatureMismatchError, InputError
 
-__all__ = ["PSI_EPSILON", "drift", "population_stability_index", "prediction_drift", "psi_flag"]
+__all__ = [
+    "PSI_ALPHA",
+    "PSI_EPSILON",
+    "drift",
+    "psi_noise",
+    "population_stability_index",
+    "prediction_drift",
+    "psi_flag",
+]
 
 PSI_EPSILON = 1e-4
+PSI_ALPHA = 0.01
+"""Largest p-value of the binned chi-square test at which a PSI above the threshold is drift."""
 PSI_STABLE = 0.1
 PSI_SIGNIFICANT = 0.25
 _MISSING = "<missing>"
@@ -83,6 +105,43 @@ def _psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     return float(np.sum((q - p) * np.log(q / p)))
 
 
+def psi_noise(bins: int, n_reference: int, n_current: int) -> float:
+    """The PSI expected from sampling noise alone: ``(bins - 1) * (1/n_reference + 1/n_current)``.
+
+    Under no drift the PSI of ``bins`` bins is about ``chi2(bins - 1) * (1/n_reference + 1/n_current)``
+    (its terms are the squared share differences over the shares, to second order).
+
+    Examples
+    --------
+    >>> from explain.metrics.drift import psi_noise
+    >>> round(psi_noise(10, 133, 133), 3)
+    0.135
+    """
+    if n_reference < 1 or n_current < 1:
+        return float("nan")
+    return (max(bins, 1) - 1) * (1 / n_reference + 1 / n_current)
+
+
+def _psi_test(ref_counts: np.ndarray, cur_counts: np.ndarray) -> dict[str, Any]:
+    """PSI of the bin counts, its noise level and the chi-square test of the same counts."""
+    psi = _psi(ref_counts, cur_counts)
+    table = np.vstack([ref_counts, cur_counts]).astype(np.int64)
+    table = table[:, table.sum(axis=0) > 0]
+    n_ref, n_cur = int(table[0].sum()), int(table[1].sum())
+    # one bin, or an empty side, cannot show a shift
+    if table.shape[1] > 1 and n_ref and n_cur:
+        p_value = float(stats.chi2_contingency(table).pvalue)
+    else:
+        p_value = 1.0
+    return {
+        "psi": psi,
+        "psi_flag": psi_flag(psi),
+        "psi_noise": psi_noise(table.shape[1], n_ref, n_cur),
+        "psi_p_value": p_value,
+        "psi_significant": p_value < PSI_ALPHA,
+    }
+
+
 def _as_series(values: Any, name: str) -> pd.Series:
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     if series.ndim != 1 or len(series) == 0:
@@ -129,11 +188,9 @@ def _feature_row(ref: pd.Series, cur: pd.Series, bins: int) -> dict[str, Any]:
         ks = stats.ks_2samp(r, c) if r.size and c.size else None
         test, statistic = "ks", (np.nan if ks is None else float(ks.statistic))
         p_value = np.nan if ks is None else float(ks.pvalue)
-    psi = _psi(*counts)
     return {
         "kind": "categorical" if categorical else "numeric",
-        "psi": psi,
-        "psi_flag": psi_flag(psi),
+        **_psi_test(*counts),
         "test": test,
         "statistic": statistic,
         "p_value": p_value,
@@ -169,7 +226,10 @@ def drift(reference: Any, current: Any, *, bins: int = 10) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by feature: ``kind``, ``psi``, ``psi_flag`` ("stable" < 0.1 <= "moderate" <= 0.25
-        < "significant"), ``test`` ("ks" or "chi2"), ``statistic``, ``p_value``, ``bins`` (after
+        < "significant"), ``psi_noise`` (the PSI expected from sampling noise for these sizes and
+        bins), ``psi_p_value`` (chi-square test of the PSI's bin counts), ``psi_significant``
+        (``psi_p_value < PSI_ALPHA``; flag drift where the PSI exceeds the threshold and this is
+        True), ``test`` ("ks" or "chi2"), ``statistic``, ``p_value``, ``bins`` (after
         merging tied quantiles, plus the missing-value bin), ``missing_reference`` and
         ``missing_current`` (shares).
 
@@ -223,7 +283,8 @@ def _scores(values: Any, name: str) -> np.ndarray:
 
 
 def prediction_drift(ref_scores: Any, cur_scores: Any, *, bins: int = 10) -> dict[str, Any]:
-    """Drift of model scores: PSI on reference-quantile bins, the KS test and the means.
+    """Drift of model scores: PSI on reference-quantile bins (with ``psi_noise``, ``psi_p_value``
+    and ``psi_significant`` as in :func:`drift`), the KS test and the means.
 
     Examples
     --------
@@ -235,11 +296,11 @@ def prediction_drift(ref_scores: Any, cur_scores: Any, *, bins: int = 10) -> dic
     ('significant', True)
     """
     ref, cur = _scores(ref_scores, "ref_scores"), _scores(cur_scores, "cur_scores")
-    psi = population_stability_index(ref, cur, bins=bins)
+    if bins < 2:
+        raise InputError(f"bins must be at least 2; got {bins}.")
     ks = stats.ks_2samp(ref, cur)
     return {
-        "psi": psi,
-        "psi_flag": psi_flag(psi),
+        **_psi_test(*_numeric_counts(ref, cur, bins)),
         "ks_statistic": float(ks.statistic),
         "ks_p_value": float(ks.pvalue),
         "mean_reference": float(ref.mean()),

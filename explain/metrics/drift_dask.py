@@ -13,7 +13,8 @@ in memory, except the Kolmogorov-Smirnov test of a column with many distinct val
   values below points of a grid, and the grid cell that holds it is cut again until it holds at
   most :data:`GATHER_VALUES` values, which are gathered and sorted (a few passes over the
   column). The bin counts are sums of per-partition counts.
-- **Chi-square test, missing shares, bins** (exact): sums of per-partition counts.
+- **Chi-square tests, PSI noise level, missing shares, bins** (exact): sums of per-partition
+  counts; ``psi_p_value`` is the chi-square test of the PSI's bin counts, as in memory.
 - **Kolmogorov-Smirnov statistic**: exact (scipy's to the last bit) when the distinct values of
   either sample are known (at most :data:`EXACT_VALUES`; a pandas reference is known whatever its
   size up to that many values): the two empirical CDFs are compared at each of those values and
@@ -44,7 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import FeatureMismatchError, InputError
-from .drift import _MISSING, _is_categorical, _psi, psi_flag
+from .drift import _MISSING, _is_categorical, _psi_test
 
 __all__ = ["EXACT_VALUES", "GATHER_VALUES", "KS_GRID", "drift_on_cluster", "order_statistic_quantiles"]
 
@@ -482,11 +483,9 @@ def drift_on_cluster(reference: Any, current: Any, *, bins: int = 10) -> pd.Data
                 c, s_ref, s_cur, ref_counts, cur_counts, compared[c][1]
             )
             test = "ks" if exact else f"ks on a grid of {len(compared[c][0])} points"
-        psi = _psi(*counts)
         rows[str(c)] = {
             "kind": "categorical" if kinds[c] else "numeric",
-            "psi": psi,
-            "psi_flag": psi_flag(psi),
+            **_psi_test(*counts),  # the same bin counts as in memory: the same noise level and p-value
             "test": test,
             "statistic": statistic,
             "p_value": p_value,

@@ -16,7 +16,20 @@ from explain.metrics import drift
 dd = pytest.importorskip("dask.dataframe")
 da = pytest.importorskip("dask.array")
 
-COLUMNS = ["kind", "psi", "psi_flag", "test", "statistic", "p_value", "bins", "missing_reference", "missing_current"]
+COLUMNS = [
+    "kind",
+    "psi",
+    "psi_flag",
+    "psi_noise",
+    "psi_p_value",
+    "psi_significant",
+    "test",
+    "statistic",
+    "p_value",
+    "bins",
+    "missing_reference",
+    "missing_current",
+]
 
 
 def _equal(a: pd.DataFrame, b: pd.DataFrame, columns: list[str] = COLUMNS) -> None:
