@@ -268,7 +268,7 @@ def _summary(findings: list[dict[str, Any]], sections: list[dict[str, Any]], ver
     text = {
         "pass": "Every finding meets the policy.",
         "warn": "No finding fails the policy, but some need a reviewer's attention.",
-        "fail": "At least one finding fails the policy: the model should not be approved as it stands.",
+        "fail": "At least one finding fails the policy: the model should not be put into use as it stands.",
     }[verdict]
     blocks = [
         paragraph(f"Verdict: {verdict.upper()}. {text}"),
@@ -442,7 +442,7 @@ def audit(
     verdict = worst(s for s in statuses if s in ("pass", "warn", "fail")) if statuses else "pass"
     verdict = "pass" if verdict == "info" else verdict
     sections.insert(1, _summary(findings, sections, verdict))
-    appendices = [crosswalk_section(), provenance_section(ctx, provenance), glossary_section()]
+    appendices = [crosswalk_section(), provenance_section(ctx, provenance), glossary_section(ctx)]
     sections += [s for s, _ in appendices]
     failing = [f["title"] for f in findings if f["status"] == "fail"]
     report |= {

@@ -77,9 +77,25 @@ def _score(ctx: AuditContext, X: pd.DataFrame) -> np.ndarray:
     return out[:, -1] if ctx.is_classifier else out[:, 0]
 
 
+def regression_threshold(ctx: AuditContext) -> float | None:
+    """The prediction (target units) at or above which a regressor's decision is favourable, when
+    the policy declares one as ``regression_threshold``; ``None``: the regressor takes no decision.
+
+    Read with ``getattr``: the ``Policy`` field is still to land (it needs an entry in
+    examples/policy.toml); a policy object that carries the attribute is honoured already."""
+    if ctx.is_classifier:
+        return None
+    value = getattr(ctx.policy, "regression_threshold", None)
+    return None if value is None else float(value)
+
+
 def _decide(ctx: AuditContext, scores: np.ndarray) -> np.ndarray:
-    cut = ctx.policy.decision_threshold if ctx.is_classifier else float(np.median(ctx.scores_test))
-    return scores >= cut if ctx.is_classifier else scores > cut
+    if ctx.is_classifier:
+        return scores >= ctx.policy.decision_threshold
+    cut = regression_threshold(ctx)
+    if cut is not None:  # a regressor whose predictions drive decisions
+        return scores >= cut
+    return scores > float(np.median(ctx.scores_test))  # no decision: above or below the median
 
 
 # --------------------------------------------------------------------------- global

@@ -9,6 +9,7 @@ import numpy as np
 
 from ._context import AuditContext
 from ._schema import bullets, column, facts, paragraph, table
+from ._sections_explain import regression_threshold
 from ._sections_model import Built, _sec
 
 __all__ = [
@@ -243,13 +244,36 @@ def provenance_section(ctx: AuditContext, provenance: dict[str, Any]) -> Built:
     return _sec("provenance", "Hashes, versions, seeds and the call that made this report.", blocks, [], appendix=True)
 
 
-def glossary_section() -> Built:
+# a regression audit uses no probability, class or error rate: these terms are left out of its glossary
+CLASSIFIER_TERMS = ("ROC AUC", "True / false positive rate", "Expected calibration error (ECE)")
+# the terms a regression audit without a decision threshold defines in its own words (it takes no
+# decision and has no favourable class)
+REGRESSION_GLOSSARY = {
+    "Reference (background) data": "The rows that stand for 'a typical case'; explanations are relative to them.",
+    "Selection rate": "The share of a group predicted above the median prediction (the NYC LL144 convention for "
+    "continuous scores: the model itself takes no decision).",
+    "Principal reasons (reason codes)": "The features that pushed a prediction furthest up or down from the "
+    "average prediction, in the prediction's units.",
+}
+
+
+def _glossary(classifier: bool, decides: bool) -> list[tuple[str, str]]:
+    if classifier:
+        return list(GLOSSARY)
+    kept = [(t, m) for t, m in GLOSSARY if t not in CLASSIFIER_TERMS]
+    return kept if decides else [(t, REGRESSION_GLOSSARY.get(t, m)) for t, m in kept]
+
+
+def glossary_section(ctx: AuditContext | None = None) -> Built:
+    """The glossary; a regressor without a declared ``regression_threshold`` gets its neutral wording."""
+    classifier = ctx is None or ctx.is_classifier
+    decides = classifier or (ctx is not None and regression_threshold(ctx) is not None)
     blocks = [
         table(
             "glossary",
             "Glossary",
             [column("term", "Term"), column("definition", "Meaning")],
-            [{"term": t, "definition": d} for t, d in GLOSSARY],
+            [{"term": t, "definition": d} for t, d in _glossary(classifier, decides)],
         )
     ]
     return _sec("glossary", "The metrics of this report, in plain language.", blocks, [], appendix=True)

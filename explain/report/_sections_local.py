@@ -1,6 +1,10 @@
 """Local explanations and reason codes: the reason-code dictionary, principal reasons of a sample
 of adverse decisions, what-if changes that would have turned them, the stability of the reasons,
-and a sample adverse-action statement (Regulation B, GDPR Art. 22, EU AI Act Art. 86)."""
+and a sample adverse-action statement (Regulation B, GDPR Art. 22, EU AI Act Art. 86).
+
+A regressor takes no decision unless the policy declares one (``regression_threshold``):
+without it the section shows the principal drivers of the highest and lowest predictions, in the
+prediction's units, and says nothing of adverse decisions."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pandas as pd
 
 from ._context import AuditContext
 from ._schema import column, finding, findings_block, notice, paragraph, table
-from ._sections_explain import _explanation, _show
+from ._sections_explain import _explanation, _show, regression_threshold
 from ._sections_model import Built, _sec
 from ._sections_protected import mark, protected_features
 
@@ -19,6 +23,15 @@ __all__ = ["local_section"]
 
 REASON_ROWS = 10
 WHATIF_ROWS = 5
+DRIVER_ROWS = 3  # highest and lowest predictions each
+
+
+def decision_cut(ctx: AuditContext) -> float | None:
+    """The score at or above which the decision is favourable: the policy's ``decision_threshold``
+    for a classifier, its ``regression_threshold`` for a regressor (``None``: no decisions)."""
+    if ctx.is_classifier:
+        return ctx.policy.decision_threshold
+    return regression_threshold(ctx)
 
 
 def _codes(ctx: AuditContext) -> dict[str, tuple[str, str]]:
@@ -54,8 +67,8 @@ def _counterfactual_rows(ctx: AuditContext, positions: list[int], cut: float) ->
     if ctx.is_classifier:
         desired: Any = "flip"
         settings: dict[str, Any] = {"threshold": cut}
-    else:  # favourable: above the median score
-        desired, settings = (float(np.nextafter(cut, np.inf)), None), {}
+    else:  # favourable: at or above the declared regression threshold
+        desired, settings = (float(cut), None), {}
     cf = counterfactuals(
         ctx.model, rows, data=ctx.X_train, desired=desired, immutable=immutable, k=2,
         random_state=ctx.random_state, **settings,
@@ -82,15 +95,48 @@ def _counterfactual_rows(ctx: AuditContext, positions: list[int], cut: float) ->
     return out, note
 
 
+def _codes_finding(ctx: AuditContext, codes: dict[str, tuple[str, str]], decides: bool) -> dict[str, Any]:
+    why = (
+        "Regulation B asks for specific reasons; write a statement per feature."
+        if decides
+        else "Write a statement per feature so that each driver reads in plain words."
+    )
+    return finding(
+        "local.codes",
+        "local_explanations",
+        "Reason-code dictionary supplied",
+        metric="features without a statement",
+        observed=sum(1 for n in codes if n not in (ctx.reason_codes or {})),
+        threshold=0,
+        comparison="<=",
+        format="int",
+        status="pass" if ctx.reason_codes else "warn",
+        message="Statements come from the reason_codes given."
+        if ctx.reason_codes
+        else f"No reason_codes given: statements are feature names. {why}",
+    )
+
+
+def _codes_table(codes: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    return table(
+        "reason_codes",
+        "Reason-code dictionary",
+        [column("code", "Code"), column("statement", "Statement"), column("feature", "Source feature")],
+        [{"code": c, "statement": s, "feature": f} for f, (c, s) in codes.items()],
+    )
+
+
 def local_section(ctx: AuditContext) -> Built:
     p = ctx.policy
     exp = _explanation(ctx)
     assert ctx.sample is not None
     codes = _codes(ctx)
-    cut = p.decision_threshold if ctx.is_classifier else float(np.median(ctx.scores_test))
+    cut = decision_cut(ctx)
+    if cut is None:
+        return _drivers_section(ctx, exp, codes)
     # the decisions are the model's own (its score against the cut), never read from the
     # explanation's predictions, which may be in another space (log-odds) than the cut
-    adverse = np.flatnonzero(~ctx.selected_test[ctx.sample])
+    adverse = np.flatnonzero(ctx.scores_test[ctx.sample] < cut)
     frame = _adverse_reasons(exp, adverse, p.max_reasons, codes)
     adverse_rows = sorted(set(frame["row"]))
     index = ctx.X_test.index
@@ -111,23 +157,7 @@ def local_section(ctx: AuditContext) -> Built:
                 ),
             }
         )
-    found = [
-        finding(
-            "local.codes",
-            "local_explanations",
-            "Reason-code dictionary supplied",
-            metric="features without a statement",
-            observed=sum(1 for n in codes if n not in (ctx.reason_codes or {})),
-            threshold=0,
-            comparison="<=",
-            format="int",
-            status="pass" if ctx.reason_codes else "warn",
-            message="Statements come from the reason_codes given."
-            if ctx.reason_codes
-            else "No reason_codes given: statements are feature names. Regulation B asks for specific reasons; write "
-            "a statement per feature.",
-        )
-    ]
+    found = [_codes_finding(ctx, codes, decides=True)]
     same = _reason_stability(ctx, codes, adverse, adverse_rows)
     if same is not None:
         found.append(
@@ -155,12 +185,7 @@ def local_section(ctx: AuditContext) -> Built:
             f"the training applicants, the explainer's background data), at most {p.max_reasons}, largest first. "
             "Only features the model actually scores can be reasons."
         ),
-        table(
-            "reason_codes",
-            "Reason-code dictionary",
-            [column("code", "Code"), column("statement", "Statement"), column("feature", "Source feature")],
-            [{"code": c, "statement": s, "feature": f} for f, (c, s) in codes.items()],
-        ),
+        _codes_table(codes),
         table(
             "adverse_decisions",
             f"A sample of adverse decisions ({len(shown)} of {len(adverse_rows)} among the "
@@ -255,3 +280,116 @@ def _reason_stability(ctx: AuditContext, codes: dict[str, Any], adverse: np.ndar
         f = _adverse_reasons(run, adverse, ctx.policy.max_reasons, codes)
         sets.append({r: frozenset(f[f["row"] == r]["feature"]) for r in rows})
     return float(np.mean([all(s[r] == sets[0][r] for s in sets[1:]) for r in rows]))
+
+
+# --------------------------------------------------------------------------- regression without decisions
+
+
+def _decimals(spread: float) -> int:
+    """Decimals that show a number on the scale ``spread`` to about three significant digits."""
+    if not np.isfinite(spread) or spread <= 0:
+        return 3
+    return int(np.clip(2 - np.floor(np.log10(spread)), 0, 6))
+
+
+def _driver_row(
+    ctx: AuditContext, exp: Any, r: int, k: int, protected: dict[str, dict[str, Any]], d: int
+) -> dict[str, Any]:
+    """One explained row: its prediction, the explanation's average, the features pushing it up
+    and down (largest first, at most ``k`` each), and a sentence reading them."""
+    assert ctx.sample is not None
+    names = [str(f) for f in exp.feature_names]
+    values = np.asarray(exp.values[r], dtype=float)
+    prediction, average = float(ctx.scores_test[ctx.sample[r]]), float(np.ravel(exp.base_values)[r])
+
+    def listed(order: np.ndarray) -> list[str]:
+        return [
+            f"{names[j]} ({values[j]:+.{d}f})" + (f" {mark(names[j], protected)}" if names[j] in protected else "")
+            for j in order[:k]
+        ]
+
+    up = listed(np.array([j for j in np.argsort(-values, kind="stable") if values[j] > 0], dtype=np.intp))
+    down = listed(np.array([j for j in np.argsort(values, kind="stable") if values[j] < 0], dtype=np.intp))
+    side, why = ("above", up) if prediction >= average else ("below", down)
+    reading = f"The prediction of {prediction:.{d}f} is {side} the average of {average:.{d}f}" + (
+        f" mainly because of {', '.join(why)}." if why else "."
+    )
+    return {
+        "id": str(ctx.X_test.index[ctx.sample[r]]),
+        "prediction": prediction,
+        "average": average,
+        "up": "; ".join(up) or "none",
+        "down": "; ".join(down) or "none",
+        "reading": reading,
+    }
+
+
+def _drivers_section(ctx: AuditContext, exp: Any, codes: dict[str, tuple[str, str]]) -> Built:
+    """The local section of a regressor without a declared decision threshold: what drives a
+    sample of predictions (the highest and the lowest explained), in the prediction's units."""
+    p = ctx.policy
+    assert ctx.sample is not None
+    predictions = ctx.scores_test[ctx.sample]
+    order = np.argsort(predictions, kind="stable")
+    # highest first, down to the lowest: one ranking read from top to bottom
+    picks = list(dict.fromkeys([*order[::-1][:DRIVER_ROWS].tolist(), *order[:DRIVER_ROWS][::-1].tolist()]))
+    d = _decimals(float(np.std(predictions)))
+    protected = protected_features(ctx)
+    rows = [_driver_row(ctx, exp, int(r), p.max_reasons, protected, d) for r in picks]
+    found = [_codes_finding(ctx, codes, decides=False)]
+    same = _driver_stability(ctx, picks)
+    if same is not None:
+        found.append(
+            finding(
+                "local.driver_stability",
+                "local_explanations",
+                "Principal drivers stable across runs",
+                metric="explained predictions whose principal drivers do not change",
+                observed=same,
+                format="pct",
+                threshold=p.min_explanation_stability,
+                comparison=">=",
+                status="pass" if same >= p.min_explanation_stability else "warn",
+                message=f"{same:.1%} of the shown predictions keep the same set of up to {p.max_reasons} largest "
+                f"drivers in all {len(ctx.stability_runs)} runs.",
+            )
+        )
+    unit = ctx.score_name
+    blocks: list[dict[str, Any]] = [
+        paragraph(
+            "The model is a regressor and the policy declares no decision threshold (regression_threshold), so "
+            "no prediction is read as a decision: this section shows what drives the highest and the lowest "
+            f"explained predictions. Each feature's contribution is in the prediction's units ({unit}), relative "
+            "to the average prediction over the reference data (the explainer's background data); up to "
+            f"{p.max_reasons} features are listed each way, largest first."
+        ),
+        _codes_table(codes),
+        table(
+            "prediction_drivers",
+            f"Principal drivers of the {min(DRIVER_ROWS, len(picks))} highest and lowest predictions among the "
+            f"{exp.n_rows} explained rows",
+            [
+                column("id", "Row"),
+                column("prediction", unit, "float"),
+                column("average", "Average prediction", "float"),
+                column("up", "Pushing it up"),
+                column("down", "Pushing it down"),
+                column("reading", "Reading"),
+            ],
+            rows,
+        ),
+        findings_block([f["id"] for f in found]),
+    ]
+    summary = f"Principal drivers of {len(rows)} of {exp.n_rows} explained predictions; no decision threshold."
+    return _sec("local_explanations", summary, blocks, found)
+
+
+def _driver_stability(ctx: AuditContext, rows: list[int]) -> float | None:
+    """Share of the explained rows at ``rows`` whose ``max_reasons`` largest drivers (by size) are
+    the same set in every stability run."""
+    runs, k = ctx.stability_runs, ctx.policy.max_reasons
+    if len(runs) < 2 or not rows:
+        return None
+    sets = [[frozenset(np.argsort(-np.abs(np.asarray(run.values[r], dtype=float)))[:k].tolist()) for r in rows]
+            for run in runs]  # fmt: skip
+    return float(np.mean([all(s[i] == sets[0][i] for s in sets[1:]) for i in range(len(rows))]))

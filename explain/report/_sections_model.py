@@ -266,7 +266,9 @@ def design_section(ctx: AuditContext) -> Built:
         ("Algorithm", _algorithm(model)),
         ("Library", f"{dist} {version}"),
         ("Task", "binary classification" if ctx.is_classifier else "regression"),
-        ("Positive (favourable) class", ctx.positive_class or "n/a"),
+        ("Positive (favourable) class", ctx.positive_class)
+        if ctx.is_classifier
+        else ("Target", "a continuous prediction (no class, no decision unless the policy sets one)"),
         ("Objective", str(objective) if objective is not None else "not exposed by the model"),
         ("Inputs", f"{ctx.X_test.shape[1]} features"),
         ("Model fingerprint (SHA-256)", ctx.model_sha256(), "hash"),

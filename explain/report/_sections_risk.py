@@ -20,6 +20,7 @@ from ._schema import (
     paragraph,
     table,
 )
+from ._sections_explain import regression_threshold
 from ._sections_model import Built, _sec
 from ._sections_protected import age_rule, protected_inputs
 
@@ -72,7 +73,14 @@ def fairness_section(ctx: AuditContext) -> Built:
             "Selection rate: the share of each group given the favourable decision on the test data "
             f"({ctx.score_name} at least {p.decision_threshold:g})."
             if ctx.is_classifier
-            else "Selection rate: the share of each group scoring above the median prediction (NYC LL144)."
+            else "Selection rate: the share of each group whose prediction is above the median prediction on the "
+            "test data. Fairness compares a binary outcome and a regressor gives a number, so by the convention "
+            "of NYC LL144 for continuous scores a row 'selected' here is a row predicted above the median"
+            + (
+                " (not the policy's regression_threshold, which the local explanations use)."
+                if regression_threshold(ctx) is not None
+                else "; the model itself takes no decision."
+            )
         )
     )
     for attr in gm.attributes:
@@ -191,12 +199,13 @@ def fairness_section(ctx: AuditContext) -> Built:
             )
             blocks.append(chart(f"impact_{attr}", f"Impact ratios by {attr} (line: {p.min_impact_ratio:g})", alt, spec))
     suppressed = by[by["suppressed"].astype(bool)]
+    selected = "favourable decisions" if ctx.is_classifier else "rows predicted above the median"
     blocks += [
         paragraph(
             f"Groups with fewer than {p.min_group_size} rows or under {p.min_group_share:.0%} of the rows are left out "
             "of the rates and ratios (their counts are shown); missing values form the group 'unknown'. "
             "Complementary suppression: the overall count minus the counts of the groups shown would give a "
-            "left-out group's count (favourable decisions, positives, errors), so while the groups left out of an "
+            f"left-out group's count ({selected}, positives, errors), so while the groups left out of an "
             f"attribute hold fewer than {p.min_group_size} rows together, its smallest other group is left out too, "
             "here and in the performance section; the attributes and their intersections are checked together, "
             "so that no group under the minimum follows from any combination of the numbers shown. "

@@ -1,0 +1,118 @@
+"""A regression audit speaks about predictions, not approvals (issue 15): without a declared
+``regression_threshold`` no adverse-action content appears, and the local section shows the
+principal drivers of the highest and lowest predictions; with one, the decisions return."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.ensemble import RandomForestRegressor
+
+import explain as ex
+from explain.report import Policy
+
+FAST = {"explain_rows": 60, "n_bootstrap": 20, "stability_runs": 2}
+STAMP = "2026-01-02T03:04:05Z"
+CREDIT = re.compile(r"\b(approve|approved|application|applications|applicant|applicants)\b|adverse[ -]action", re.I)
+# the sections whose wording this change owns; the regulation texts (document control's framework
+# table, the crosswalk) quote the law, and the data and drift sections are worded elsewhere
+OWNED = (
+    "summary", "intended_use", "design", "performance", "robustness", "global_explanations",
+    "local_explanations", "fairness", "limitations", "monitoring", "signoff", "glossary",
+)  # fmt: skip
+# Regulation B's age rule (explain/report/_sections_protected.py) is still worded for applicants
+AGE_RULE = "aged 62"
+
+
+@dataclass(frozen=True)
+class _DecidingPolicy(Policy):
+    """A policy declaring a regression decision threshold. Stand-in until ``Policy`` has the
+    ``regression_threshold`` field (it needs an entry in examples/policy.toml): then pass
+    ``policy={"regression_threshold": 150.0}`` instead."""
+
+    regression_threshold: float | None = 150.0
+
+
+def _audit(policy: Policy) -> ex.report.AuditReport:
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    model = RandomForestRegressor(n_estimators=20, max_depth=5, random_state=0).fit(X[:300], y[:300])
+    return ex.audit(model, X[:300], y[:300], X[300:], y[300:], policy=policy, generated_at=STAMP)
+
+
+@pytest.fixture(scope="module")
+def plain() -> ex.report.AuditReport:
+    return _audit(Policy.from_dict(FAST))
+
+
+@pytest.fixture(scope="module")
+def decided() -> ex.report.AuditReport:
+    return _audit(_DecidingPolicy(**FAST))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _credit_words(texts: list[str]) -> list[str]:
+    return [t for t in texts if CREDIT.search(t) and AGE_RULE not in t]
+
+
+def test_evidence_text_has_no_credit_wording(plain: ex.report.AuditReport) -> None:
+    sections = [s for s in plain.evidence["sections"] if s["id"] in OWNED]
+    assert {s["id"] for s in sections} == set(OWNED)
+    findings = [f for f in plain.evidence["findings"] if f["section"] in OWNED]
+    assert _credit_words(_strings(sections) + _strings(findings)) == []
+
+
+def test_html_text_has_no_credit_wording(plain: ex.report.AuditReport, tmp_path: Path) -> None:
+    page = plain.to_html(tmp_path / "audit.html").read_text(encoding="utf-8")
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    parts = dict(re.findall(r'<section id="sec-(\w+)"(.*?)</section>', page, flags=re.S))
+    assert set(OWNED) <= set(parts)
+    lines = [
+        line.strip()
+        for name in OWNED
+        for line in html.unescape(re.sub(r"<[^>]+>", "\n", parts[name])).splitlines()
+        if line.strip()
+    ]
+    assert "Principal drivers stable across runs" in lines
+    assert _credit_words(lines) == []
+
+
+def test_local_section_shows_neutral_prediction_drivers(plain: ex.report.AuditReport) -> None:
+    blocks = {b.get("id") for b in plain.section("local_explanations")["blocks"]}
+    assert "prediction_drivers" in blocks
+    assert not blocks & {"adverse_decisions", "what_if"}
+    assert not any(b["type"] == "notice" for b in plain.section("local_explanations")["blocks"])
+    ids = set(plain.findings["id"])
+    assert "local.driver_stability" in ids
+    assert not ids & {"local.reason_stability", "local.protected_reasons"}
+    drivers = plain.table("local_explanations", "prediction_drivers")
+    assert len(drivers) == 6  # the three highest and the three lowest predictions
+    assert drivers["prediction"].is_monotonic_decreasing
+    for row in drivers.itertuples():
+        side = "above" if row.prediction >= row.average else "below"
+        assert row.reading.startswith(f"The prediction of {row.prediction:.1f} is {side} the average of ")
+        assert re.search(r"mainly because of \w+ \([+-]\d+\.\d\)", row.reading)
+
+
+def test_declared_regression_threshold_brings_back_the_decisions(decided: ex.report.AuditReport) -> None:
+    blocks = decided.section("local_explanations")["blocks"]
+    ids = {b.get("id") for b in blocks}
+    assert {"adverse_decisions", "what_if"} <= ids and "prediction_drivers" not in ids
+    adverse = decided.table("local_explanations", "adverse_decisions")
+    assert len(adverse) and (adverse["score"] < 150).all() and (adverse["threshold"] == 150).all()
+    notice = next(b for b in blocks if b["type"] == "notice")
+    assert "We could not approve your application" in notice["text"]
+    assert "local.reason_stability" in set(decided.findings["id"])
+    assert decided.evidence["policy"]["regression_threshold"] == 150.0
