@@ -89,7 +89,17 @@ class Policy:
     Attributes
     ----------
     decision_threshold : float, default 0.5
-        Score at or above which the favourable decision is taken (selected / approved).
+        Score at or above which the favourable decision is taken (selected / approved). It
+        applies to classifiers only: a probability cut means nothing on a regressor's scale.
+    regression_threshold : float or None, default None
+        For a regressor, the prediction (in the target's units) at or above which the favourable
+        decision is taken, when the predictions drive decisions (a credit limit, a price cap).
+        Only when it is set does a regression audit speak of decisions: adverse decisions, their
+        principal reasons, what-if changes and a sample notice. Left at ``None`` (the default),
+        the local section shows the principal drivers of a sample of predictions instead, and
+        fairness compares the rows predicted above the median (the NYC LL144 convention for
+        continuous scores). Ignored for classifiers. Any finite number, negative included; in
+        TOML, leave the key out for ``None``.
     min_test_score : float, default 0.70
         Least acceptable test ROC AUC (R² for regression): the declared accuracy (EU AI Act
         Art. 15(3)). Within ``score_margin`` of it: warn.
@@ -170,6 +180,7 @@ class Policy:
     """
 
     decision_threshold: float = 0.5
+    regression_threshold: float | None = None
     min_test_score: float = 0.70
     score_margin: float = 0.02
     max_train_test_gap: float = 0.05
@@ -198,6 +209,7 @@ class Policy:
     age_feature: str = ""
 
     _TEXTS = ("protected_inputs", "age_feature")
+    _SIGNED = ("regression_threshold",)  # in the target's units: may be negative, or None (no decisions)
 
     def __post_init__(self) -> None:
         self._check_texts()
@@ -205,6 +217,8 @@ class Policy:
             if f.name in self._TEXTS:
                 continue
             value = getattr(self, f.name)
+            if value is None and f.name in self._SIGNED:
+                continue
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise InputError(f"policy.{f.name} must be a number, got {value!r}.")
             if not math.isfinite(value):
@@ -212,7 +226,7 @@ class Policy:
                     f"policy.{f.name} is {value!r}; every threshold must be a finite number (to switch a "
                     "check off, choose a bound it cannot reach, e.g. 1 for a share)."
                 )
-            if value < 0:
+            if value < 0 and f.name not in self._SIGNED:
                 raise InputError(f"policy.{f.name}={value!r} is negative; thresholds, rates and counts are >= 0.")
             if isinstance(value, (np.integer, np.floating)):  # plain Python numbers, as JSON writes them
                 object.__setattr__(self, f.name, value.item())
@@ -271,7 +285,12 @@ class Policy:
         return cls.from_dict(_read_file(path, "policy"))
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        if out["regression_threshold"] is None:
+            # left out when unset, so the evidence (and its config hash) of every audit that
+            # does not use it stays as it was before the field existed
+            del out["regression_threshold"]
+        return out
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics
+from ..metrics.drift import PSI_ALPHA
 from ..metrics.fairness_disclosure import DERIVABLE
 from ._context import AuditContext
 from ._schema import (
@@ -20,7 +21,6 @@ from ._schema import (
     paragraph,
     table,
 )
-from ._sections_explain import regression_threshold
 from ._sections_model import Built, _sec
 from ._sections_protected import age_rule, protected_inputs
 
@@ -73,14 +73,7 @@ def fairness_section(ctx: AuditContext) -> Built:
             "Selection rate: the share of each group given the favourable decision on the test data "
             f"({ctx.score_name} at least {p.decision_threshold:g})."
             if ctx.is_classifier
-            else "Selection rate: the share of each group whose prediction is above the median prediction on the "
-            "test data. Fairness compares a binary outcome and a regressor gives a number, so by the convention "
-            "of NYC LL144 for continuous scores a row 'selected' here is a row predicted above the median"
-            + (
-                " (not the policy's regression_threshold, which the local explanations use)."
-                if regression_threshold(ctx) is not None
-                else "; the model itself takes no decision."
-            )
+            else "Selection rate: the share of each group scoring above the median prediction (NYC LL144)."
         )
     )
     for attr in gm.attributes:
@@ -199,13 +192,12 @@ def fairness_section(ctx: AuditContext) -> Built:
             )
             blocks.append(chart(f"impact_{attr}", f"Impact ratios by {attr} (line: {p.min_impact_ratio:g})", alt, spec))
     suppressed = by[by["suppressed"].astype(bool)]
-    selected = "favourable decisions" if ctx.is_classifier else "rows predicted above the median"
     blocks += [
         paragraph(
             f"Groups with fewer than {p.min_group_size} rows or under {p.min_group_share:.0%} of the rows are left out "
             "of the rates and ratios (their counts are shown); missing values form the group 'unknown'. "
             "Complementary suppression: the overall count minus the counts of the groups shown would give a "
-            f"left-out group's count ({selected}, positives, errors), so while the groups left out of an "
+            "left-out group's count (favourable decisions, positives, errors), so while the groups left out of an "
             f"attribute hold fewer than {p.min_group_size} rows together, its smallest other group is left out too, "
             "here and in the performance section; the attributes and their intersections are checked together, "
             "so that no group under the minimum follows from any combination of the numbers shown. "
@@ -253,26 +245,47 @@ def drift_section(ctx: AuditContext) -> Built:
     table_ = metrics.drift(ctx.reference, ctx.X_test)
     pred = metrics.prediction_drift(ctx.scores_reference, ctx.scores_test)
     ctx.extras["drift"] = table_
-    worst = table_["psi"].idxmax()
-    max_psi = float(table_.loc[worst, "psi"])
+    # a PSI counts as drift only when the chi-square test of its bin counts tells it from sampling
+    # noise (p < PSI_ALPHA): on a few hundred rows noise alone gives PSIs above 0.25
+    real = table_[table_["psi_significant"]]
+    noise = table_[~table_["psi_significant"]]
+    worst = (real if len(real) else table_)["psi"].idxmax()
+    max_psi = float(real["psi"].max()) if len(real) else 0.0
 
-    def status(psi: float) -> str:
+    def status(psi: float, significant: bool) -> str:
+        if not significant:
+            return "pass"
         return "fail" if psi > p.max_psi else "warn" if psi > p.warn_psi else "pass"
 
+    unexplained = int((noise["psi"] > p.warn_psi).sum())
+    noise_note = (
+        f" {unexplained} feature(s) with a PSI above {p.warn_psi:g} not told from sampling noise "
+        f"(chi-square p >= {PSI_ALPHA:g}; largest {noise['psi'].idxmax()}: {float(noise['psi'].max()):.3f}, "
+        f"noise level {float(noise.loc[noise['psi'].idxmax(), 'psi_noise']):.3f})."
+        if unexplained
+        else ""
+    )
+    worst_text = (
+        f"Largest significant PSI: {worst} ({max_psi:.3f}, "
+        f"chi-square p = {float(table_.loc[worst, 'psi_p_value']):.2g}, "
+        f"noise level {float(table_.loc[worst, 'psi_noise']):.3f})."
+        if len(real)
+        else f"No feature's binned distribution differs significantly (chi-square p >= {PSI_ALPHA:g})."
+    )
     found = [
         finding(
             "drift.features",
             "drift",
             "Input distributions stable",
-            metric="largest feature PSI",
+            metric="largest feature PSI with a significant shift",
             observed=max_psi,
             threshold=p.max_psi,
             comparison="<=",
-            status=status(max_psi),  # type: ignore[arg-type]
-            message=f"Largest PSI: {worst} ({max_psi:.3f}). "
-            f"{int((table_['psi'] > p.max_psi).sum())} feature(s) above {p.max_psi:g}, "
-            f"{int(((table_['psi'] > p.warn_psi) & (table_['psi'] <= p.max_psi)).sum())} between {p.warn_psi:g} "
-            f"and {p.max_psi:g}.",
+            status=status(max_psi, bool(len(real))),  # type: ignore[arg-type]
+            message=f"{worst_text} "
+            f"{int((real['psi'] > p.max_psi).sum())} feature(s) above {p.max_psi:g}, "
+            f"{int(((real['psi'] > p.warn_psi) & (real['psi'] <= p.max_psi)).sum())} between {p.warn_psi:g} "
+            f"and {p.max_psi:g}, with p < {PSI_ALPHA:g}.{noise_note}",
         ),
         finding(
             "drift.prediction",
@@ -282,9 +295,10 @@ def drift_section(ctx: AuditContext) -> Built:
             observed=float(pred["psi"]),
             threshold=p.max_psi,
             comparison="<=",
-            status=status(float(pred["psi"])),  # type: ignore[arg-type]
+            status=status(float(pred["psi"]), bool(pred["psi_significant"])),  # type: ignore[arg-type]
             message=f"Mean score {pred['mean_reference']:.3f} on the reference, {pred['mean_current']:.3f} on the "
-            f"test data; KS p = {pred['ks_p_value']:.2g}.",
+            f"test data; KS p = {pred['ks_p_value']:.2g}; chi-square p of the PSI's bins = "
+            f"{pred['psi_p_value']:.2g} (noise level {pred['psi_noise']:.3f}).",
         ),
     ]
     rows = [
@@ -292,7 +306,10 @@ def drift_section(ctx: AuditContext) -> Built:
             "feature": str(name),
             "kind": r["kind"],
             "psi": float(r["psi"]),
-            "flag": r["psi_flag"],
+            # a moderate or large PSI the bin counts do not tell from sampling noise
+            "flag": r["psi_flag"] if r["psi_significant"] or r["psi_flag"] == "stable" else "within noise",
+            "psi_noise": float(r["psi_noise"]),
+            "psi_p_value": float(r["psi_p_value"]),
             # no test without a value on both sides (a column missing everywhere)
             "test": r["test"] if _plain(r["statistic"]) is not None else "none: no values to compare",
             "statistic": _plain(r["statistic"]),
@@ -308,7 +325,11 @@ def drift_section(ctx: AuditContext) -> Built:
     blocks = [
         paragraph(
             f"Drift from {source} to the test data. PSI bins numeric features at the reference's deciles; the "
-            "Kolmogorov-Smirnov (numeric) and chi-square (categorical) tests are scipy.stats'."
+            "Kolmogorov-Smirnov (numeric) and chi-square (categorical) tests are scipy.stats'. Sampling noise "
+            "alone gives a positive PSI, about (B - 1)(1/n_reference + 1/n_test) for B bins (the noise level "
+            f"column; {len(ctx.X_test)} test rows). A feature counts as drifted only when its PSI exceeds the "
+            f"threshold and the chi-square test of the same bin counts gives p < {PSI_ALPHA:g}: a PSI above the "
+            "line that the counts do not tell from noise is reported but not flagged."
         ),
         chart(
             "psi",
@@ -319,7 +340,7 @@ def drift_section(ctx: AuditContext) -> Built:
                 [r["psi"] for r in top],
                 xlabel="PSI",
                 reference=p.max_psi,
-                highlight=[r["psi"] > p.max_psi for r in top],
+                highlight=[r["psi"] > p.max_psi and r["psi_p_value"] < PSI_ALPHA for r in top],
             ),
         ),
         table(
@@ -330,6 +351,8 @@ def drift_section(ctx: AuditContext) -> Built:
                 column("kind", "Kind"),
                 column("psi", "PSI", "float"),
                 column("flag", "Reading"),
+                column("psi_noise", "Noise PSI", "float"),
+                column("psi_p_value", "Bins p-value", "pvalue"),
                 column("test", "Test"),
                 column("statistic", "Statistic", "float"),
                 column("p_value", "p-value", "pvalue"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +29,6 @@ OWNED = (
 AGE_RULE = "aged 62"
 
 
-@dataclass(frozen=True)
-class _DecidingPolicy(Policy):
-    """A policy declaring a regression decision threshold. Stand-in until ``Policy`` has the
-    ``regression_threshold`` field (it needs an entry in examples/policy.toml): then pass
-    ``policy={"regression_threshold": 150.0}`` instead."""
-
-    regression_threshold: float | None = 150.0
-
-
 def _audit(policy: Policy) -> ex.report.AuditReport:
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     model = RandomForestRegressor(n_estimators=20, max_depth=5, random_state=0).fit(X[:300], y[:300])
@@ -52,7 +42,7 @@ def plain() -> ex.report.AuditReport:
 
 @pytest.fixture(scope="module")
 def decided() -> ex.report.AuditReport:
-    return _audit(_DecidingPolicy(**FAST))
+    return _audit(Policy.from_dict({**FAST, "regression_threshold": 150.0}))
 
 
 def _strings(value: Any) -> list[str]:
@@ -116,3 +106,10 @@ def test_declared_regression_threshold_brings_back_the_decisions(decided: ex.rep
     assert "We could not approve your application" in notice["text"]
     assert "local.reason_stability" in set(decided.findings["id"])
     assert decided.evidence["policy"]["regression_threshold"] == 150.0
+
+
+def test_regression_threshold_is_optional_signed_and_left_out_when_unset() -> None:
+    assert Policy().regression_threshold is None and "regression_threshold" not in Policy().to_dict()
+    assert Policy(regression_threshold=-2.5).regression_threshold == -2.5  # in the target's units
+    with pytest.raises(ex.errors.InputError):
+        Policy(regression_threshold=float("nan"))
