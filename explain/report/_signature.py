@@ -19,7 +19,7 @@ from typing import Any
 
 from explain.errors import InputError, require
 
-__all__ = ["Signature", "has_signatures", "read_signatures", "sign_pdf"]
+__all__ = ["Signature", "has_signatures", "read_signatures", "sign_pdf", "signature_fields"]
 
 _SIGN_PURPOSE = "Signing an audit PDF"
 
@@ -50,11 +50,14 @@ class Signature:
     detail: str
 
 
-def has_signatures(reader: Any) -> bool:
-    """Whether a ``pypdf.PdfReader`` document holds a filled signature field (pyHanko not needed)."""
+def signature_fields(reader: Any) -> list[Any]:
+    """The signature fields of a ``pypdf.PdfReader`` document that hold a signature (``/V``),
+    found through ``/AcroForm /Fields`` and their ``/Kids`` (pyHanko not needed; a loop or more
+    than 10 000 fields ends the walk)."""
     acroform = reader.trailer["/Root"].get("/AcroForm")
     if acroform is None:
-        return False
+        return []
+    found = []
     stack: list[Any] = list(acroform.get_object().get("/Fields", []))
     seen: set[int] = set()
     while stack and len(seen) < 10_000:
@@ -66,9 +69,14 @@ def has_signatures(reader: Any) -> bool:
             seen.add(key)
         field = field.get_object()
         if field.get("/FT") == "/Sig" and "/V" in field:
-            return True
+            found.append(field)
         stack.extend(field.get("/Kids", []))
-    return False
+    return found
+
+
+def has_signatures(reader: Any) -> bool:
+    """Whether a ``pypdf.PdfReader`` document holds a filled signature field (pyHanko not needed)."""
+    return bool(signature_fields(reader))
 
 
 def _load_certs(paths: Sequence[str | Path]) -> list[Any]:

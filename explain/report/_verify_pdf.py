@@ -129,23 +129,10 @@ def _last_signed_revision_end(reader: Any, size: int) -> int | None:
     """Where the revision the last signature covers ends (its ``/ByteRange``), or ``None`` when
     no signature field holds a signature. A byte range that is not four numbers inside the file
     counts as covering nothing (the signature check then fails on it)."""
-    acroform = reader.trailer["/Root"].get("/AcroForm")
-    if acroform is None:
-        return None
+    from explain.report._signature import signature_fields
+
     ends: list[int] = []
-    stack: list[Any] = list(acroform.get_object().get("/Fields", []))
-    seen: set[int] = set()
-    while stack and len(seen) < _MAX_NODES:
-        ref = stack.pop()
-        key = getattr(ref, "idnum", None)
-        if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        node = ref.get_object()
-        stack.extend(node.get("/Kids", []))
-        if node.get("/FT") != "/Sig" or "/V" not in node:
-            continue
+    for node in signature_fields(reader):
         span = node["/V"].get_object().get("/ByteRange")
         try:
             a, b, c, d = (int(v) for v in span.get_object())
