@@ -22,7 +22,7 @@ from ._evidence import canonical_json, sha256_hex
 from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
 from ._row_sample import cluster_record, explain_rows, fairness_context, rows_context
-from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, findings_block, paragraph, section, worst
+from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, worst
 from ._sections_data import data_section, performance_section
 from ._sections_explain import global_section
 from ._sections_governance import (
@@ -39,6 +39,7 @@ from ._sections_local import local_section
 from ._sections_model import design_section, document_control, intended_use
 from ._sections_risk import drift_section, fairness_section
 from ._sections_robust import robustness_section
+from ._sections_summary import summary_section
 
 __all__ = ["AuditReport", "audit"]
 
@@ -262,37 +263,6 @@ def _provenance(ctx: AuditContext, config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _summary(findings: list[dict[str, Any]], sections: list[dict[str, Any]], verdict: str) -> dict[str, Any]:
-    flagged = [f for f in findings if f["status"] in ("fail", "warn")]
-    not_applicable = [f"{s['title']}: {s['not_applicable']}" for s in sections if s["not_applicable"]]
-    text = {
-        "pass": "Every finding meets the policy.",
-        "warn": "No finding fails the policy, but some need a reviewer's attention.",
-        "fail": "At least one finding fails the policy: the model should not be put into use as it stands.",
-    }[verdict]
-    blocks = [
-        paragraph(f"Verdict: {verdict.upper()}. {text}"),
-        findings_block([f["id"] for f in findings]),
-        paragraph(
-            "Scope: every section applies" + (", except: " + "; ".join(not_applicable) if not_applicable else ".")
-        ),
-    ]
-    return section(
-        "summary",
-        "Executive summary",
-        requirements=_requirements("summary"),
-        summary=f"{len(flagged)} finding(s) need attention.",
-        blocks=blocks,
-        findings=findings,
-    )
-
-
-def _requirements(section_id: str) -> tuple[str, ...]:
-    from ._regulations import requirements_for
-
-    return requirements_for(section_id)
-
-
 def audit(
     model: Any,
     X_train: Any,
@@ -441,7 +411,7 @@ def audit(
     statuses = [f["status"] for f in findings]
     verdict = worst(s for s in statuses if s in ("pass", "warn", "fail")) if statuses else "pass"
     verdict = "pass" if verdict == "info" else verdict
-    sections.insert(1, _summary(findings, sections, verdict))
+    sections.insert(1, summary_section(findings, sections, verdict))
     appendices = [crosswalk_section(), provenance_section(ctx, provenance), glossary_section(ctx)]
     sections += [s for s, _ in appendices]
     failing = [f["title"] for f in findings if f["status"] == "fail"]
