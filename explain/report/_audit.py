@@ -19,6 +19,7 @@ from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
 from ._context import AuditContext, build_context
 from ._evidence import canonical_json, sha256_hex
+from ._governance import rate_findings
 from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
 from ._row_sample import cluster_record, explain_rows, fairness_context, rows_context
@@ -398,7 +399,7 @@ def audit(
         fairness_section(fairness_context(ctx, rows)),
         drift_section(ctx),
     ]
-    findings = [f for _, found in built for f in found]
+    findings = rate_findings([f for _, found in built for f in found], policy_, card_)
     built += [
         limitations_section(rows, findings),
         monitoring_section(ctx),
