@@ -100,6 +100,16 @@ class Policy:
         fairness compares the rows predicted above the median (the NYC LL144 convention for
         continuous scores). Ignored for classifiers. Any finite number, negative included; in
         TOML, leave the key out for ``None``.
+    favourable_class : str, int or None, default None
+        The class label (as in the model's ``classes_``: text or a whole number) of the
+        favourable outcome of a multiclass classifier (e.g. ``"approved"`` among ``"approved"``,
+        ``"referred"``, ``"declined"``); its probability is the score the decision threshold,
+        fairness and the adverse-decision reasons are judged on. For a binary classifier the
+        favourable outcome is the positive class (``classes_[1]``) already: declaring it there
+        must name one of the two classes (naming the other one, ``classes_[0]``, makes that
+        the favourable outcome). A regression model refuses it (use ``regression_threshold``).
+        ``None`` (the default): the positive class of a binary model; a multiclass audit then
+        asks for it. In TOML, leave the key out for ``None``.
     min_test_score : float, default 0.70
         Least acceptable test ROC AUC (R² for regression): the declared accuracy (EU AI Act
         Art. 15(3)). Within ``score_margin`` of it: warn.
@@ -181,6 +191,7 @@ class Policy:
 
     decision_threshold: float = 0.5
     regression_threshold: float | None = None
+    favourable_class: str | int | None = None
     min_test_score: float = 0.70
     score_margin: float = 0.02
     max_train_test_gap: float = 0.05
@@ -208,7 +219,7 @@ class Policy:
     proxy_association: float = 0.8
     age_feature: str = ""
 
-    _TEXTS = ("protected_inputs", "age_feature")
+    _TEXTS = ("protected_inputs", "age_feature", "favourable_class")
     _SIGNED = ("regression_threshold",)  # in the target's units: may be negative, or None (no decisions)
 
     def __post_init__(self) -> None:
@@ -269,6 +280,22 @@ class Policy:
                 f"policy.age_feature={self.age_feature!r}; pass the name of the age column as text, or '' to "
                 "find a column named like age."
             )
+        label = self.favourable_class
+        if isinstance(label, np.integer):
+            object.__setattr__(self, "favourable_class", label.item())  # plain int, as JSON writes it
+        elif isinstance(label, np.str_):
+            object.__setattr__(self, "favourable_class", str(label))
+        elif label is not None and (isinstance(label, bool) or not isinstance(label, (str, int))):
+            raise InputError(
+                f"policy.favourable_class={label!r} ({type(label).__name__}); name the favourable class as "
+                "the model's classes_ spell it: a text such as 'approved' or a whole number such as 1 "
+                "(or leave it out: None)."
+            )
+        if isinstance(self.favourable_class, str) and not self.favourable_class.strip():
+            raise InputError(
+                "policy.favourable_class is empty text; name the favourable class as the model's classes_ "
+                "spell it (e.g. 'approved'), or leave it out (None)."
+            )
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Policy:
@@ -290,6 +317,8 @@ class Policy:
             # left out when unset, so the evidence (and its config hash) of every audit that
             # does not use it stays as it was before the field existed
             del out["regression_threshold"]
+        if out["favourable_class"] is None:  # the same: absent when unset
+            del out["favourable_class"]
         return out
 
 
