@@ -25,8 +25,6 @@ OWNED = (
     "summary", "intended_use", "design", "performance", "robustness", "global_explanations",
     "local_explanations", "fairness", "limitations", "monitoring", "signoff", "glossary",
 )  # fmt: skip
-# Regulation B's age rule (explain/report/_sections_protected.py) is still worded for applicants
-AGE_RULE = "aged 62"
 
 
 def _audit(policy: Policy) -> ex.report.AuditReport:
@@ -54,7 +52,7 @@ def _strings(value: Any) -> list[str]:
 
 
 def _credit_words(texts: list[str]) -> list[str]:
-    return [t for t in texts if CREDIT.search(t) and AGE_RULE not in t]
+    return [t for t in texts if CREDIT.search(t)]
 
 
 def test_evidence_text_has_no_credit_wording(plain: ex.report.AuditReport) -> None:
@@ -113,3 +111,33 @@ def test_regression_threshold_is_optional_signed_and_left_out_when_unset() -> No
     assert Policy(regression_threshold=-2.5).regression_threshold == -2.5  # in the target's units
     with pytest.raises(ex.errors.InputError):
         Policy(regression_threshold=float("nan"))
+
+
+@pytest.mark.parametrize("threshold", [None, 40.0])
+def test_age_rule_speaks_of_applicants_only_with_decisions(threshold: float | None) -> None:
+    """Regulation B's age rule for a regressor: without a decision threshold it compares the
+    predictions for people aged 62+ with the younger, in neutral words; with one, applicants."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"age": rng.integers(20, 85, 600).astype(float), "income": rng.normal(50, 10, 600)})
+    y = 0.8 * X["income"] - 0.1 * X["age"] + rng.normal(0, 2, 600)
+    model = LinearRegression().fit(X[:400], y[:400])
+    policy = Policy.from_dict({**FAST, "regression_threshold": threshold})
+    report = ex.audit(model, X[:400], y[:400], X[400:], y[400:], policy=policy, generated_at=STAMP)
+    rule = report.findings.set_index("id").loc["fairness.age_rule"]
+    # the model gives older people lower predictions: the rule fails either way
+    assert rule.status == "fail"
+    ages = X["age"][400:]
+    grid = np.linspace(0.05, 0.95, 10)
+    old, young = (np.unique(np.quantile(a, grid)).mean() for a in (ages[ages >= 62], ages[ages < 62]))
+    # a linear model's partial dependence moves by its coefficient times the change in age
+    assert rule.observed == pytest.approx(model.coef_[0] * (old - young), rel=1e-9)
+    if threshold is None:
+        assert rule.title == "People aged 62+ not predicted adversely for age"
+        assert not CREDIT.search(rule.message)
+    else:
+        assert rule.title == "Applicants aged 62+ not scored adversely for age"
+        assert "applicant" in rule.message
