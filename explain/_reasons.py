@@ -27,6 +27,7 @@ import pandas as pd
 from .errors import InputError
 
 if TYPE_CHECKING:
+    from ._counterfactual_result import Counterfactuals
     from .explanation import LocalExplanation
 
 __all__ = ["ReasonCode", "Reasons", "principal_reasons"]
@@ -52,6 +53,7 @@ class Reasons:
     output_space: str
     predictions: np.ndarray
     decisions: np.ndarray | None  # per row: whether the decision is adverse (None: not judged)
+    counterfactuals: Counterfactuals | None = None  # of the same rows: what would change each decision
 
     def to_frame(self) -> pd.DataFrame:
         """A copy of the table: row, rank, feature, value, contribution, code, statement."""
@@ -72,15 +74,23 @@ class Reasons:
                 continue
             part = self.frame[self.frame["row"] == r]
             if part.empty:
-                blocks.append(head + " - no feature pushes toward the adverse side.")
+                blocks.append(head + " - no feature pushes toward the adverse side." + self._what_if(r))
                 continue
             lines = [
-                f"  {int(rec.rank)}. [{rec.code}] {rec.statement} ({rec.feature} = {rec.value}; "
-                f"contribution {rec.contribution:+.4g})"
+                f"  {int(rec.rank)}. [{rec.code}] {rec.statement} ("
+                + ("" if rec.statement == f"{rec.feature} = {rec.value}" else f"{rec.feature} = {rec.value}; ")
+                + f"contribution {rec.contribution:+.4g})"
                 for rec in part.itertuples()
             ]
-            blocks.append("\n".join([head + ":", *lines]))
+            blocks.append("\n".join([head + ":", *lines]) + self._what_if(r))
         return "\n".join(blocks)
+
+    def _what_if(self, r: int) -> str:
+        """The counterfactuals of row ``r`` (when given), as indented sentences."""
+        if self.counterfactuals is None:
+            return ""
+        sentences = self.counterfactuals.text(r).splitlines()
+        return "\n  What would change the decision:\n" + "\n".join(f"    {s}" for s in sentences)
 
     def __str__(self) -> str:
         return self.text()
@@ -120,8 +130,8 @@ def _grouped(exp: LocalExplanation, groups: Mapping[str, str] | None) -> tuple[l
     for g, label in enumerate(labels):
         cols = members[label]
         for r in range(exp.n_rows):
-            shown[r, g] = exp.data[r, cols[0]] if len(cols) == 1 else ", ".join(
-                f"{names[j]}={exp.data[r, j]}" for j in cols
+            shown[r, g] = (
+                exp.data[r, cols[0]] if len(cols) == 1 else ", ".join(f"{names[j]}={exp.data[r, j]}" for j in cols)
             )
     return labels, values, shown
 
@@ -136,6 +146,7 @@ def principal_reasons(
     threshold: float | None = None,
     min_contribution: float = 1e-9,
     output: str | int | None = None,
+    counterfactuals: Counterfactuals | None = None,
 ) -> Reasons:
     """See :meth:`LocalExplanation.reasons`."""
     if adverse not in ("increase", "decrease"):
@@ -165,4 +176,46 @@ def principal_reasons(
             code, statement = _code_for(labels[g], shown[r, g], codes)
             records.append((r, rank, labels[g], shown[r, g], float(values[r, g]), code, statement))
     frame = pd.DataFrame(records, columns=["row", "rank", "feature", "value", "contribution", "code", "statement"])
-    return Reasons(frame, adverse, exp.output_names[0], exp.output_space, np.array(exp.predictions), decisions)
+    if counterfactuals is not None:
+        _check_same_rows(exp, counterfactuals)
+    return Reasons(
+        frame, adverse, exp.output_names[0], exp.output_space, np.array(exp.predictions), decisions, counterfactuals
+    )
+
+
+def _check_same_rows(exp: LocalExplanation, cf: Any) -> None:
+    """Refuse counterfactuals of other rows or features than the explanation's: the text would
+    put one person's alternatives under another person's reasons."""
+    from ._counterfactual_result import Counterfactuals
+
+    if not isinstance(cf, Counterfactuals):
+        raise InputError(
+            f"counterfactuals= takes the Counterfactuals that explain.counterfactuals(model, X, ...) returned for "
+            f"the same rows; got {type(cf).__name__}."
+        )
+    if cf.n_rows != exp.n_rows:
+        raise InputError(
+            f"the counterfactuals are of {cf.n_rows} rows, the explanation of {exp.n_rows}; compute both for the "
+            "same rows X (explain_local(X) and explain.counterfactuals(model, X, ...))."
+        )
+    names = list(exp.feature_names)
+    if sorted(cf.feature_names) != sorted(names):
+        raise InputError(
+            f"the counterfactuals have the features {list(cf.feature_names)}, the explanation {names}; compute "
+            "both from the same model and columns."
+        )
+    ours = pd.DataFrame(np.asarray(exp.data, dtype=object), columns=names)
+    theirs = pd.DataFrame(np.asarray(cf.data, dtype=object), columns=list(cf.feature_names))[names]
+    for j, name in enumerate(names):
+        a, b = ours[name], theirs[name]
+        missing = a.isna().to_numpy() & b.isna().to_numpy()
+        try:
+            same = np.isclose(a.astype(float), b.astype(float), rtol=1e-12, atol=0.0) | missing
+        except (TypeError, ValueError):
+            same = (a.astype(str) == b.astype(str)).to_numpy() | missing
+        if not same.all():
+            r = int(np.flatnonzero(~same)[0])
+            raise InputError(
+                f"row {r} of the counterfactuals has {name} = {b.iloc[r]!r}, the explanation {a.iloc[r]!r}: they "
+                f"are of different rows. Compute both for the same rows X, in the same order (feature {j + 1})."
+            )

@@ -36,6 +36,7 @@ from .errors import InputError
 if TYPE_CHECKING:
     import shap
 
+    from ._counterfactual_result import Counterfactuals
     from ._reasons import Reasons
 
 __all__ = ["GlobalExplanation", "LocalExplanation", "concat", "freeze", "thaw"]
@@ -270,6 +271,7 @@ class LocalExplanation(_Base):
         threshold: float | None = None,
         min_contribution: float = 1e-9,
         output: str | int | None = None,
+        counterfactuals: Counterfactuals | None = None,
     ) -> Reasons:
         """Principal reasons for an adverse decision, per row (reason codes).
 
@@ -295,12 +297,17 @@ class LocalExplanation(_Base):
             A feature must push toward the adverse side by more than this to be a reason.
         output : str or int, optional
             The output the decision is made on (required for multi-output explanations).
+        counterfactuals : Counterfactuals, optional
+            What :func:`explain.counterfactuals` found for the same rows (same order): the text
+            then says, under each adverse row's reasons, which changes would reverse the decision
+            (GDPR Art. 22 read with CJEU C-203/22 asks for the logic involved in a way the person can
+            act on). Counterfactuals of other rows are refused.
 
         Returns
         -------
         Reasons
-            ``.to_frame()`` (row, rank, feature, value, contribution, code, statement) and
-            ``.text()``.
+            ``.to_frame()`` (row, rank, feature, value, contribution, code, statement),
+            ``.text()`` and ``.counterfactuals``.
 
         Examples
         --------
@@ -327,7 +334,7 @@ class LocalExplanation(_Base):
             )
         return principal_reasons(
             self, k=k, adverse=adverse, codes=codes, groups=groups, threshold=threshold,
-            min_contribution=min_contribution, output=output,
+            min_contribution=min_contribution, output=output, counterfactuals=counterfactuals,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ serialization

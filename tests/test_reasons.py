@@ -97,3 +97,42 @@ def test_on_a_real_model_reasons_push_toward_the_adverse_class():
         assert local.predictions[row] < 0.5
         expected = np.sort(local.values[row][local.values[row] < -1e-9])[: len(group)]
         np.testing.assert_allclose(group["contribution"], expected)
+
+
+def _credit_reasons_setup():  # type: ignore[no-untyped-def]
+    from explain.datasets import credit_splits
+
+    split = credit_splits()
+    numeric = [c for c in split.features if split.X_train[c].dtype.kind in "if"]
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(split.X_train[numeric], split.y_train)
+    test = split.X_test[numeric]
+    declined = test[model.predict_proba(test)[:, 1] < 0.7].iloc[:5]
+    local = ex.Explainer(model, background=split.X_train[numeric]).explain_local(declined)
+    cfs = ex.counterfactuals(model, declined, data=split.X_train[numeric], desired=1, threshold=0.7, immutable=["age"])
+    return local, cfs, declined
+
+
+def test_reasons_text_shows_what_would_change_the_decision() -> None:
+    """reasons(counterfactuals=...) puts each row's counterfactuals, as sentences, under its reasons."""
+    local, cfs, _ = _credit_reasons_setup()
+    reasons = local.reasons(k=3, adverse="decrease", threshold=0.7, counterfactuals=cfs)
+    assert reasons.counterfactuals is cfs
+    text = reasons.text()
+    for r in range(local.n_rows):
+        block = reasons.text(r)
+        assert "What would change the decision:" in block
+        for sentence in cfs.text(r).splitlines():
+            assert sentence in block  # the row's own counterfactuals, not another row's
+    assert text.count("What would change the decision:") == local.n_rows
+    # without counterfactuals the text is as before
+    assert "What would change" not in local.reasons(k=3, adverse="decrease", threshold=0.7).text()
+
+
+def test_reasons_refuse_counterfactuals_of_other_rows() -> None:
+    local, cfs, _ = _credit_reasons_setup()
+    with pytest.raises(InputError, match="different rows"):
+        local[::-1].reasons(adverse="decrease", counterfactuals=cfs)
+    with pytest.raises(InputError, match="of 5 rows, the explanation of 2"):
+        local[:2].reasons(adverse="decrease", counterfactuals=cfs)
+    with pytest.raises(InputError, match=r"Counterfactuals that explain\.counterfactuals"):
+        local.reasons(adverse="decrease", counterfactuals=cfs.to_frame())  # type: ignore[arg-type]
