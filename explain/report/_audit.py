@@ -17,13 +17,15 @@ import pandas as pd
 from .._data import checked_random_state
 from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
-from ._context import AuditContext, build_context
+from ._changelog import changelog_section
+from ._context import AuditContext, _frame, build_context
 from ._evidence import canonical_json, sha256_hex
 from ._governance import rate_findings
 from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
 from ._row_sample import cluster_record, explain_rows, fairness_context, rows_context
-from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, worst
+from ._schema import SCHEMA, SCHEMA_VERSION, SECTION_TITLES, STATUSES, worst
+from ._sections_champion import Champion, champion_section, score_champion
 from ._sections_data import data_section, performance_section
 from ._sections_explain import global_section
 from ._sections_governance import (
@@ -237,7 +239,9 @@ def _logger(progress: bool | None) -> Callable[[str], None]:
     return log
 
 
-def _provenance(ctx: AuditContext, config: dict[str, Any]) -> dict[str, Any]:
+def _provenance(
+    ctx: AuditContext, config: dict[str, Any], champion: Champion | None = None, previous: AuditReport | None = None
+) -> dict[str, Any]:
     def describe(name: str) -> str:
         d = next((d for d in ctx.datasets if d["name"] == name), None)
         return f"<{d['rows']} rows, sha256 {d['sha256'][:12]}>" if d else "None"
@@ -247,9 +251,13 @@ def _provenance(ctx: AuditContext, config: dict[str, Any]) -> dict[str, Any]:
         f"explain.audit(<{ctx.model_type()}, sha256 {ctx.model_sha256()[:12]}>, X_train={describe('train')}, "
         f"y_train, X_test={describe('test')}, y_test, sensitive_features={sens!r}, "
         f"reference={describe('reference')}, reason_codes={'given' if ctx.reason_codes else None}, "
-        f"card=<ModelCard {ctx.card.name!r}>, policy=<Policy>, random_state={ctx.random_state})"
+        f"card=<ModelCard {ctx.card.name!r}>, policy=<Policy>, random_state={ctx.random_state}"
     )
-    return {
+    if champion is not None:
+        call += f", champion=<{champion.type}, sha256 {champion.sha256[:12]}>, champion_name={champion.name!r}"
+    if previous is not None:
+        call += f", previous=<AuditReport {previous.evidence['report']['id']}>"
+    out: dict[str, Any] = {
         "model": {"type": ctx.model_type(), "sha256": ctx.model_sha256()},
         "datasets": [dict(d) for d in ctx.datasets],
         "config_sha256": sha256_hex(canonical_json(config)),
@@ -260,8 +268,63 @@ def _provenance(ctx: AuditContext, config: dict[str, Any]) -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
         "random_state": ctx.random_state,
-        "call": call,
+        "call": call + ")",
     }
+    if champion is not None:
+        out["champion"] = {
+            "name": champion.name,
+            "type": champion.type,
+            "sha256": champion.sha256,
+            "columns": list(champion.columns),
+        }
+    if previous is not None:
+        r = previous.evidence["report"]
+        out["previous"] = {
+            "id": str(r["id"]),
+            "generated_at": str(r["generated_at"]),
+            "evidence_sha256": previous.evidence_sha256,
+        }
+    return out
+
+
+def _verdict(findings: list[dict[str, Any]]) -> str:
+    """The worst judged status (fail > warn > pass); pass when nothing is judged."""
+    statuses = [f["status"] for f in findings]
+    verdict = worst(s for s in statuses if s in ("pass", "warn", "fail")) if statuses else "pass"
+    return "pass" if verdict == "info" else verdict
+
+
+def _previous(previous: Any) -> AuditReport | None:
+    """The previous report: an AuditReport, or read from its evidence JSON (checked, never executed)."""
+    if previous is None or isinstance(previous, AuditReport):
+        return previous
+    if isinstance(previous, (str, Path)):
+        return AuditReport.from_json(previous)
+    raise InputError(
+        f"previous must be an AuditReport or the path of the evidence JSON AuditReport.to_json() wrote; got "
+        f"{type(previous).__name__}."
+    )
+
+
+def _check_champion_inputs(champion: Any, champion_name: Any, X_test: Any) -> None:
+    from ..distributed import is_dask_collection
+
+    if champion_name is not None and (not isinstance(champion_name, str) or not champion_name.strip()):
+        raise InputError(f"champion_name={champion_name!r}; pass the champion's name as text, e.g. 'scorecard 1.3'.")
+    if champion_name is not None and champion is None:
+        raise InputError("champion_name was given without champion=; pass the champion model too, or no name.")
+    if champion is not None and is_dask_collection(X_test):
+        raise InputError(
+            "champion= needs X_test in memory (a pandas DataFrame or an array): the champion is scored on the "
+            "same rows as the audited model. Compute X_test first (X_test.compute()), or audit without champion=."
+        )
+
+
+def _test_frame(X_train: Any, X_test: Any) -> pd.DataFrame:
+    """X_test as the frame the user passed (every column), column names as text."""
+    if isinstance(X_test, pd.DataFrame):
+        return _frame(X_test, "X_test")
+    return _frame(X_test, "X_test", columns=list(_frame(X_train, "X_train").columns))
 
 
 def audit(
@@ -279,6 +342,9 @@ def audit(
     random_state: int = 0,
     generated_at: datetime | str | None = None,
     progress: bool | None = None,
+    champion: Any = None,
+    champion_name: str | None = None,
+    previous: AuditReport | str | Path | None = None,
 ) -> AuditReport:
     """Audit a fitted model: data, performance, robustness, explanations, fairness and drift,
     each judged against ``policy``, in one evidence document ready to export.
@@ -312,6 +378,26 @@ def audit(
         The report's date (UTC); pin it to make the exported files byte-identical. Default: now.
     progress : bool, optional
         Print the steps to stderr (default: only on a terminal).
+    champion : fitted model, optional
+        The model in production that this one would replace (same task; for a classifier, the
+        same two classes). It is scored on the rows of ``X_test``, reading its own columns of it
+        (by the names it was fitted on), so ``X_test`` must hold the columns of both models. The
+        section "Comparison with the champion" gives both models' primary metrics and their
+        differences with paired bootstrap intervals (the same resampled rows for both; seeded by
+        ``random_state``, ``policy.n_bootstrap`` resamples), their fairness per sensitive
+        attribute, the share of decisions that differ with the swap set, the rank correlation of
+        their scores and the PSI of one score distribution against the other. The finding
+        ``champion.primary_metric`` fails when the audited model's ROC AUC (R² for a regressor)
+        is significantly worse than the champion's, warns when it is worse but not significantly.
+        Not for multiclass models, nor for an ``X_test`` held in a dask collection.
+    champion_name : str, optional
+        The champion's name in the report; default: the card's ``previous_version``.
+    previous : AuditReport or path, optional
+        An earlier report of this model (or of the one it replaces), or the evidence JSON its
+        ``to_json`` wrote (read as untrusted data: checked, never executed). The section "Change
+        log" lists every finding of either report as new, resolved, status changed or unchanged,
+        with the observed values before and after, and what changed in the model, the data, the
+        policy and the library versions, with the previous report's id, date and evidence SHA-256.
 
     Returns
     -------
@@ -333,6 +419,13 @@ def audit(
     ...                   policy={"decision_threshold": 0.75, "explain_rows": 100, "n_bootstrap": 50})
     >>> report.verdict, report.section("fairness")["status"]
     ('fail', 'fail')
+
+    Against the production model it would replace, and the previous report (not run here)::
+
+        report = ex.audit(model, X_train, y_train, X_test, y_test, sensitive_features=["sex"],
+                          champion=production_model, champion_name="scorecard 1.3",
+                          previous="reports/2025/evidence.json")
+        report.section("champion"); report.table("change_log", "change_log_findings")
     """
     start = time.perf_counter()
     card_, policy_ = _as(ModelCard, card, "card"), _as(Policy, policy, "policy")
@@ -344,6 +437,8 @@ def audit(
         raise InputError(f"progress={progress!r}; pass True, False or None (only on a terminal).")
     log = _logger(progress)
     stamp = _timestamp(generated_at)
+    prev = _previous(previous)  # a damaged file fails before the audit runs
+    _check_champion_inputs(champion, champion_name, X_test)
     ctx = build_context(
         model,
         X_train,
@@ -359,6 +454,10 @@ def audit(
         log=log,
         progress=progress,
     )
+    champ = None
+    if champion is not None:
+        name = champion_name or (f"version {card_.previous_version}" if card_.previous_version else "the champion")
+        champ = score_champion(champion, _test_frame(X_train, X_test), ctx, name=name)
     sens = None if ctx.sensitive_test is None else list(ctx.sensitive_test.columns)
     codes = {k: (v.code, v.statement) if hasattr(v, "code") else v for k, v in dict(reason_codes or {}).items()}
     config: dict[str, Any] = {
@@ -369,7 +468,12 @@ def audit(
         "random_state": random_state,
         "reference_given": ctx.reference_given,
     }
-    provenance = _provenance(ctx, config)
+    # only when given, so the configuration hash of an audit without them stays as it was
+    if champ is not None:
+        config["champion"] = {"name": champ.name, "type": champ.type, "sha256": champ.sha256}
+    if prev is not None:
+        config["previous"] = prev.evidence_sha256
+    provenance = _provenance(ctx, config, champ, prev)
     ident = sha256_hex(
         canonical_json([provenance["model"]["sha256"], provenance["datasets"], provenance["config_sha256"]])
     )
@@ -399,19 +503,24 @@ def audit(
         fairness_section(fairness_context(ctx, rows)),
         drift_section(ctx),
     ]
+    if champ is not None:
+        built.append(champion_section(ctx, champ))
     findings = rate_findings([f for _, found in built for f in found], policy_, card_)
-    built += [
-        limitations_section(rows, findings),
-        monitoring_section(ctx),
-        standards_section(ctx),
-        signoff_section(ctx),
-    ]
+    built += [limitations_section(rows, findings), monitoring_section(ctx)]
+    if prev is not None:
+        current = {"report": {"verdict": _verdict(findings)}, "findings": findings, "provenance": provenance}
+        current |= {"policy": policy_.to_dict(), "card": card_.to_dict()}
+        log(f"Comparing with the previous report {prev.evidence['report']['id']}")
+        change, change_found = changelog_section(prev.evidence, prev.evidence_sha256, current)
+        change_found = rate_findings(change_found, policy_, card_)
+        findings = findings + change_found
+        built.append((change, change_found))
+    built += [standards_section(ctx), signoff_section(ctx)]
     if ctx.cluster is not None:
         provenance["cluster"] = cluster_record(ctx)
     sections = [s for s, _ in built]
     statuses = [f["status"] for f in findings]
-    verdict = worst(s for s in statuses if s in ("pass", "warn", "fail")) if statuses else "pass"
-    verdict = "pass" if verdict == "info" else verdict
+    verdict = _verdict(findings)
     sections.insert(1, summary_section(findings, sections, verdict))
     appendices = [crosswalk_section(), provenance_section(ctx, provenance), glossary_section(ctx)]
     sections += [s for s, _ in appendices]
@@ -432,7 +541,8 @@ def audit(
         "findings": findings,
         "sections": sections,
         "frameworks": frameworks(),
-        "crosswalk": crosswalk(sections, findings),
+        # sections whose ids the crosswalk does not know yet (champion, change_log) answer no requirement
+        "crosswalk": crosswalk([s for s in sections if s["id"] in SECTION_TITLES], findings),
         "signoff": signers(ctx),
         "provenance": provenance,
     }
