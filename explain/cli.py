@@ -7,6 +7,9 @@ Subcommands
     ``--out``). The model file runs no code: ``.skops`` (skops' trusted types, more with
     ``--trust-types``), LightGBM ``.txt``, XGBoost ``.json`` / ``.ubj``, CatBoost ``.cbm``; a
     pickle (``.joblib``, ``.pkl``) only with ``--trust-pickle`` (see ``explain._model_files``).
+    ``--champion FILE`` (the production model this one would replace, read like ``--model``;
+    ``--trust-pickle`` covers both) adds the comparison with the champion; ``--previous FILE``
+    (the evidence JSON of an earlier report) adds the change log against it.
     Exit code: 0 when the verdict is pass or warn (``--strict``: pass only), 1 when it is fail,
     2 on any other failure (bad arguments, unreadable files, invalid data, a report path that
     cannot be written: checked before the audit starts).
@@ -88,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument(
         "--trust-pickle",
         action="store_true",
-        help="load a pickled (joblib) --model: it runs code from the file, so only for files you trust",
+        help="load a pickled (joblib) --model or --champion: it runs code from the file, so only for files you trust",
     )
     aud.add_argument(
         "--trust-types",
@@ -103,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--target", required=True, metavar="COLUMN", help="the target column of both files")
     aud.add_argument("--sensitive", nargs="*", default=[], metavar="COLUMN", help="sensitive attribute columns")
     aud.add_argument("--reference", metavar="FILE", help="baseline data for drift (default: the training data)")
+    aud.add_argument(
+        "--champion",
+        metavar="FILE",
+        help="the production model this one would replace, in a --model format: adds the comparison with it",
+    )
+    aud.add_argument("--champion-name", metavar="NAME", help="the champion's name in the report (default: the card's)")
+    aud.add_argument(
+        "--previous",
+        metavar="FILE",
+        help="evidence JSON of an earlier report (AuditReport.to_json): adds the change log against it",
+    )
     aud.add_argument("--policy", metavar="FILE", help="thresholds, JSON or TOML (see explain.Policy)")
     aud.add_argument("--card", metavar="FILE", help="model card, JSON or TOML (see explain.ModelCard)")
     aud.add_argument("--out", required=True, metavar="FILE", help="report path; .pdf, .html or .json")
@@ -243,10 +257,11 @@ def _read_data(path: str, what: str) -> Any:
     raise InputError(f"{what} file {path!r}: use .csv, .csv.gz or .parquet.")
 
 
-def _read_model(args: argparse.Namespace) -> Any:
+def _read_model(args: argparse.Namespace, path: str | None = None) -> Any:
+    """The model file ``path`` (default: ``--model``), read as ``--model`` is: pickles only with ``--trust-pickle``."""
     from ._model_files import load_model_file
 
-    return load_model_file(args.model, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_types))
+    return load_model_file(path or args.model, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_types))
 
 
 def _split(frame: Any, target: str, what: str) -> tuple[Any, Any]:
@@ -261,11 +276,14 @@ def _check_inputs(args: argparse.Namespace) -> list[str]:
     """Every input file named on the command line exists; return their paths."""
     from .errors import InputError
 
-    named = {f: getattr(args, f) for f in ("model", "train", "test", "reference", "policy", "card")}
+    flags = ("model", "train", "test", "reference", "policy", "card", "champion", "previous")
+    named = {f: getattr(args, f) for f in flags}
     for flag, path in named.items():
         if path is not None and not Path(path).is_file():
             state = "is a directory, not a file" if Path(path).is_dir() else "does not exist"
             raise InputError(f"--{flag} {path!r} {state}.")
+    if args.champion_name is not None and args.champion is None:
+        raise InputError("--champion-name was given without --champion; pass the champion's model file too.")
     if args.date is not None:
         from datetime import datetime
 
@@ -277,15 +295,18 @@ def _check_inputs(args: argparse.Namespace) -> list[str]:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .report import ModelCard, Policy, audit
+    from .report import AuditReport, ModelCard, Policy, audit
 
     fmt = _check_out_file(args.out, args.format, _check_inputs(args))
     # the small files first: a misspelt threshold is reported before a large model is read
     policy = None if args.policy is None else Policy.from_file(args.policy)
     card = None if args.card is None else ModelCard.from_file(args.card)
     log = (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    # the previous report before the model and the data: a damaged file is refused at once
+    previous = None if args.previous is None else AuditReport.from_json(args.previous)
     log(f"Reading {args.model}, {args.train} and {args.test}")
     model = _read_model(args)
+    champion = None if args.champion is None else _read_model(args, args.champion)
     X_train, y_train = _split(_read_data(args.train, "training"), args.target, "training")
     X_test, y_test = _split(_read_data(args.test, "test"), args.target, "test")
     reference = None
@@ -293,6 +314,8 @@ def _audit(args: argparse.Namespace) -> int:
         reference = _read_data(args.reference, "reference").drop(columns=[args.target], errors="ignore")
     from ._model_files import with_model_categories
 
+    if champion is not None:  # the champion's categorical columns first: the audited model's win a column both declare
+        X_train, X_test = with_model_categories(champion, X_train), with_model_categories(champion, X_test)
     X_train, X_test = with_model_categories(model, X_train), with_model_categories(model, X_test)
     reference = None if reference is None else with_model_categories(model, reference)
     report = audit(
@@ -308,6 +331,9 @@ def _audit(args: argparse.Namespace) -> int:
         random_state=args.random_state,
         generated_at=args.date,
         progress=not args.quiet,
+        champion=champion,
+        champion_name=args.champion_name,
+        previous=previous,
     )
     out = {"pdf": report.to_pdf, "html": report.to_html, "json": report.to_json}[fmt](args.out)
     flagged = report.findings[report.findings["status"].isin(["fail", "warn"])]

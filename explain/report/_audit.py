@@ -468,15 +468,13 @@ def audit(
         "random_state": random_state,
         "reference_given": ctx.reference_given,
     }
-    # only when given, so the configuration hash of an audit without them stays as it was
-    if champ is not None:
+    if champ is not None:  # only when given: the configuration hash of an audit without one stays as it was
         config["champion"] = {"name": champ.name, "type": champ.type, "sha256": champ.sha256}
-    if prev is not None:
-        config["previous"] = prev.evidence_sha256
     provenance = _provenance(ctx, config, champ, prev)
-    ident = sha256_hex(
-        canonical_json([provenance["model"]["sha256"], provenance["datasets"], provenance["config_sha256"]])
-    )
+    # the previous report changes the report (its change log), not the configuration: a change log
+    # compares configuration hashes, which a reference to the previous report would always change
+    keyed = [provenance["model"]["sha256"], provenance["datasets"], provenance["config_sha256"]]
+    ident = sha256_hex(canonical_json(keyed + ([prev.evidence_sha256] if prev is not None else [])))
     report: dict[str, Any] = {
         "id": f"EXA-{ident[:12].upper()}",
         "version": REPORT_VERSION,
