@@ -1,0 +1,310 @@
+"""Image models behind the :class:`~explain.Explainer`: batches of images explained over regions.
+
+:meth:`Explainer.explain_local` hands a numpy array of shape ``(n, h, w)`` or ``(n, h, w, c)``
+to :func:`explain_images`. The Explainer's settings keep their meaning:
+
+``model``
+    A function of a batch of images ``(m, h, w[, c]) -> (m,)`` or ``(m, k)`` with ``task``
+    declared (a classifier's function returns probabilities), or a scikit-learn estimator fitted
+    on flattened images (``n_features_in_ == h * w * c``): the images are then flattened to call
+    it (``params["model_input"]``).
+``background``
+    Optional images of the same shape; with the default fill their mean colour stands for a
+    masked region.
+``segmentation``
+    The regions (the players): a grid, scikit-image superpixels or labels of your own; see
+    :mod:`explain._image_segments`. The default is a 4 x 4 grid.
+``method``
+    ``"exact_shap"`` (Shapley values over every coalition of regions; at most ``max_regions``,
+    16 by default), ``"partition_shap"`` (Owen values over a hierarchy of the regions),
+    ``"lime"`` (lime's image estimator) or ``"auto"``: ``exact_shap`` when every image has at
+    most ``max_regions`` regions, ``partition_shap`` otherwise (``params["auto"]``). See
+    :mod:`explain._image_methods`.
+``method_params``
+    ``fill``: what a masked region shows. ``"mean"`` (default): the mean colour of the
+    background images, one value per channel (0 without a background); ``"segment_mean"``:
+    each region its own mean colour (lime's ``hide_color=None``); a number or one number per
+    channel (lime's ``hide_color``). Also ``max_regions`` (exact_shap, auto), ``num_samples``
+    (lime, 1000) and ``kernel_width`` (lime, 0.25).
+``output``
+    As for tables: probability for classifiers by default (the positive class of a binary one,
+    every class of a multiclass one), the prediction for regressors.
+
+Before the explanation is returned its invariants are checked (shapes, finite values, and for
+the Shapley methods additivity: ``base + sum(values) == prediction`` to a relative 1e-7); a
+failure raises :class:`~explain.errors.AdditivityError` rather than returning a wrong number.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._data import checked_names, checked_random_state
+from ._image_methods import AUTO_DEFAULTS, IMAGE_METHODS, ImageResult, check_params, reference_images, run_image
+from ._image_segments import Segmenter, tree_of
+from ._image_segments import check_segmentation as _check_segmentation
+from ._model import ModelAdapter, OutputSpace
+from ._provenance import Provenance, library_versions, model_fingerprint, type_path
+from .errors import AdditivityError, InputError, MethodError, ModelError
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
+    from .image_explanation import ImageExplanation
+
+__all__ = ["check_segmentation", "explain_images", "is_image_batch"]
+
+
+def is_image_batch(X: Any) -> bool:
+    """Whether ``X`` is a batch of images: a numpy array ``(n, h, w)`` or ``(n, h, w, c)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_image_batch(np.zeros((2, 8, 8))), is_image_batch(np.zeros((2, 64)))
+    (True, False)
+    """
+    return isinstance(X, np.ndarray) and X.ndim in (3, 4)
+
+
+def check_segmentation(spec: Any) -> None:
+    """Raise :class:`~explain.errors.InputError` unless ``spec`` is a segmentation.
+
+    Examples
+    --------
+    >>> check_segmentation((4, 4))
+    >>> check_segmentation({"kind": "grid", "rows": 0, "cols": 4})
+    Traceback (most recent call last):
+    ...
+    explain.errors.InputError: a grid of rows=0 x cols=4; pass two whole numbers >= 1, e.g. (4, 4).
+    """
+    _check_segmentation(spec)
+
+
+def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
+    """Explain each image of ``X`` over its regions, with the settings of ``explainer``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import explain as ex
+    >>> images = np.random.default_rng(0).uniform(size=(3, 8, 8))
+    >>> exp = explain_images(ex.Explainer(lambda x: x[:, :4].sum(axis=(1, 2)), task="regression"), images)
+    >>> exp.values.shape, round(float(exp.values[0, 8:].sum()), 12)  # the lower half does not count
+    ((3, 16), 0.0)
+    """
+    from .image_explanation import ImageExplanation, check_additive
+
+    start = time.perf_counter()
+    images = _checked_images(X, "X")
+    model = _model(explainer)
+    call, input_note = _predictor(model, images.shape[1:])
+    space = _output(explainer, model)
+    seed = checked_random_state(explainer.random_state)
+    background = None if explainer.background is None else _checked_images(explainer.background, "background")
+    if background is not None and background.shape[1:] != images.shape[1:]:
+        raise InputError(
+            f"background images have shape {background.shape[1:]} but X's have {images.shape[1:]}; pass background "
+            "images of the same size and channels."
+        )
+    method = _method(explainer)
+    params = check_params(method, dict(explainer.method_params or {}))
+    segmenter = Segmenter.from_spec(getattr(explainer, "segmentation", None), seed)
+    labels = segmenter.labels(images)
+    regions = labels.reshape(len(labels), -1).max(axis=1) + 1
+    method, auto = _resolve(method, params, regions)
+    params = {**IMAGE_METHODS[method], **{k: v for k, v in params.items() if k in IMAGE_METHODS[method]}}
+    references, fill_note = reference_images(images, labels, params["fill"], background)
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        return model.predict(call(batch), space)
+
+    results = _run_all(explainer, method, images, references, labels, predict, params, segmenter, seed)
+    k = results[0].values.shape[1]
+    width = int(regions.max())
+    values = np.zeros((len(images), width, k))
+    for i, res in enumerate(results):
+        values[i, : res.values.shape[0]] = res.values
+    base = np.stack([res.base for res in results])
+    predictions = predict(images)  # the model's own prediction, not a value of the game
+    diagnostics = {key: np.stack([res.diagnostics[key] for res in results]) for key in results[0].diagnostics}
+    names = model.output_names(k)
+    if k == 1:
+        values, base, predictions = values[:, :, 0], base[:, 0], predictions[:, 0]
+        diagnostics = {key: v[:, 0] for key, v in diagnostics.items()}
+    record = {
+        **{key: v for key, v in params.items() if key != "fill"}, **fill_note, **input_note, **auto,
+        "segmentation": segmenter.record(), "n_regions": regions.tolist(), "output_requested": explainer.output,
+        "additive": method != "lime",
+    }  # fmt: skip
+    if method == "partition_shap":
+        record["hierarchy"] = tree_of(segmenter, labels[0])[1]
+    exp = ImageExplanation(
+        values=values, base_values=base, predictions=predictions, data=images, segments=labels,
+        output_names=names, output_space=space, method=method, params=record,
+        provenance=_provenance(model, images, background, seed, start), diagnostics=diagnostics,
+    )  # fmt: skip
+    _check(exp, results)
+    if method != "lime":
+        check_additive(exp, AdditivityError, "this is a bug in explain: please report it with the model and settings")
+    return exp
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _checked_images(X: Any, role: str) -> np.ndarray:
+    if not isinstance(X, np.ndarray) or X.ndim not in (3, 4):
+        shape = getattr(X, "shape", None)
+        raise InputError(
+            f"{role} of {'shape ' + str(shape) if shape is not None else type(X).__name__} is not a batch of images; "
+            "pass a numpy array of shape (n, h, w) (grey) or (n, h, w, c) (c channels). One image: X[None]."
+        )
+    if X.dtype.kind not in "biuf":
+        raise InputError(f"{role} has dtype {X.dtype}; pass images of numbers (uint8 or float pixels).")
+    if min(X.shape) == 0:
+        raise InputError(f"{role} of shape {X.shape} holds no pixels; pass at least one image of at least 1 x 1.")
+    images = np.asarray(X, dtype=float)
+    bad = ~np.isfinite(images)
+    if bad.any():
+        which = np.flatnonzero(bad.reshape(len(images), -1).any(axis=1))
+        raise InputError(
+            f"{role} has NaN or infinite pixels in images {which[:5].tolist()}{'...' if len(which) > 5 else ''}; "
+            "the model cannot be explained on them. Fill or drop those images."
+        )
+    return images
+
+
+def _model(explainer: Explainer) -> ModelAdapter:
+    names = checked_names(explainer.class_names, "class_names", unique=True)
+    return ModelAdapter.from_model(explainer.model, task=explainer.task, class_names=names)
+
+
+def _predictor(
+    model: ModelAdapter, shape: tuple[int, ...]
+) -> tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]:
+    """How a batch of images becomes the model's input: as it is (a function), or flattened."""
+    if model.kind == "callable":
+        return (lambda batch: batch), {"model_input": "images"}
+    pixels = int(np.prod(shape))
+    if model.n_features is not None and model.n_features != pixels:
+        raise InputError(
+            f"the {type(model.estimator).__name__} was fitted on {model.n_features} features, but the images have "
+            f"{' x '.join(map(str, shape))} = {pixels} pixel values. An estimator reads flattened images "
+            "(n_features_in_ == h * w * c): pass images of the size it was fitted on, or a function of image batches."
+        )
+    return (lambda batch: batch.reshape(len(batch), -1)), {"model_input": "flattened images (n, h*w*c)"}
+
+
+def _output(explainer: Explainer, model: ModelAdapter) -> OutputSpace:
+    output = explainer.output
+    if output == "auto":
+        return model.default_output()
+    if output not in ("probability", "log_odds", "raw", "margin"):
+        raise ModelError(f"output={output!r} is not known; use 'auto' or one of ['probability', 'log_odds', 'raw'].")
+    model.check_output(output)
+    return output  # type: ignore[return-value]
+
+
+def _method(explainer: Explainer) -> str:
+    method = explainer.method
+    if method != "auto" and method not in IMAGE_METHODS:
+        raise MethodError(
+            f"method={method!r} does not explain images; choose 'auto', "
+            f"{', '.join(repr(m) for m in IMAGE_METHODS)} (images are explained over regions)."
+        )
+    return str(method)
+
+
+def _resolve(method: str, params: dict[str, Any], regions: np.ndarray) -> tuple[str, dict[str, Any]]:
+    limit = int(params.get("max_regions", AUTO_DEFAULTS["max_regions"]))
+    most = int(regions.max())
+    if method == "exact_shap" and most > limit:
+        raise MethodError(
+            f"exact_shap scores all 2^regions masked images, and is limited to max_regions={limit} regions; an image "
+            f"here has {most}. Use method='partition_shap' (Owen values, quadratic in the regions) or 'lime', a "
+            "coarser segmentation (e.g. segmentation=(4, 4)), or raise max_regions (at most 20)."
+        )
+    if method != "auto":
+        return method, {}
+    chosen = "exact_shap" if most <= limit else "partition_shap"
+    reason = (
+        f"every image has at most max_regions={limit} regions ({most}): exact Shapley values"
+        if chosen == "exact_shap"
+        else f"an image has {most} regions, more than max_regions={limit}: Owen values over a hierarchy of regions"
+    )
+    return chosen, {"auto": {"chosen": chosen, "reason": reason}}
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _run_all(
+    explainer: Explainer,
+    method: str,
+    images: np.ndarray,
+    references: np.ndarray,
+    labels: np.ndarray,
+    predict: Callable[[np.ndarray], np.ndarray],
+    params: dict[str, Any],
+    segmenter: Segmenter,
+    seed: int | None,
+) -> list[ImageResult]:
+    """Explain every image, over ``n_jobs`` threads (the images are independent; each image's
+    randomness comes from its own stream, keyed by the seed and its pixels)."""
+    from ._progress import progress
+    from .methods._batch import call_entropy, row_generators
+
+    generators = row_generators(call_entropy(seed), images.reshape(len(images), -1)) if method == "lime" else None
+
+    def one(i: int) -> ImageResult:
+        tree = tree_of(segmenter, labels[i])[0] if method == "partition_shap" else None
+        rng = None if generators is None else generators[i]
+        return run_image(method, images[i], references[i], labels[i], predict, params, tree, rng)
+
+    n_jobs = explainer.n_jobs
+    setting = explainer.progress
+    if n_jobs is None or n_jobs == 1 or len(images) < 2:
+        return [one(i) for i in progress(range(len(images)), total=len(images), setting=setting, desc=method)]
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
+    return list(progress(parallel(delayed(one)(i) for i in range(len(images))), total=len(images), setting=setting,
+                         desc=method))  # fmt: skip
+
+
+def _check(exp: ImageExplanation, results: list[ImageResult]) -> None:
+    """Shapes and finiteness, before anything is returned."""
+    for i, res in enumerate(results):
+        r = int(exp.n_regions[i])
+        if res.values.shape[0] != r or not np.isfinite(res.values).all() or not np.isfinite(res.base).all():
+            raise AdditivityError(
+                f"{exp.method} returned values of shape {res.values.shape} for image {i} of {r} regions, "
+                f"finite: {bool(np.isfinite(res.values).all())}. This is a bug in explain: please report it."
+            )
+
+
+def _provenance(
+    model: ModelAdapter, images: np.ndarray, background: np.ndarray | None, seed: int | None, start: float
+) -> Provenance:
+    return Provenance(
+        model_fingerprint=model_fingerprint(model.model),
+        data_fingerprint=_images_fingerprint(images),
+        background_fingerprint=None if background is None else _images_fingerprint(background),
+        random_state=seed,
+        versions=library_versions("scikit-image", "lime"),
+        elapsed_seconds=round(time.perf_counter() - start, 6),
+        model_type=type_path(model.model),
+    )
+
+
+def _images_fingerprint(images: np.ndarray) -> str:
+    """SHA-256 of the shape and the float64 little-endian pixels."""
+    import hashlib
+
+    digest = hashlib.sha256(repr(images.shape).encode())
+    digest.update(np.ascontiguousarray(images, dtype="<f8").tobytes())
+    return digest.hexdigest()
