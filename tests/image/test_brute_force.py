@@ -1,0 +1,136 @@
+"""Region values against independent references: Shapley values by enumerating subsets with
+factorial weights, Owen values by averaging over the orderings the hierarchy allows."""
+
+from __future__ import annotations
+
+import itertools
+from math import factorial
+
+import numpy as np
+
+from explain._image_segments import grid_tree
+
+from ._helpers import explain, redness
+
+
+def _masked_value(model, image, labels, fill, coalition):
+    """The model on ``image`` with every region outside ``coalition`` set to ``fill``, by hand."""
+    out = np.array(image, dtype=float)
+    for region in np.unique(labels):
+        if region not in coalition:
+            out[labels == region] = fill
+    return np.asarray(model(out[None]), dtype=float).reshape(-1)
+
+
+def _brute_shapley(v, p):
+    phi = np.zeros((p, len(v(frozenset()))))
+    for i in range(p):
+        others = [j for j in range(p) if j != i]
+        for size in range(p):
+            weight = factorial(size) * factorial(p - size - 1) / factorial(p)
+            for subset in itertools.combinations(others, size):
+                s = frozenset(subset)
+                phi[i] += weight * (v(s | {i}) - v(s))
+    return phi
+
+
+def _cached(fn):
+    cache = {}
+
+    def v(s):
+        if s not in cache:
+            cache[s] = fn(s)
+        return cache[s]
+
+    return v
+
+
+def test_exact_shap_equals_brute_force_shapley_on_digits(digits, mlp):
+    images, _ = digits
+    image = images[1600]
+    labels = (np.arange(8)[:, None] * 3 // 8) * 3 + np.arange(8)[None, :] * 3 // 8  # a 3 x 3 grid
+    exp = explain(mlp, image[None], method="exact_shap", segmentation=(3, 3), method_params={"fill": 0.0})
+    np.testing.assert_array_equal(exp.segments[0], labels)
+
+    def proba(batch):
+        return mlp.predict_proba(batch.reshape(len(batch), -1))
+
+    v = _cached(lambda s: _masked_value(proba, image, labels, 0.0, s))
+    np.testing.assert_allclose(exp.values[0], _brute_shapley(v, 9), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(exp.base_values[0], v(frozenset()), atol=1e-12)
+
+
+def test_exact_shap_equals_brute_force_on_a_colour_image_with_superpixels(china):
+    image = china.astype(float)
+    exp = explain(
+        redness,
+        image[None],
+        task="classification",
+        method="exact_shap",
+        segmentation={"kind": "slic", "n_segments": 10},
+        method_params={"fill": [10.0, 20.0, 30.0]},
+    )
+    labels = exp.segments[0]
+    p = int(labels.max()) + 1
+    assert 4 <= p <= 16
+    v = _cached(lambda s: _masked_value(redness, image, labels, [10.0, 20.0, 30.0], s))
+    np.testing.assert_allclose(exp.values[0], _brute_shapley(v, p)[:, 0], rtol=0, atol=1e-10)
+
+
+def _consistent(order, tree):
+    """Whether every block of the hierarchy is contiguous in ``order``."""
+    position = {player: k for k, player in enumerate(order)}
+
+    def check(node):
+        if not isinstance(node, tuple):
+            return [position[node]]
+        spots = [s for child in node for s in check(child)]
+        if max(spots) - min(spots) + 1 != len(spots):
+            raise StopIteration
+        return spots
+
+    try:
+        check(tree)
+    except StopIteration:
+        return False
+    return True
+
+
+def _brute_owen(v, p, tree):
+    """Owen value: the mean marginal contribution over the orderings consistent with the tree."""
+    phi = np.zeros((p, len(v(frozenset()))))
+    count = 0
+    for order in itertools.permutations(range(p)):
+        if not _consistent(order, tree):
+            continue
+        count += 1
+        before = frozenset()
+        for player in order:
+            phi[player] += v(before | {player}) - v(before)
+            before = before | {player}
+    return phi / count
+
+
+def test_partition_shap_equals_brute_force_owen_values_on_a_grid(digits, mlp):
+    images, _ = digits
+    image = images[1601]
+    exp = explain(mlp, image[None], method="partition_shap", segmentation=(2, 4), method_params={"fill": 0.0})
+    labels = exp.segments[0]
+    tree = grid_tree(2, 4)
+    assert tree == (((0, 1), (4, 5)), ((2, 3), (6, 7)))  # columns halved first, then rows (a tie)
+
+    def proba(batch):
+        return mlp.predict_proba(batch.reshape(len(batch), -1))
+
+    v = _cached(lambda s: _masked_value(proba, image, labels, 0.0, s))
+    owen = _brute_owen(v, 8, tree)
+    np.testing.assert_allclose(exp.values[0], owen, rtol=0, atol=1e-10)
+    # Owen values differ from Shapley values here: the hierarchy matters
+    assert np.abs(owen - _brute_shapley(v, 8)).max() > 1e-6
+
+
+def test_partition_shap_over_superpixels_uses_ward_hierarchy_and_adds_up(china):
+    exp = explain(redness, china[None], task="classification", method="partition_shap", segmentation="felzenszwalb")
+    assert exp.n_regions[0] > 20
+    assert exp.params["hierarchy"].startswith("Ward linkage")
+    assert exp.additivity_error() < 1e-10
