@@ -31,6 +31,7 @@ difference is below 0), warns when it is worse but not significantly, and passes
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -411,7 +412,8 @@ def _swap_rows(ctx: AuditContext, mine: np.ndarray, theirs: np.ndarray) -> list[
 def _agreement(ctx: AuditContext, champ: Champion) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     mine, theirs = decisions(ctx, ctx.scores_test), decisions(ctx, champ.scores)
     disagreement = float(np.mean(mine != theirs))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant scores (a dummy champion): no correlation, shown as n/a
         rho = _none(float(stats.spearmanr(ctx.scores_test, champ.scores).statistic))
     drift = metrics.prediction_drift(champ.scores, ctx.scores_test)
     outcome = f"share {ctx.positive_class}" if ctx.is_classifier else "mean outcome"
