@@ -1,0 +1,97 @@
+"""The JSON round trip of image explanations: exact, compact, and refusing damaged files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import explain as ex
+from explain.errors import SchemaError
+from explain.image_explanation import ImageExplanation
+
+from ._helpers import explain, redness
+
+
+def _same(a: ImageExplanation, b: ImageExplanation) -> None:
+    for name in ("values", "base_values", "predictions", "data", "segments"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.output_names == b.output_names and a.method == b.method and a.output_space == b.output_space
+    assert dict(a.params) == dict(b.params) and a.provenance == b.provenance
+    assert a.to_json() == b.to_json()
+
+
+def test_round_trip_of_a_multiclass_explanation(digits, mlp, tmp_path):
+    images, _ = digits
+    exp = explain(mlp, images[1500:1503], method="lime")
+    path = tmp_path / "image.json"
+    exp.to_json(path)
+    saved = json.loads(path.read_text())
+    assert saved["kind"] == "image_explanation" and saved["schema_version"] == 1
+    again = ImageExplanation.from_dict(saved)
+    _same(exp, again)
+    assert set(again.diagnostics) == {"fidelity", "local_prediction"}
+    np.testing.assert_array_equal(again.pixel_values(2, output="5"), exp.pixel_values(2, output="5"))
+
+
+def test_round_trip_of_superpixels_keeps_the_labels_and_stays_small(china, tmp_path):
+    images = np.stack([china, china[::-1]])
+    exp = explain(redness, images, task="classification", segmentation="felzenszwalb", method="partition_shap")
+    assert exp.n_regions[0] != exp.n_regions[1] or not np.array_equal(exp.segments[0], exp.segments[1])
+    text = exp.to_json()
+    assert len(text) < 200_000  # two 54 x 80 colour images with their labels
+    again = ImageExplanation.from_dict(json.loads(text))
+    _same(exp, again)
+    assert again.additivity_error() < 1e-10
+    assert again.plot(1).ax.images[1].get_array().shape == (54, 80)
+    assert exp.content_hash() == again.content_hash()
+
+
+def test_load_reads_an_image_explanation(digits, mlp, tmp_path):
+    images, _ = digits
+    exp = explain(mlp, images[1500:1501])
+    path = tmp_path / "image.json"
+    exp.to_json(path)
+    try:
+        loaded = ex.load(path)
+    except SchemaError as exc:  # explain.load learns the image kind in explain/_io.py (helper E)
+        pytest.xfail(f"explain.load does not dispatch image explanations yet: {exc}")
+    _same(exp, loaded)
+
+
+def test_a_changed_value_is_refused(digits, mlp):
+    images, _ = digits
+    saved = explain(mlp, images[1500:1501]).to_dict()
+    saved["values"][0][3][2] += 0.1
+    with pytest.raises(SchemaError, match="do not add up"):
+        ImageExplanation.from_dict(json.loads(json.dumps(saved)))
+
+
+@pytest.mark.parametrize(
+    ("key", "damage", "message"),
+    [
+        ("data", {"dtype": "<f8", "shape": [1, 8, 8], "zlib_base64": "bm90IHpsaWI="}, "compressed"),
+        ("data", {"dtype": "|O", "shape": [1, 8, 8], "zlib_base64": ""}, "dtype"),
+        ("segments", {"dtype": "<i4", "shape": [1, 8], "zlib_base64": ""}, "shape"),
+        ("output_names", [], "output_names"),
+        ("schema_version", 99, "schema_version"),
+        ("values", "zero", "list of numbers"),
+    ],
+)
+def test_damaged_files_raise_schema_errors(digits, mlp, key, damage, message):
+    images, _ = digits
+    saved = explain(mlp, images[1500:1501]).to_dict()
+    saved[key] = damage
+    with pytest.raises(SchemaError, match=message):
+        ImageExplanation.from_dict(saved)
+
+
+def test_segments_that_do_not_match_the_images_are_refused(digits, mlp):
+    from explain._image_json import array_to_json
+
+    images, _ = digits
+    saved = explain(mlp, images[1500:1501]).to_dict()
+    saved["segments"] = array_to_json(np.zeros((1, 4, 4), dtype=int), "<i4")
+    with pytest.raises(SchemaError, match="segments"):
+        ImageExplanation.from_dict(saved)
