@@ -107,9 +107,30 @@ def _counterfactuals(obj: dict[str, Any]) -> Any:
     return Counterfactuals.from_dict(obj)
 
 
+def _text_explanation(obj: dict[str, Any]) -> Any:
+    from .text_explanation import TextExplanation
+
+    return TextExplanation.from_dict(obj)
+
+
+def _image_explanation(obj: dict[str, Any]) -> Any:
+    from .image_explanation import ImageExplanation
+
+    return ImageExplanation.from_dict(obj)
+
+
+# explanations of text and images name their kind (a GlobalExplanation's "kind" says what its
+# importances measure, and is never one of these)
+_BY_KIND = {"text_explanation": _text_explanation, "image_explanation": _image_explanation}
+
+
 def from_dict(obj: Any) -> Any:
-    """Build an explanation from the dict ``to_dict()`` made (or a :class:`SchemaError`)."""
-    if not isinstance(obj, dict) or "schema" not in obj:
+    """Build an explanation from the dict ``to_dict()`` made (or a :class:`SchemaError`).
+
+    Dispatched by ``kind`` for text and image explanations, by ``schema`` otherwise."""
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    by_kind = _BY_KIND.get(kind) if isinstance(kind, str) else None
+    if not isinstance(obj, dict) or ("schema" not in obj and by_kind is None):
         raise SchemaError(
             "this JSON has no 'schema' field, so it is not a saved explanation; load() reads the "
             "files that the to_json() of explanations and of Counterfactuals write."
@@ -120,7 +141,7 @@ def from_dict(obj: Any) -> Any:
             f"schema_version {version!r} is not supported by this version of explain "
             f"(supported: {list(_SUPPORTED_VERSIONS)}); upgrade explain to read it."
         )
-    build = {
+    build = by_kind or {
         "explain.LocalExplanation": _local,
         "explain.GlobalExplanation": _global,
         "explain.InteractionExplanation": _interactions,

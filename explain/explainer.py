@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from ._data import (
 from ._interactions import InteractionExplanation
 from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
+from ._text import check_tokenizer, is_text_input
 from .distributed import DistributedExplanation, is_dask_collection
 from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError, ModelError
 from .explanation import GlobalExplanation, LocalExplanation
@@ -40,16 +41,24 @@ _WHOLE_BACKGROUND = {
 }
 
 Output = Literal["auto", "probability", "log_odds", "raw", "margin"]
+# methods that explain text tokens or image regions only (tables have no hierarchy of players)
+_MODALITY_METHODS = ("partition_shap",)
 
 
 class Explainer:
     """Explain a fitted model's predictions, locally (per row) and globally.
 
+    Tables, text and images go through the same Explainer: ``explain_local`` of a list of
+    documents returns a :class:`~explain.text_explanation.TextExplanation` (see
+    :mod:`explain._text` and :mod:`explain._text_explain`), of an image batch ``(n, h, w[, c])``
+    an :class:`~explain.image_explanation.ImageExplanation` (see :mod:`explain._image`).
+
     Parameters
     ----------
     model : estimator or callable
         A fitted scikit-learn estimator or Pipeline, a LightGBM / XGBoost model, an
-        InterpretML EBM, or a function ``f(X) -> predictions`` (then pass ``task``).
+        InterpretML EBM, or a function ``f(X) -> predictions`` (then pass ``task``). For text:
+        a Pipeline starting with a text vectorizer, or a function of a list of str.
     background : array-like or DataFrame, optional
         Reference rows that stand for "feature unknown" (typically a sample of the training
         data). Shapley values explain each prediction relative to the mean prediction over the
@@ -58,6 +67,8 @@ class Explainer:
         ``"tree_shap"``, ``"linear_shap"``, ``"exact_shap"``, ``"kernel_shap"``,
         ``"permutation_shap"``, ``"glassbox"``, or ``"auto"``: the exact and fastest method the
         model allows. The choice and the reasons are recorded in ``explanation.params["auto"]``.
+        Text and images also take ``"partition_shap"`` (Owen values over a hierarchy of tokens or
+        regions) and ``"exact_shap"``, ``"lime"`` (``"glassbox"``: linear text Pipelines).
     output : {"auto", "probability", "log_odds", "raw", "margin"}, default "auto"
         The output space explained. ``"auto"``: probability for classifiers (the positive class
         of a binary classifier; every class of a multiclass one), the prediction for regressors,
@@ -102,6 +113,13 @@ class Explainer:
         Show a progress bar (tqdm, on stderr) over the chunks of rows. ``None``: only on an
         interactive terminal or in a Jupyter notebook, and only once the work has lasted a few
         seconds; ``False``: never; ``True``: always.
+    tokenizer : callable, optional
+        Text only: ``tokenizer(doc) -> list of str``, the tokens in the order they occur, each a
+        piece of the document (the text between them is kept as separators). ``None``: words,
+        runs of ``\\w`` characters. See :mod:`explain._text`.
+    segmentation : optional
+        Images only: the regions explained (a grid such as ``(4, 4)``, superpixels, or labels);
+        see :mod:`explain._image`. Checked when the Explainer is built.
 
     Examples
     --------
@@ -133,6 +151,8 @@ class Explainer:
         random_state: int | np.random.RandomState | None = 0,
         n_jobs: int | None = None,
         progress: bool | None = None,
+        tokenizer: Callable[[str], Sequence[str]] | None = None,
+        segmentation: Any = None,
     ) -> None:
         self.model = model
         self.background = background
@@ -146,6 +166,8 @@ class Explainer:
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.progress = progress
+        self.tokenizer = tokenizer
+        self.segmentation = segmentation
         # settings are checked here, so that a typo fails at once and not after the data is read
         # (unlike a scikit-learn estimator, an Explainer is not cloned or grid-searched); they are
         # checked again on every call, in case an attribute was set since
@@ -171,9 +193,14 @@ class Explainer:
             explained on the cluster, with the same values (``.compute()``, ``.to_parquet()``,
             ``.to_global()``, ``.reasons()``; see :mod:`explain.distributed`).
 
+            A list, tuple, pandas Series or 1-D array of str is a batch of documents: the result
+            is a :class:`~explain.text_explanation.TextExplanation` of their tokens. A numpy
+            array ``(n, h, w)`` or ``(n, h, w, c)`` is a batch of images: the result is an
+            :class:`~explain.image_explanation.ImageExplanation` of their regions.
+
         Returns
         -------
-        LocalExplanation
+        LocalExplanation (TextExplanation for documents, ImageExplanation for images)
         """
         start = time.perf_counter()
         if self.method in GLOBAL_REGISTRY:
@@ -181,6 +208,14 @@ class Explainer:
                 f"{self.method!r} is a global method: it explains the model as a whole, not rows. "
                 "Call explain_global(X, y), or choose a local method for explain_local."
             )
+        if is_text_input(X):
+            from ._text_explain import explain_text
+
+            return explain_text(self, X)  # type: ignore[return-value]
+        if _image_batch(X):
+            from ._image import explain_images
+
+            return explain_images(self, X)  # type: ignore[return-value]
         if is_dask_collection(X):
             self._check_settings()
             return DistributedExplanation(self, X)  # type: ignore[return-value]
@@ -236,6 +271,8 @@ class Explainer:
         >>> glob.kind, glob.top(1)["feature"].item()
         ('permutation', 'bmi')
         """
+        if is_text_input(X):
+            return self._explain_global_text(X, y, features)
         if is_dask_collection(X):  # the model called on the cluster, never the table collected
             from ._distributed_global import explain_global_on_cluster
 
@@ -332,7 +369,28 @@ class Explainer:
         """
         from ._interaction_values import explain_interactions
 
+        if is_text_input(X) or _image_batch(X):
+            raise MethodError(
+                "interaction values are computed for tables; for documents or images call explain_local(X), "
+                "whose partition_shap values already credit spans of tokens (regions) as blocks."
+            )
         return explain_interactions(self, X)
+
+    def _explain_global_text(self, X: Any, y: Any, features: Sequence[str] | None) -> GlobalExplanation:
+        """Token importance across documents: ``explain_local(docs).to_global()``."""
+        if self.method in GLOBAL_REGISTRY:
+            raise MethodError(
+                f"{self.method!r} measures a table's columns; documents are explained token by token. Use "
+                "explain_local(docs).to_global() (token importance across documents) with a local method."
+            )
+        if features is not None:
+            raise MethodError(
+                "features= chooses a table's columns; for documents, call explain_local(docs).to_global() and "
+                "select tokens from its result."
+            )
+        local = self.explain_local(X)
+        _read_target(y, local.n_rows)
+        return local.to_global()  # type: ignore[no-any-return]
 
     def _check_settings(self) -> ModelAdapter:
         """Check every setting that needs no data (model, method and its settings, output, seeds,
@@ -341,8 +399,13 @@ class Explainer:
             raise MethodError(
                 f"method={self.method!r} is not a method name; choose one of {['auto', *REGISTRY, *GLOBAL_REGISTRY]}."
             )
-        if self.method != "auto":
+        if self.method != "auto" and self.method not in _MODALITY_METHODS:
             self._spec(self.method)
+        check_tokenizer(self.tokenizer)
+        if self.segmentation is not None:
+            from ._image import check_segmentation
+
+            check_segmentation(self.segmentation)
         if self.output != "auto" and self.output not in ("probability", "log_odds", "raw", "margin"):
             raise ModelError(
                 f"output={self.output!r} is not known; use 'auto' or one of "
@@ -361,7 +424,7 @@ class Explainer:
         if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1):
             raise InputError(f"background_size={size!r}; pass a positive integer or None.")
         self._execution()
-        self._method_params()
+        self._method_params(any_input=True)
         model = ModelAdapter.from_model(self.model, task=self.task, class_names=class_names)
         self._requested_output(model)
         return model
@@ -372,6 +435,7 @@ class Explainer:
         """Validate the model and data and encode them into a :class:`Job` (the background sampled
         down to ``background_size`` rows unless ``sample_background=False``)."""
         model = self._check_settings()
+        self._refuse_modality_settings()
         schema = self._schema(model, X)
         x_table = read_table(X, schema, role="X")
         bg_table, bg_note = self._background(schema, sample_background) if need_background else (None, {})
@@ -454,26 +518,51 @@ class Explainer:
         model.check_output(self.output)
         return self.output
 
-    def _method_params(self) -> dict[str, Any]:
+    def _refuse_modality_settings(self) -> None:
+        """Refuse, for a table, the settings that only text or images take."""
+        if self.method in _MODALITY_METHODS:
+            raise MethodError(
+                f"method={self.method!r} explains text tokens or image regions over a hierarchy; a table is "
+                f"explained with one of {['auto', *REGISTRY]} (exact_shap for a few features, permutation_shap "
+                "or kernel_shap for many)."
+            )
+        for name in ("tokenizer", "segmentation"):
+            if getattr(self, name) is not None:
+                what = "documents (a list of str)" if name == "tokenizer" else "images (an array (n, h, w[, c]))"
+                raise InputError(
+                    f"{name}= was given, but X is a table; {name} applies to {what}. Leave {name}=None for tables."
+                )
+
+    def _method_params(self, any_input: bool = False) -> dict[str, Any]:
+        """The method's settings, checked for a table; with ``any_input`` (before the data is
+        seen) keys that a text or image method of the same name takes are accepted too."""
         if self.method_params is not None and not isinstance(self.method_params, Mapping):
             raise MethodError(
                 f"method_params={self.method_params!r} is a {type(self.method_params).__name__}; pass a "
                 "mapping (a dict) of the method's settings, e.g. method_params={'nsamples': 4096}."
             )
         params = dict(self.method_params or {})
+        other = _modality_params(self.method) if any_input else set()
+        if any_input and self.method in _MODALITY_METHODS:
+            unknown = sorted(set(params) - other)
+            if unknown:
+                raise MethodError(
+                    f"method_params {unknown} are not settings of {self.method}; its settings are {sorted(other)}."
+                )
+            return params
         if self.method != "auto":
             spec = self._spec(self.method)
-            unknown = sorted(set(params) - set(spec.defaults))
+            unknown = sorted(set(params) - set(spec.defaults) - other)
             if unknown:
                 raise MethodError(
                     f"method_params {unknown} are not settings of {spec.name}; its settings are "
                     f"{sorted(spec.defaults) or 'none'}."
                 )
-            check_method_params(spec.name, params)
+            check_method_params(spec.name, {k: v for k, v in params.items() if k in spec.defaults})
             return params
         # "auto" picks the method later; a key that no method knows is still a typo
         specs: list[MethodSpec | GlobalMethodSpec] = [*REGISTRY.values(), *GLOBAL_REGISTRY.values()]
-        known = {key for spec in specs for key in spec.defaults}
+        known = {key for spec in specs for key in spec.defaults} | other
         unknown = sorted(set(params) - known)
         if unknown:
             raise MethodError(
@@ -577,6 +666,27 @@ class Explainer:
                 key: (value[:, 0] if k == 1 and value.ndim == 2 else value) for key, value in result.diagnostics.items()
             },
         )
+
+
+def _image_batch(X: Any) -> bool:
+    """Whether ``X`` is a batch of images (only a 3-D or 4-D numpy array can be: the image module
+    is imported for those alone)."""
+    if not (isinstance(X, np.ndarray) and X.ndim in (3, 4)):
+        return False
+    from ._image import is_image_batch
+
+    return bool(is_image_batch(X))
+
+
+def _modality_params(method: str) -> set[str]:
+    """The settings a text or image method called ``method`` takes (every such method's for "auto")."""
+    from ._image_methods import IMAGE_METHODS
+    from ._text_explain import TEXT_METHODS
+
+    tables: list[dict[str, Any]] = [TEXT_METHODS, IMAGE_METHODS]
+    if method == "auto":
+        return {key for table in tables for defaults in table.values() for key in defaults} | {"max_regions"}
+    return {key for table in tables for key in table.get(method, {})}
 
 
 def _check_additivity(job: Job, spec: MethodSpec, space: str, result: Any, predictions: np.ndarray) -> None:
