@@ -4,6 +4,7 @@ and archive; and :class:`AuditReport`, which holds the evidence and exports it."
 from __future__ import annotations
 
 import copy
+import json
 import platform
 import sys
 import time
@@ -296,8 +297,12 @@ def _verdict(findings: list[dict[str, Any]]) -> str:
 
 def _previous(previous: Any) -> AuditReport | None:
     """The previous report: an AuditReport, or read from its evidence JSON (checked, never executed)."""
-    if previous is None or isinstance(previous, AuditReport):
-        return previous
+    if previous is None:
+        return None
+    if isinstance(previous, AuditReport):
+        # as its JSON reads back (numbers as canonical JSON writes them), so a report and its file
+        # give the same change log
+        return AuditReport(json.loads(canonical_json(previous.evidence)))
     if isinstance(previous, (str, Path)):
         return AuditReport.from_json(previous)
     raise InputError(

@@ -22,6 +22,7 @@ anything but short plain values into this report.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,13 +58,23 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _key(fid: str) -> str:
+    """The id matched on: an intersection of attributes (``fairness.impact_ratio.sex & age_band``)
+    is named in the order the sensitive features were given, so its parts are matched sorted."""
+    at = fid.find(" & ")
+    if at < 0:
+        return fid
+    start = fid.rfind(".", 0, at) + 1
+    return fid[:start] + " & ".join(sorted(fid[start:].split(" & ")))
+
+
 def _by_id(findings: Any) -> dict[str, Mapping[str, Any]]:
-    """Findings by id; a repeated id (not written by explain) is kept with ``#2``, ``#3`` appended."""
+    """Findings by matching key; a repeated id (not written by explain) is kept with ``#2``, ``#3`` appended."""
     out: dict[str, Mapping[str, Any]] = {}
     for f in findings or []:
-        key, k = str(f["id"]), 2
+        key, k = _key(str(f["id"])), 2
         while key in out:
-            key, k = f"{f['id']}#{k}", k + 1
+            key, k = f"{_key(str(f['id']))}#{k}", k + 1
         out[key] = f
     return out
 
@@ -72,7 +83,9 @@ def compare_findings(before: Any, after: Any) -> list[dict[str, Any]]:
     """One row per finding id of either list: its change, statuses and observed values.
 
     Rows come in the order status changed, new, resolved, unchanged; within each, in the order
-    of ``after`` (then of ``before``).
+    of ``after`` (then of ``before``). Findings of an intersection of sensitive attributes match
+    whatever the order of the attributes (``sex & age_band`` is ``age_band & sex``); the row
+    shows the id of ``after``.
 
     Examples
     --------
@@ -97,7 +110,7 @@ def compare_findings(before: Any, after: Any) -> list[dict[str, Any]]:
         y = None if b is None else _number(b.get("observed"))
         rows.append(
             {
-                "id": _text(fid),
+                "id": _text((b or a or {}).get("id")),
                 "title": _text((b or a or {}).get("title")) or "",
                 "change": change,
                 "status_before": None if a is None else _text(a["status"]),
@@ -170,7 +183,10 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
     current : mapping
         This report's ``report`` (id, verdict), ``findings``, ``policy``, ``card`` and ``provenance``.
     """
-    rows = compare_findings(previous.get("findings"), current["findings"])
+    # this report's values as its JSON will hold them (canonical JSON rounds numbers, and the
+    # previous report was read from its JSON): an unchanged value differs by 0, not by rounding
+    now = json.loads(canonical_json(list(current["findings"])))
+    rows = compare_findings(previous.get("findings"), now)
     counts = {kind: sum(r["change"] == kind for r in rows) for kind in _ORDER}
     pr = previous.get("report") or {}
     said = ", ".join(f"{n} {kind}" for kind, n in counts.items())
