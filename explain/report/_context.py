@@ -53,7 +53,7 @@ class AuditContext:
 
     model: Any
     adapter: ModelAdapter
-    task: str  # "classification" (binary) or "regression"
+    task: str  # "classification" (binary), "multiclass" or "regression"
     positive_class: str | None
     target_name: str | None
     X_train: pd.DataFrame  # the model's inputs
@@ -63,10 +63,14 @@ class AuditContext:
     X_test: pd.DataFrame
     reference: pd.DataFrame
     reference_given: bool
-    y_train: np.ndarray  # 1 = positive class (classification), the target otherwise
+    # 1 = positive class (binary), the class's position in `classes` (multiclass), the target otherwise
+    y_train: np.ndarray
     y_test: np.ndarray
     sensitive_test: pd.DataFrame | None
     sensitive_train: pd.DataFrame | None
+    # one score per row: P(positive class) (binary), the prediction (regression); for a multiclass
+    # model P(favourable class) when the policy declares one, else the probability of the class
+    # predicted (the model's confidence in its decision); the probabilities are in proba_*
     scores_train: np.ndarray
     scores_test: np.ndarray
     scores_reference: np.ndarray
@@ -82,25 +86,77 @@ class AuditContext:
     stability_runs: list[LocalExplanation] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # results shared between sections
     cluster: ClusterRun | None = None  # dask input: what ran where, what was gathered (_context_dask)
+    # multiclass only: the class labels (as text, in the model's order) and the probabilities (n, k)
+    classes: tuple[str, ...] = ()
+    proba_train: np.ndarray | None = None
+    proba_test: np.ndarray | None = None
+    proba_reference: np.ndarray | None = None
 
     @property
     def is_classifier(self) -> bool:
-        return self.task == "classification"
+        """A binary or a multiclass classifier (its scores are probabilities)."""
+        return self.task in ("classification", "multiclass")
+
+    @property
+    def is_multiclass(self) -> bool:
+        return self.task == "multiclass"
+
+    @property
+    def favourable_index(self) -> int | None:
+        """The position of the policy's ``favourable_class`` among a multiclass model's classes
+        (checked in :func:`build_context`); ``None`` when none is declared, or for other models."""
+        if not self.is_multiclass:
+            return None
+        return favourable_position(self.policy, self.classes)
+
+    @property
+    def predicted_test(self) -> np.ndarray:
+        """A multiclass model's decision per test row: the position of the most probable class
+        (as ``predict()``; the first of tied classes, as ``numpy.argmax``)."""
+        if self.proba_test is None:
+            raise RuntimeError("predicted_test is the decision of a multiclass model")  # pragma: no cover
+        return np.argmax(self.proba_test, axis=1)
 
     @property
     def selected_test(self) -> np.ndarray:
-        """The favourable decision per test row: score at or above the policy threshold
-        (classification); for regression, scoring above the median (NYC LL144)."""
+        """The favourable decision per test row: score at or above the policy's
+        ``decision_threshold`` (binary); the favourable class predicted (multiclass with a declared
+        ``favourable_class``); a prediction at or above the policy's ``regression_threshold``
+        (regression with one declared), else above the median (NYC LL144's rule for a continuous
+        score). A multiclass model without a favourable class takes no single favourable decision:
+        its sections read :attr:`predicted_test`, one class against the rest."""
+        if self.is_multiclass:
+            favourable = self.favourable_index
+            if favourable is None:
+                raise RuntimeError(  # pragma: no cover - the sections check favourable_index first
+                    "a multiclass model without policy.favourable_class has no single favourable decision"
+                )
+            return self.predicted_test == favourable
         if self.is_classifier:
             return self.scores_test >= self.policy.decision_threshold
+        cut = getattr(self.policy, "regression_threshold", None)
+        if cut is not None:  # the predictions drive decisions, as in the robustness and local sections
+            return self.scores_test >= float(cut)
         return self.scores_test > np.median(self.scores_test)
 
     @property
     def score_name(self) -> str:
-        """``P(repaid = 1)`` for a classifier (the target's name when it has one), else ``prediction``."""
+        """``P(repaid = 1)`` for a classifier (the target's name when it has one), ``prediction``
+        for a regressor; for a multiclass model the favourable class's probability, or
+        ``P(predicted class)`` when no favourable class is declared."""
         if not self.is_classifier:
             return self.target_name or "prediction"
+        if self.is_multiclass:
+            favourable = self.favourable_index
+            if favourable is None:
+                return "P(predicted class)"
+            return self.class_score_name(favourable)
         return f"P({self.target_name} = {self.positive_class})" if self.target_name else f"P({self.positive_class})"
+
+    def class_score_name(self, index: int) -> str:
+        """``P(cultivar = class_1)``: the probability of a multiclass model's class ``index``."""
+        label = self.classes[index]
+        return f"P({self.target_name} = {label})" if self.target_name else f"P({label})"
 
     def model_sha256(self) -> str:
         return model_fingerprint(self.model)
@@ -220,7 +276,13 @@ def _check_groups(sensitive: pd.DataFrame | None) -> None:
 
 
 def _binary_target(y: np.ndarray, name: str, classes: Sequence[Any]) -> np.ndarray:
-    """``y`` as 1 for the positive class (``classes[1]``), 0 for the other, or an InputError.
+    """``y`` as 1 for the positive class (``classes[1]``), 0 for the other, or an InputError
+    (see :func:`class_positions`)."""
+    return (class_positions(y, name, classes) == 1).astype(int)
+
+
+def class_positions(y: np.ndarray, name: str, classes: Sequence[Any]) -> np.ndarray:
+    """The position of each label of ``y`` among the model's ``classes``, or an InputError.
 
     Labels are matched by value when both are numbers (``1.0`` is the class ``1``, as in
     scikit-learn), else as text. A target that is not the model's labels is refused with a short
@@ -231,15 +293,15 @@ def _binary_target(y: np.ndarray, name: str, classes: Sequence[Any]) -> np.ndarr
         isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in classes
     )
     if numeric:
-        values = y.astype(float)
-        known = np.isin(values, np.asarray(classes, dtype=float))
-        positive = values == float(classes[1])
+        values, labels = y.astype(float), np.asarray(classes, dtype=float)
     else:
-        text = y.astype(str)
-        known = np.isin(text, [str(c) for c in classes])
-        positive = text == str(classes[1])
+        values, labels = y.astype(str), np.asarray([str(c) for c in classes])
+    known = np.isin(values, labels)
     if known.all():
-        return positive.astype(int)
+        positions = np.zeros(len(y), dtype=int)
+        for i, label in enumerate(labels):
+            positions[values == label] = i
+        return positions
     unknown = np.unique(y[~known])
     spread = np.unique(np.linspace(0, len(unknown) - 1, min(5, len(unknown))).round().astype(int))  # lowest to highest
     shown = ", ".join(_label(v) for v in unknown[spread]) + (
@@ -260,6 +322,33 @@ def _binary_target(y: np.ndarray, name: str, classes: Sequence[Any]) -> np.ndarr
     )
 
 
+def _same_label(a: Any, b: Any) -> bool:
+    """Two class labels are the same when their text is, or when both are the same number."""
+    if str(a) == str(b):
+        return True
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return False
+
+
+def favourable_position(policy: Policy, classes: Sequence[Any]) -> int | None:
+    """The position of ``policy.favourable_class`` among ``classes`` (``None`` when none is
+    declared), or an InputError naming the classes to choose from."""
+    favourable = policy.favourable_class
+    if favourable is None:
+        return None
+    for i, label in enumerate(classes):
+        if _same_label(favourable, label):
+            return i
+    raise InputError(
+        f"policy.favourable_class={favourable!r} is not a class of the model (its classes: "
+        f"{[str(c) for c in classes]}); name the class of the favourable outcome (e.g. "
+        f"favourable_class={str(classes[-1])!r}), or leave it out to audit every class's decision one "
+        "against the rest."
+    )
+
+
 def _label(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
@@ -273,6 +362,18 @@ def _check_classes(y: np.ndarray, name: str, classes: Sequence[Any]) -> None:
         raise InputError(
             f"{name} has one class only ({only!r}); ROC AUC, calibration and error rates need both classes. "
             f"Pass a {name.replace('y_', '')} set with both classes (e.g. from a stratified split)."
+        )
+
+
+def _check_every_class(y: np.ndarray, name: str, classes: Sequence[Any]) -> None:
+    """Refuse a multiclass target that lacks a class of the model: that class's recall and its
+    one-vs-rest ROC AUC are not defined."""
+    lacking = [str(c) for i, c in enumerate(classes) if not np.any(y == i)]
+    if lacking:
+        raise InputError(
+            f"{name} has no row of the class(es) {lacking} of the model (classes: {[str(c) for c in classes]}); "
+            "per-class recall and one-vs-rest ROC AUC need every class. Pass a "
+            f"{name.replace('y_', '')} set with rows of every class (e.g. from a stratified split)."
         )
 
 
@@ -367,12 +468,21 @@ def _model_columns(adapter: ModelAdapter, X: pd.DataFrame, sensitive_names: list
     return [c for c in X.columns if c not in sensitive_names]
 
 
-def model_targets(adapter: ModelAdapter, y_tr: np.ndarray, y_te: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any, str]:
-    """The targets as the audit reads them (1 for the positive class; floats for regression),
-    checked, the positive class and the output space the model is scored in."""
-    space = audit_space(adapter)
+def model_targets(
+    adapter: ModelAdapter, y_tr: np.ndarray, y_te: np.ndarray, *, multiclass: bool = False
+) -> tuple[np.ndarray, np.ndarray, Any, str]:
+    """The targets as the audit reads them (1 for the positive class of a binary classifier, the
+    class's position for a multiclass one, floats for regression), checked, the positive class
+    (``None`` but for a binary classifier) and the output space the model is scored in. A
+    classifier of more than two classes is refused unless ``multiclass`` (the in-memory audit)."""
+    space = audit_space(adapter, multiclass=multiclass)
     if adapter.is_classifier:
         classes = adapter.classes or ()
+        if len(classes) > 2:
+            y_tr, y_te = class_positions(y_tr, "y_train", classes), class_positions(y_te, "y_test", classes)
+            _check_every_class(y_tr, "y_train", classes)
+            _check_every_class(y_te, "y_test", classes)
+            return y_tr, y_te, None, space
         y_tr, y_te = _binary_target(y_tr, "y_train", classes), _binary_target(y_te, "y_test", classes)
         _check_classes(y_tr, "y_train", classes)
         _check_classes(y_te, "y_test", classes)
@@ -390,17 +500,24 @@ def model_targets(adapter: ModelAdapter, y_tr: np.ndarray, y_te: np.ndarray) -> 
     return y_tr, y_te, None, space
 
 
-def audit_space(adapter: ModelAdapter) -> str:
-    """The output space the audit scores the model in; a classifier of more than two classes is refused."""
+def audit_space(adapter: ModelAdapter, *, multiclass: bool = False) -> str:
+    """The output space the audit scores the model in: probabilities for a classifier, the raw
+    prediction for a regressor. A classifier of more than two classes is refused unless
+    ``multiclass`` (the in-memory audit reads it; the other audits read one score per row)."""
     if not adapter.is_classifier:
         return "raw"
     classes = adapter.classes or ()
-    if len(classes) != 2:
+    if len(classes) != 2 and not (multiclass and len(classes) > 2):
         raise ModelError(
             f"the audit supports binary classifiers and regressors; this classifier has {len(classes)} classes "
             f"{list(classes)}. Audit one class against the rest (a binary model) instead."
         )
     return "probability"
+
+
+def is_multiclass(adapter: ModelAdapter) -> bool:
+    """A classifier of more than two classes."""
+    return adapter.is_classifier and len(adapter.classes or ()) > 2
 
 
 def checked_scores(adapter: ModelAdapter, out: np.ndarray, name: str) -> np.ndarray:
@@ -414,6 +531,34 @@ def checked_scores(adapter: ModelAdapter, out: np.ndarray, name: str) -> np.ndar
             "Check those rows (values the model was not fitted on), or rescale the target the model predicts.",
         )
     return scores
+
+
+def multiclass_scores(proba: np.ndarray, favourable: int | None) -> np.ndarray:
+    """A multiclass model's one score per row: P(favourable class) when the policy declares one,
+    else the probability of the class predicted."""
+    return proba[:, favourable] if favourable is not None else proba.max(axis=1)
+
+
+def _check_favourable(adapter: ModelAdapter, policy: Policy) -> None:
+    """Refuse a ``favourable_class`` that is not a class of a classifier (a binary model's
+    favourable class is its positive class, ``classes_[1]``)."""
+    if policy.favourable_class is None:
+        return
+    if not adapter.is_classifier:
+        raise InputError(
+            f"policy.favourable_class={policy.favourable_class!r}, but the model is a regressor: it has no "
+            "classes. Declare the prediction at or above which the decision is favourable as "
+            "policy.regression_threshold instead, and leave favourable_class out."
+        )
+    classes = adapter.classes or ()
+    position = favourable_position(policy, classes)
+    if len(classes) == 2 and position != 1:
+        raise InputError(
+            f"policy.favourable_class={policy.favourable_class!r} is the first class of a binary model; its audit "
+            f"takes the second class ({classes[1]!r}, classes_[1], the probability predict_proba gives last) as the "
+            "favourable outcome. Refit the model with the favourable outcome as the second class (e.g. y == "
+            f"{classes[0]!r} as 1), or leave favourable_class out."
+        )
 
 
 def check_same_columns(train: list[str], test: list[str]) -> None:
@@ -502,21 +647,28 @@ def build_context(
         check_column_types(frame[columns], name)  # dates and mixed columns, before any model call
         _check_finite(frame[columns], name)
     _check_reason_codes(reason_codes, columns)
-    y_tr, y_te, positive, space = model_targets(adapter, y_tr, y_te)
+    multiclass = is_multiclass(adapter)
+    y_tr, y_te, positive, space = model_targets(adapter, y_tr, y_te, multiclass=True)
+    _check_favourable(adapter, policy)
 
     def score(frame: pd.DataFrame, name: str) -> np.ndarray:
         try:
             out = adapter.predict(frame[columns], space)  # type: ignore[arg-type]
         except ModelError as exc:
             raise type(exc)(f"scoring {name}: {exc}{_beyond_float32(frame[columns], name)}") from exc
-        return checked_scores(adapter, out, name)
+        return np.asarray(out, dtype=float) if multiclass else checked_scores(adapter, out, name)
 
     log("Scoring the training, test and reference data")
     scores = {name: score(frame, name) for name, frame in (("X_train", train), ("X_test", test), ("reference", ref))}
+    classes = tuple(str(c) for c in adapter.classes or ()) if multiclass else ()
+    proba = dict(scores) if multiclass else {}
+    if multiclass:
+        favourable = favourable_position(policy, classes)
+        scores = {name: multiclass_scores(p, favourable) for name, p in proba.items()}
     ctx = AuditContext(
         model=model,
         adapter=adapter,
-        task=adapter.task,
+        task="multiclass" if multiclass else adapter.task,
         positive_class=None if positive is None else str(positive),
         target_name=str(y_train.name) if getattr(y_train, "name", None) is not None else None,
         X_train=train[columns].copy(),
@@ -536,6 +688,10 @@ def build_context(
         random_state=random_state,
         log=log,
         progress=progress,
+        classes=classes,
+        proba_train=proba.get("X_train"),
+        proba_test=proba.get("X_test"),
+        proba_reference=proba.get("reference"),
     )
     for role, frame, y in (("train", train, y_train), ("test", test, y_test), ("reference", ref, None)):
         if role == "reference" and not ref_given:

@@ -68,6 +68,7 @@ from ._context import (
     float32_message,
     frame_sha256,
     infinite_message,
+    is_multiclass,
     model_targets,
     schema_sha256,
 )
@@ -369,6 +370,18 @@ def _inputs(X_train: Any, y_train: Any, X_test: Any, reference: Any, sensitive: 
     return _Inputs(adapter, train, test, ref, columns, y_tr, sensitive, gather)
 
 
+def refuse_multiclass(adapter: ModelAdapter) -> None:
+    """A multiclass model is audited in memory only: its probabilities per class, the per-class
+    metrics and the one-vs-rest fairness are not yet computed from dask collections."""
+    if is_multiclass(adapter):
+        raise ModelError(
+            f"the audit of dask collections supports binary classifiers and regressors; this classifier has "
+            f"{len(adapter.classes or ())} classes {list(adapter.classes or ())}. Audit a multiclass model on data "
+            "in memory: pass X_test, y_test (and the reference) as pandas or numpy, e.g. X_test.compute(), or a "
+            "sample of the rows."
+        )
+
+
 def build_cluster_context(
     model: Any,
     X_train: Any,
@@ -391,6 +404,7 @@ def build_cluster_context(
 
     got = _inputs(X_train, y_train, X_test, reference, sensitive_features, model, progress)
     adapter, train, test, ref, columns = got.adapter, got.train, got.test, got.ref, got.columns
+    refuse_multiclass(adapter)
     _check_reason_codes(reason_codes, columns)
     space = audit_space(adapter)
     training = _Data("X_train", "train", train, False, len(train))

@@ -82,8 +82,14 @@ def rows_context(ctx: AuditContext) -> AuditContext:
         return ctx
     at = run.positions
     sensitive = None if ctx.sensitive_test is None else ctx.sensitive_test.iloc[at]
+    proba = None if ctx.proba_test is None else ctx.proba_test[at]
     return replace(
-        ctx, X_test=run.rows, y_test=ctx.y_test[at], scores_test=ctx.scores_test[at], sensitive_test=sensitive
+        ctx,
+        X_test=run.rows,
+        y_test=ctx.y_test[at],
+        scores_test=ctx.scores_test[at],
+        proba_test=proba,
+        sensitive_test=sensitive,
     )
 
 

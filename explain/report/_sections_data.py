@@ -79,7 +79,9 @@ def data_section(ctx: AuditContext) -> Built:
             message=f"Constant or duplicated: {', '.join(structural)}." if structural else "None found.",
         )
     )
-    if ctx.is_classifier:
+    if ctx.is_multiclass:
+        found.append(_class_balance(ctx))
+    elif ctx.is_classifier:
         share = float(min(ctx.y_train.mean(), 1 - ctx.y_train.mean()))
         found.append(
             finding(
@@ -138,7 +140,9 @@ def data_section(ctx: AuditContext) -> Built:
             "regression) of a one-feature tree; above 0.95 the feature alone almost predicts the target.",
         ),
     ]
-    if ctx.is_classifier:
+    if ctx.is_multiclass:
+        blocks.append(_outcomes_per_class(ctx))
+    elif ctx.is_classifier:
         blocks.append(
             table(
                 "outcomes",
@@ -160,6 +164,50 @@ def data_section(ctx: AuditContext) -> Built:
     blocks.append(findings_block([f["id"] for f in found]))
     ctx.extras["data_quality"] = dq
     return _sec("data", "What the model learned from and was tested on, and how clean it is.", blocks, found)
+
+
+def _class_balance(ctx: AuditContext) -> dict[str, Any]:
+    counts = np.bincount(ctx.y_train, minlength=len(ctx.classes))
+    smallest = int(np.argmin(counts))
+    share = float(counts[smallest] / counts.sum())
+    return finding(
+        "data.balance",
+        "data",
+        "Class balance (training)",
+        metric="smallest class share",
+        observed=share,
+        format="pct",
+        status="info",
+        message=f"The smallest of the {len(ctx.classes)} classes, {ctx.classes[smallest]}, is {share:.1%} of the "
+        "training rows.",
+    )
+
+
+def _outcomes_per_class(ctx: AuditContext) -> dict[str, Any]:
+    k = len(ctx.classes)
+    train, test = np.bincount(ctx.y_train, minlength=k), np.bincount(ctx.y_test, minlength=k)
+    favourable = ctx.favourable_index
+    return table(
+        "outcomes",
+        "Outcomes per class and data set",
+        [
+            column("class", "Class"),
+            column("train", "Train", "int"),
+            column("train_share", "Train share", "pct"),
+            column("test", "Test", "int"),
+            column("test_share", "Test share", "pct"),
+        ],
+        [
+            {
+                "class": ctx.classes[c] + (" (favourable)" if c == favourable else ""),
+                "train": int(train[c]),
+                "train_share": float(train[c] / train.sum()),
+                "test": int(test[c]),
+                "test_share": float(test[c] / test.sum()),
+            }
+            for c in range(k)
+        ],
+    )
 
 
 def _on_a_cluster(ctx: AuditContext) -> list[dict[str, Any]]:
@@ -272,24 +320,10 @@ def _representativeness(ctx: AuditContext) -> list[dict[str, Any]]:
     ]
 
 
-def performance_section(ctx: AuditContext) -> Built:
+def _generalization_findings(ctx: AuditContext, gen: Any, name: str) -> list[dict[str, Any]]:
+    """The test score against the declared minimum, and the train-test gap (overfitting)."""
     p = ctx.policy
-    metric: Any = "roc_auc" if ctx.is_classifier else "r2"
-    name = "ROC AUC" if ctx.is_classifier else "R²"
-    ctx.log(f"Measuring performance ({p.n_bootstrap} bootstrap resamples)")
-    gen = metrics.generalization(
-        ctx.y_train,
-        ctx.scores_train,
-        ctx.y_test,
-        ctx.scores_test,
-        metric=metric,
-        max_gap=p.max_train_test_gap,
-        n_boot=p.n_bootstrap,
-        random_state=ctx.random_state,
-        alpha=p.alpha,
-    )
-    ctx.extras["generalization"] = gen
-    found = [
+    return [
         finding(
             "performance.test_score",
             "performance",
@@ -316,6 +350,66 @@ def performance_section(ctx: AuditContext) -> Built:
             status="fail" if gen.diagnosis == "overfitting" else "warn" if gen.diagnosis == "underfitting" else None,
         ),
     ]
+
+
+def _generalization_table(ctx: AuditContext, gen: Any, name: str) -> dict[str, Any]:
+    return table(
+        "generalization",
+        f"Train against test ({name}, {1 - ctx.policy.alpha:.0%} bootstrap intervals)",
+        [
+            column("data", "Data set"),
+            column("value", name, "float"),
+            column("low", "CI low", "float"),
+            column("high", "CI high", "float"),
+        ],
+        [
+            {"data": "train", "value": gen.train.value, "low": gen.train.low, "high": gen.train.high},
+            {"data": "test", "value": gen.test.value, "low": gen.test.low, "high": gen.test.high},
+            {"data": "gap (train - test)", "value": gen.gap, "low": gen.gap_low, "high": gen.gap_high},
+        ],
+    )
+
+
+def _multiclass_performance_section(ctx: AuditContext) -> Built:
+    """Performance of a multiclass model (:mod:`._sections_multiclass`): the macro one-vs-rest ROC
+    AUC, train against test, per-class metrics, the confusion matrix and calibration per class."""
+    from ._sections_multiclass import AUC_NAME, multiclass_performance
+
+    ctx.log(f"Measuring performance per class ({ctx.policy.n_bootstrap} bootstrap resamples)")
+    gen, blocks, found = multiclass_performance(ctx)
+    ctx.extras["generalization"] = gen
+    found = _generalization_findings(ctx, gen, AUC_NAME) + found
+    blocks.insert(2, _generalization_table(ctx, gen, AUC_NAME))
+    blocks += _disaggregated(ctx, None, AUC_NAME)
+    blocks.append(findings_block([f["id"] for f in found]))
+    accuracy = ctx.extras["multiclass_metrics"]["accuracy"].value
+    summary = (
+        f"Test {AUC_NAME} {gen.test.value:.3f}; train {gen.train.value:.3f}; diagnosis: {gen.diagnosis}; "
+        f"accuracy {accuracy:.1%} over {len(ctx.classes)} classes."
+    )
+    return _sec("performance", summary, blocks, found)
+
+
+def performance_section(ctx: AuditContext) -> Built:
+    if ctx.is_multiclass:
+        return _multiclass_performance_section(ctx)
+    p = ctx.policy
+    metric: Any = "roc_auc" if ctx.is_classifier else "r2"
+    name = "ROC AUC" if ctx.is_classifier else "R²"
+    ctx.log(f"Measuring performance ({p.n_bootstrap} bootstrap resamples)")
+    gen = metrics.generalization(
+        ctx.y_train,
+        ctx.scores_train,
+        ctx.y_test,
+        ctx.scores_test,
+        metric=metric,
+        max_gap=p.max_train_test_gap,
+        n_boot=p.n_bootstrap,
+        random_state=ctx.random_state,
+        alpha=p.alpha,
+    )
+    ctx.extras["generalization"] = gen
+    found = _generalization_findings(ctx, gen, name)
     if constant_score(ctx.scores_test) is not None:
         found.append(ranking_finding(ctx, gen.test.value))
     blocks: list[dict[str, Any]] = [
@@ -328,21 +422,7 @@ def performance_section(ctx: AuditContext) -> Built:
             )
             + " Confidence intervals are percentile bootstrap intervals over the rows."
         ),
-        table(
-            "generalization",
-            f"Train against test ({name}, {1 - p.alpha:.0%} bootstrap intervals)",
-            [
-                column("data", "Data set"),
-                column("value", name, "float"),
-                column("low", "CI low", "float"),
-                column("high", "CI high", "float"),
-            ],
-            [
-                {"data": "train", "value": gen.train.value, "low": gen.train.low, "high": gen.train.high},
-                {"data": "test", "value": gen.test.value, "low": gen.test.low, "high": gen.test.high},
-                {"data": "gap (train - test)", "value": gen.gap, "low": gen.gap_low, "high": gen.gap_high},
-            ],
-        ),
+        _generalization_table(ctx, gen, name),
     ]
     if ctx.is_classifier:
         blocks += _threshold_blocks(ctx)
@@ -436,25 +516,54 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
                 # give a smaller one's by subtraction; only the size is shown, as in the fairness section
                 rows.append({**row, "note": f"fewer than {smallest} rows: suppressed" if n < smallest else DERIVABLE})
                 continue
+            if ctx.is_multiclass:
+                rows.append({**row, **_multiclass_group(ctx, mask), "note": ""})
+                continue
             if not ctx.is_classifier or len(np.unique(ctx.y_test[mask])) == 2:
                 row["score"] = metrics.bootstrap_ci(metric, ctx.y_test[mask], ctx.scores_test[mask], n_boot=1).value
             rows.append({**row, "favourable": float(ctx.selected_test[mask].mean()), "note": ""})
+    columns = [
+        column("attribute", "Attribute"),
+        column("group", "Group"),
+        column("n", "Rows", "int"),
+        column("score", name, "float"),
+        column("favourable", "Favourable", "pct"),
+        column("note", "Note"),
+    ]
+    caption, undefined = f"Test {name} and favourable-decision rate per group", "one outcome only"
+    if ctx.is_multiclass:
+        columns.insert(4, column("accuracy", "Accuracy", "pct"))
+        caption, undefined = f"Test {name}, accuracy and favourable-decision rate per group", "a class missing"
+        for r in rows:
+            r.setdefault("accuracy", None)
+        if ctx.favourable_index is None:
+            columns = [c for c in columns if c["key"] != "favourable"]
+            caption = f"Test {name} and accuracy per group"
     return [
         table(
             "performance_by_group",
-            f"Test {name} and favourable-decision rate per group",
-            [
-                column("attribute", "Attribute"),
-                column("group", "Group"),
-                column("n", "Rows", "int"),
-                column("score", name, "float"),
-                column("favourable", "Favourable", "pct"),
-                column("note", "Note"),
-            ],
+            caption,
+            columns,
             rows,
             note=f"Groups under {smallest} rows show their size only (privacy), and so does the smallest other "
             f"group of an attribute while the groups hidden hold fewer than {smallest} rows together (otherwise "
             "the overall count minus the shown groups' would give a small group's); "
-            f"{name} is not computed for a group with one outcome only.",
+            f"{name} is not computed for a group with {undefined}.",
         )
     ]
+
+
+def _multiclass_group(ctx: AuditContext, mask: np.ndarray) -> dict[str, Any]:
+    """A multiclass model's macro ROC AUC (when the group has rows of every class), accuracy and
+    favourable-decision rate (when the policy declares a favourable class) on a group's rows."""
+    from ._sections_multiclass import macro_roc_auc
+
+    assert ctx.proba_test is not None
+    y, k = ctx.y_test[mask], len(ctx.classes)
+    every_class = len(np.unique(y)) == k
+    favourable = ctx.favourable_index
+    return {
+        "score": macro_roc_auc(k)(y, ctx.proba_test[mask]) if every_class else None,
+        "accuracy": float(np.mean(ctx.predicted_test[mask] == y)),
+        "favourable": None if favourable is None else float(np.mean(ctx.predicted_test[mask] == favourable)),
+    }

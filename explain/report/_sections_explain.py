@@ -54,6 +54,13 @@ def explain_sample(ctx: AuditContext) -> None:
     for i in range(p.stability_runs):
         ctx.log(f"Explaining {len(sample)} test rows (run {i + 1} of {p.stability_runs})")
         runs.append(_explainer(ctx, i).explain_local(rows))
+    if ctx.is_multiclass:
+        # every class's attributions are kept for the per-class tables; the sections that read one
+        # output per row read the output of the decision (see decision_explanation)
+        from ._sections_multiclass_explain import decision_explanation
+
+        ctx.extras["class_runs"] = runs
+        runs = [decision_explanation(ctx, run, sample) for run in runs]
     ctx.sample, ctx.stability_runs, ctx.explanation = sample, runs, runs[0]
 
 
@@ -72,9 +79,19 @@ def _explanation(ctx: AuditContext) -> LocalExplanation:
 
 
 def _score(ctx: AuditContext, X: pd.DataFrame) -> np.ndarray:
+    """The score of rows ``X`` as :attr:`AuditContext.scores_test` holds it (for a multiclass model:
+    P(favourable class), else the probability of the class predicted)."""
     space = "probability" if ctx.is_classifier else "raw"
     out = ctx.adapter.predict(X, space)  # type: ignore[arg-type]
+    if ctx.is_multiclass:
+        favourable = ctx.favourable_index
+        return out[:, favourable] if favourable is not None else out.max(axis=1)
     return out[:, -1] if ctx.is_classifier else out[:, 0]
+
+
+def _proba(ctx: AuditContext, X: pd.DataFrame) -> np.ndarray:
+    """A multiclass model's probabilities of rows ``X``, (n, k)."""
+    return np.asarray(ctx.adapter.predict(X, "probability"), dtype=float)
 
 
 def regression_threshold(ctx: AuditContext) -> float | None:
@@ -85,7 +102,7 @@ def regression_threshold(ctx: AuditContext) -> float | None:
     examples/policy.toml); a policy object that carries the attribute is honoured already."""
     if ctx.is_classifier:
         return None
-    value = getattr(ctx.policy, "regression_threshold", None)
+    value = ctx.policy.regression_threshold
     return None if value is None else float(value)
 
 
@@ -115,13 +132,28 @@ def _method_card(ctx: AuditContext, exp: LocalExplanation) -> dict[str, Any]:
         ("Method", exp.method),
         ("Implementation", f"{engine}; explain {versions.get('explain', '?')}"),
         ("Why this method", f"method='auto' chose it; skipped: {skipped}" if skipped else "method='auto' chose it"),
-        ("Output explained", f"{exp.output_space}: {ctx.score_name}" if ctx.is_classifier else exp.output_space),
+        ("Output explained", _output_explained(ctx, exp)),
         ("Reference (background) data", f"{params.get('background_rows', 'no')} training rows"),
         ("Background SHA-256", prov.background_fingerprint or "none", "hash"),
         ("Rows explained", exp.n_rows, "int"),
         ("random_state", prov.random_state if prov.random_state is not None else "none"),
     ]
     return facts(rows)
+
+
+def _output_explained(ctx: AuditContext, exp: LocalExplanation) -> str:
+    if ctx.is_multiclass:
+        favourable = ctx.favourable_index
+        decision = (
+            f"the favourable class's ({ctx.classes[favourable]})"
+            if favourable is not None
+            else "each row's predicted class's"
+        )
+        return (
+            f"{exp.output_space}: every class's output ({len(ctx.classes)}); the decision's output, read where one "
+            f"output per row is shown, is {decision}"
+        )
+    return f"{exp.output_space}: {ctx.score_name}" if ctx.is_classifier else exp.output_space
 
 
 def _importance(ctx: AuditContext) -> tuple[list[dict[str, Any]], np.ndarray]:
@@ -170,7 +202,9 @@ def _glassbox_importance(ctx: AuditContext) -> np.ndarray | None:
     from ._sections_model import _glassbox_frame
 
     terms = bench["gam"].eval_terms(_glassbox_frame(ctx.X_test.iloc[ctx.sample], ctx.X_train))
-    return np.mean(np.abs(np.asarray(terms, dtype=float)), axis=0)
+    importance = np.mean(np.abs(np.asarray(terms, dtype=float)), axis=0)
+    # a multiclass model's terms are per class, (d, k): compared as the mean over the classes
+    return importance.mean(axis=1) if importance.ndim == 2 else importance
 
 
 def _effects(ctx: AuditContext, features: list[str]) -> list[dict[str, Any]]:
@@ -195,6 +229,9 @@ def _effects(ctx: AuditContext, features: list[str]) -> list[dict[str, Any]]:
     blocks = []
     for name in features:
         eff = glob.effect(name)
+        if ctx.is_multiclass:
+            blocks.append(_class_effect(ctx, name, eff))
+            continue
         avg = np.asarray(eff.average, dtype=float).reshape(len(eff.grid), -1)[:, -1]
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in eff.grid)
         alt = f"Partial dependence of {ctx.score_name} on {name}: " + "; ".join(
@@ -210,6 +247,34 @@ def _effects(ctx: AuditContext, features: list[str]) -> list[dict[str, Any]]:
             spec = bar_chart([_show(g) for g in eff.grid], avg.tolist(), xlabel=f"average {ctx.score_name}")
         blocks.append(chart(f"effect_{name}", f"Partial dependence on {name}", alt, spec))
     return blocks
+
+
+def _class_effect(ctx: AuditContext, name: str, eff: Any) -> dict[str, Any]:
+    """The partial dependence of every class's probability on feature ``name``: one curve per
+    class (numeric feature), or a table of the average probabilities per category."""
+    avg = np.asarray(eff.average, dtype=float).reshape(len(eff.grid), -1)
+    labels = [ctx.class_score_name(c) for c in range(len(ctx.classes))]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in eff.grid)
+    if numeric and len(eff.grid) > 2:
+        alt = f"Partial dependence of each class's probability on {name}: " + "; ".join(
+            f"{label} from {avg[0, c]:.3f} at {_show(eff.grid[0])} to {avg[-1, c]:.3f} at {_show(eff.grid[-1])}"
+            for c, label in enumerate(labels)
+        )
+        spec = line_chart(
+            [{"name": label, "x": list(eff.grid), "y": avg[:, c].tolist()} for c, label in enumerate(labels)],
+            xlabel=name,
+            ylabel="average probability",
+        )
+        return chart(f"effect_{name}", f"Partial dependence on {name} (one line per class)", alt, spec)
+    return table(
+        f"effect_{name}",
+        f"Partial dependence on {name}: average probability of each class",
+        [column("value", name)] + [column(f"c{c}", label, "float") for c, label in enumerate(labels)],
+        [
+            {"value": _show(g), **{f"c{c}": float(avg[i, c]) for c in range(len(labels))}}
+            for i, g in enumerate(eff.grid)
+        ],
+    )
 
 
 def _correlated(ctx: AuditContext) -> list[str]:
@@ -233,7 +298,8 @@ def global_section(ctx: AuditContext) -> Built:
     found = []
     shapley = exp.method != "lime"
     if shapley:
-        err = float(exp.additivity_error())
+        # a multiclass model: the error over every class's output
+        err = float((ctx.extras["class_runs"][0] if ctx.is_multiclass else exp).additivity_error())
         found.append(
             finding(
                 "global.additivity",
@@ -260,6 +326,10 @@ def global_section(ctx: AuditContext) -> Built:
             )
         )
     gb = _glassbox_importance(ctx)
+    if ctx.is_multiclass:  # the glass-box's terms are compared over the classes, as the attributions
+        from ._sections_multiclass_explain import class_importance
+
+        importance = class_importance(ctx).mean(axis=1)
     if gb is not None and len(gb) == len(importance):
         # attributions of a constant model are zero up to rounding: their ranks are noise
         same = constant_score(ctx.scores_test)
@@ -290,6 +360,15 @@ def global_section(ctx: AuditContext) -> Built:
         f"{r['feature']}: {r['importance']:.4g}" for r in rows[: len(top)]
     )
     correlated = _correlated(ctx)
+    of_decision, class_blocks = "", []
+    if ctx.is_multiclass:
+        from ._sections_multiclass_explain import class_importance_blocks
+
+        favourable = ctx.favourable_index
+        of_decision = (
+            f" of P({ctx.classes[favourable]})'s output" if favourable is not None else " of each row's predicted class"
+        )
+        class_blocks = class_importance_blocks(ctx)
     blocks: list[dict[str, Any]] = [
         paragraph(
             "A Shapley value is a feature's share of the difference between a prediction and the average prediction "
@@ -297,10 +376,15 @@ def global_section(ctx: AuditContext) -> Built:
             "feature is the mean absolute value over the explained rows."
         ),
         _method_card(ctx, exp),
-        chart("importance", "Global importance (error bars: range over background resamples and seeds)", alt, spec),
+        chart(
+            "importance",
+            f"Global importance{of_decision} (error bars: range over background resamples and seeds)",
+            alt,
+            spec,
+        ),
         table(
             "importance",
-            "Global importance",
+            f"Global importance{of_decision}",
             [
                 column("rank", "Rank", "int"),
                 column("feature", "Feature"),
@@ -311,6 +395,7 @@ def global_section(ctx: AuditContext) -> Built:
             ],
             rows,
         ),
+        *class_blocks,
         *_effects(ctx, top[:N_EFFECTS]),
         paragraph("Caveats, read before relying on these explanations:"),
         bullets(

@@ -127,6 +127,10 @@ def _codes_table(codes: dict[str, tuple[str, str]]) -> dict[str, Any]:
 
 
 def local_section(ctx: AuditContext) -> Built:
+    if ctx.is_multiclass:
+        from ._sections_multiclass_explain import multiclass_local_section
+
+        return multiclass_local_section(ctx)
     p = ctx.policy
     exp = _explanation(ctx)
     assert ctx.sample is not None

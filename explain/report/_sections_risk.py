@@ -32,7 +32,10 @@ TESTS = {"two_proportion_z": "two-proportion z-test", "fisher_exact": "Fisher's 
 
 def fairness_section(ctx: AuditContext) -> Built:
     p = ctx.policy
-    age_found, age_blocks = age_rule(ctx)
+    # the age rule asks whether older applicants are scored adversely: a multiclass model without a
+    # favourable class scores no one adversely
+    no_adverse = ctx.is_multiclass and ctx.favourable_index is None
+    age_found, age_blocks = ([], []) if no_adverse else age_rule(ctx)
     if ctx.sensitive_test is None:
         found = [
             finding(
@@ -56,141 +59,12 @@ def fairness_section(ctx: AuditContext) -> Built:
             not_applicable="no sensitive_features were given",
         )
     ctx.log("Auditing fairness per group and intersection")
-    gm = metrics.group_metrics(
-        ctx.y_test if ctx.is_classifier else None,
-        ctx.selected_test.astype(int),
-        ctx.sensitive_test,
-        y_score=ctx.scores_test,
-        min_group_size=p.min_group_size,
-        min_share=p.min_group_share,
-        alpha=p.alpha,
-    )
-    ctx.extras["group_metrics"] = gm
-    by = gm.by_group.reset_index()
-    found, blocks = [], []
-    blocks.append(
-        paragraph(
-            "Selection rate: the share of each group given the favourable decision on the test data "
-            f"({ctx.score_name} at least {p.decision_threshold:g})."
-            if ctx.is_classifier
-            else "Selection rate: the share of each group scoring above the median prediction (NYC LL144)."
-        )
-    )
-    for attr in gm.attributes:
-        rows = by[by["attribute"] == attr]
-        kept = rows[~rows["suppressed"].astype(bool)]
-        ref = gm.reference[attr]
-        # compared with the reference: none when suppression leaves the reference group alone
-        compared = kept[kept["impact_ratio"].notna() & ~kept["is_reference"].astype(bool)]
-        worst = compared.loc[compared["impact_ratio"].idxmin()] if len(compared) else None
-        if worst is None:
-            found.append(
-                finding(
-                    f"fairness.impact_ratio.{attr}",
-                    "fairness",
-                    f"Impact ratio, {attr}",
-                    metric="lowest impact ratio",
-                    observed=None,
-                    message="No two groups are large enough to compare."
-                    if not rows["reason"].str.contains(DERIVABLE, regex=False).any()
-                    else "No two groups can be compared: the others are too small, or left out so that a small "
-                    "group cannot be derived by subtraction.",
-                )
-            )
-        else:
-            # NA (no test) is not significant
-            ratio, significant = float(worst["impact_ratio"]), _plain(worst["significant"]) is True
-            ref_rate = float(rows.loc[rows["group"] == ref, "selection_rate"].iloc[0])
-            status = "pass" if ratio >= p.min_impact_ratio else ("fail" if significant else "warn")
-            found.append(
-                finding(
-                    f"fairness.impact_ratio.{attr}",
-                    "fairness",
-                    f"Impact ratio, {attr}",
-                    metric="lowest impact ratio",
-                    observed=ratio,
-                    threshold=p.min_impact_ratio,
-                    comparison=">=",
-                    status=status,  # type: ignore[arg-type]
-                    message=f"Group {worst['group']!s} ({int(worst['count'])} rows): selection rate "
-                    f"{worst['selection_rate']:.1%} against {ref_rate:.1%} for {ref!s} (the most selected group); "
-                    f"{TESTS.get(worst['test'], worst['test'])} p = {worst['p_value']:.2g}"
-                    + (" (significant)." if significant else " (not significant)."),
-                )
-            )
-        if ctx.is_classifier and len(kept) > 1:  # one group left: no gap (not a gap of 0)
-            gap = max(gm.difference("tpr", attribute=attr), gm.difference("fpr", attribute=attr))
-            if not np.isnan(gap):
-                found.append(
-                    finding(
-                        f"fairness.error_rates.{attr}",
-                        "fairness",
-                        f"Error-rate gap, {attr}",
-                        metric="largest TPR or FPR difference",
-                        observed=gap,
-                        threshold=p.max_error_rate_gap,
-                        comparison="<=",
-                        status="pass" if gap <= p.max_error_rate_gap else "warn",
-                        message=f"Equalized-odds difference {gap:.3f} (fairlearn's definition), supplementary.",
-                    )
-                )
-        blocks.append(
-            table(
-                f"fairness_{attr}",
-                f"{attr}: selection rates and impact ratios (reference group: {ref})",
-                [
-                    column("group", "Group"),
-                    column("count", "N", "int"),
-                    column("selected", "Selected", "int"),
-                    column("selection_rate", "Rate", "pct"),
-                    column("ci_low", "CI low", "pct"),
-                    column("ci_high", "CI high", "pct"),
-                    column("impact_ratio", "Impact ratio", "float2"),
-                    column("four_fifths", "< 4/5", "bool"),
-                    column("p_value", "p-value", "pvalue"),
-                    column("test", "Test"),
-                    column("tpr", "TPR", "pct"),
-                    column("fpr", "FPR", "pct"),
-                    column("reason", "Note"),
-                ],
-                [
-                    {
-                        k: _plain(r[k])
-                        for k in (
-                            "group",
-                            "count",
-                            "selected",
-                            "selection_rate",
-                            "ci_low",
-                            "ci_high",
-                            "impact_ratio",
-                            "four_fifths",
-                            "p_value",
-                            "test",
-                            "tpr",
-                            "fpr",
-                            "reason",
-                        )
-                    }
-                    for _, r in rows.iterrows()
-                ],
-            )
-        )
-        shown = kept[kept["impact_ratio"].notna()]
-        if len(shown):
-            labels = [str(g) for g in shown["group"]]
-            values = [float(v) for v in shown["impact_ratio"]]
-            alt = f"Impact ratios by {attr} group against the four-fifths line: " + "; ".join(
-                f"{g}: {v:.2f}" for g, v in zip(labels, values, strict=True)
-            )
-            spec = bar_chart(
-                labels,
-                values,
-                xlabel="impact ratio",
-                reference=p.min_impact_ratio,
-                highlight=[v < p.min_impact_ratio for v in values],
-            )
-            blocks.append(chart(f"impact_{attr}", f"Impact ratios by {attr} (line: {p.min_impact_ratio:g})", alt, spec))
+    if ctx.is_multiclass:
+        from ._sections_multiclass_risk import multiclass_fairness
+
+        found, blocks, by, n_attributes = multiclass_fairness(ctx)
+    else:
+        found, blocks, by, n_attributes = _binary_fairness(ctx)
     suppressed = by[by["suppressed"].astype(bool)]
     blocks += [
         paragraph(
@@ -218,8 +92,164 @@ def fairness_section(ctx: AuditContext) -> Built:
     found += protected_found + age_found
     blocks += [*protected_blocks, *age_blocks, findings_block([f["id"] for f in found])]
     flags = [f for f in found if f["status"] in ("warn", "fail") and ".impact_ratio." in f["id"]]
-    summary = f"{len(flags)} impact-ratio flag(s) over {len(gm.attributes)} attribute(s) and intersections."
+    summary = f"{len(flags)} impact-ratio flag(s) over {n_attributes} attribute(s) and intersections."
     return _sec("fairness", summary, blocks, found)
+
+
+def _binary_fairness(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any, int]:
+    """Findings and blocks of the favourable decision per group (binary classifier or regressor),
+    the groups' table and the number of attributes (with intersections)."""
+    p = ctx.policy
+    gm = metrics.group_metrics(
+        ctx.y_test if ctx.is_classifier else None,
+        ctx.selected_test.astype(int),
+        ctx.sensitive_test,
+        y_score=ctx.scores_test,
+        min_group_size=p.min_group_size,
+        min_share=p.min_group_share,
+        alpha=p.alpha,
+    )
+    ctx.extras["group_metrics"] = gm
+    by = gm.by_group.reset_index()
+    cut = ctx.policy.regression_threshold
+    blocks = [
+        paragraph(
+            "Selection rate: the share of each group given the favourable decision on the test data "
+            f"({ctx.score_name} at least {p.decision_threshold:g})."
+            if ctx.is_classifier
+            else f"Selection rate: the share of each group given the favourable decision ({ctx.score_name} at "
+            f"least {cut:g}, the policy's regression_threshold)."
+            if cut is not None
+            else "Selection rate: the share of each group scoring above the median prediction (NYC LL144)."
+        )
+    ]
+    found: list[dict[str, Any]] = []
+    for attr in gm.attributes:
+        rows = by[by["attribute"] == attr]
+        found.append(impact_finding(ctx, gm, rows, attr, f"fairness.impact_ratio.{attr}", f"Impact ratio, {attr}"))
+        kept = rows[~rows["suppressed"].astype(bool)]
+        if ctx.is_classifier and len(kept) > 1:  # one group left: no gap (not a gap of 0)
+            gap = error_rate_finding(ctx, gm, attr, f"fairness.error_rates.{attr}", f"Error-rate gap, {attr}")
+            found += gap
+        blocks.append(
+            table(
+                f"fairness_{attr}",
+                f"{attr}: selection rates and impact ratios (reference group: {gm.reference[attr]})",
+                GROUP_COLUMNS,
+                [group_row(r) for _, r in rows.iterrows()],
+            )
+        )
+        blocks += _impact_chart(ctx, kept, attr)
+    return found, blocks, by, len(gm.attributes)
+
+
+GROUP_KEYS = (
+    "group", "count", "selected", "selection_rate", "ci_low", "ci_high", "impact_ratio", "four_fifths",
+    "p_value", "test", "tpr", "fpr", "reason",
+)  # fmt: skip
+GROUP_COLUMNS = [
+    column("group", "Group"),
+    column("count", "N", "int"),
+    column("selected", "Selected", "int"),
+    column("selection_rate", "Rate", "pct"),
+    column("ci_low", "CI low", "pct"),
+    column("ci_high", "CI high", "pct"),
+    column("impact_ratio", "Impact ratio", "float2"),
+    column("four_fifths", "< 4/5", "bool"),
+    column("p_value", "p-value", "pvalue"),
+    column("test", "Test"),
+    column("tpr", "TPR", "pct"),
+    column("fpr", "FPR", "pct"),
+    column("reason", "Note"),
+]
+
+
+def group_row(r: Any) -> dict[str, Any]:
+    """A row of group_metrics' table, as plain values for the evidence."""
+    return {k: _plain(r[k]) for k in GROUP_KEYS}
+
+
+def impact_finding(ctx: AuditContext, gm: Any, rows: Any, attr: str, id: str, title: str) -> dict[str, Any]:
+    """The lowest impact ratio of an attribute's groups (``rows`` of group_metrics' table): pass at
+    or above the policy's min_impact_ratio, else fail when significant, warn otherwise."""
+    p = ctx.policy
+    kept = rows[~rows["suppressed"].astype(bool)]
+    ref = gm.reference[attr]
+    # compared with the reference: none when suppression leaves the reference group alone
+    compared = kept[kept["impact_ratio"].notna() & ~kept["is_reference"].astype(bool)]
+    worst = compared.loc[compared["impact_ratio"].idxmin()] if len(compared) else None
+    if worst is None:
+        return finding(
+            id,
+            "fairness",
+            title,
+            metric="lowest impact ratio",
+            observed=None,
+            message="No two groups are large enough to compare."
+            if not rows["reason"].str.contains(DERIVABLE, regex=False).any()
+            else "No two groups can be compared: the others are too small, or left out so that a small "
+            "group cannot be derived by subtraction.",
+        )
+    # NA (no test) is not significant
+    ratio, significant = float(worst["impact_ratio"]), _plain(worst["significant"]) is True
+    ref_rate = float(rows.loc[rows["group"] == ref, "selection_rate"].iloc[0])
+    status = "pass" if ratio >= p.min_impact_ratio else ("fail" if significant else "warn")
+    return finding(
+        id,
+        "fairness",
+        title,
+        metric="lowest impact ratio",
+        observed=ratio,
+        threshold=p.min_impact_ratio,
+        comparison=">=",
+        status=status,  # type: ignore[arg-type]
+        message=f"Group {worst['group']!s} ({int(worst['count'])} rows): selection rate "
+        f"{worst['selection_rate']:.1%} against {ref_rate:.1%} for {ref!s} (the most selected group); "
+        f"{TESTS.get(worst['test'], worst['test'])} p = {worst['p_value']:.2g}"
+        + (" (significant)." if significant else " (not significant)."),
+    )
+
+
+def error_rate_finding(ctx: AuditContext, gm: Any, attr: str, id: str, title: str) -> list[dict[str, Any]]:
+    """The largest TPR or FPR difference between an attribute's groups (equalized odds), or nothing
+    when it is not defined."""
+    p = ctx.policy
+    gap = max(gm.difference("tpr", attribute=attr), gm.difference("fpr", attribute=attr))
+    if np.isnan(gap):
+        return []
+    return [
+        finding(
+            id,
+            "fairness",
+            title,
+            metric="largest TPR or FPR difference",
+            observed=gap,
+            threshold=p.max_error_rate_gap,
+            comparison="<=",
+            status="pass" if gap <= p.max_error_rate_gap else "warn",
+            message=f"Equalized-odds difference {gap:.3f} (fairlearn's definition), supplementary.",
+        )
+    ]
+
+
+def _impact_chart(ctx: AuditContext, kept: Any, attr: str) -> list[dict[str, Any]]:
+    p = ctx.policy
+    shown = kept[kept["impact_ratio"].notna()]
+    if not len(shown):
+        return []
+    labels = [str(g) for g in shown["group"]]
+    values = [float(v) for v in shown["impact_ratio"]]
+    alt = f"Impact ratios by {attr} group against the four-fifths line: " + "; ".join(
+        f"{g}: {v:.2f}" for g, v in zip(labels, values, strict=True)
+    )
+    spec = bar_chart(
+        labels,
+        values,
+        xlabel="impact ratio",
+        reference=p.min_impact_ratio,
+        highlight=[v < p.min_impact_ratio for v in values],
+    )
+    return [chart(f"impact_{attr}", f"Impact ratios by {attr} (line: {p.min_impact_ratio:g})", alt, spec)]
 
 
 def _plain(v: Any) -> Any:
@@ -301,6 +331,24 @@ def drift_section(ctx: AuditContext) -> Built:
             f"{pred['psi_p_value']:.2g} (noise level {pred['psi_noise']:.3f}).",
         ),
     ]
+    output_blocks = [
+        facts(
+            [
+                ("Prediction PSI", float(pred["psi"]), "float"),
+                ("Prediction KS statistic", pred["ks_statistic"], "float"),
+                ("Prediction KS p-value", pred["ks_p_value"], "pvalue"),
+                ("Mean score, reference", pred["mean_reference"], "float"),
+                ("Mean score, test", pred["mean_current"], "float"),
+            ]
+        )
+    ]
+    prediction_psi = float(pred["psi"])
+    if ctx.is_multiclass:  # the probability of each class and the predicted classes, not one score
+        from ._sections_multiclass_risk import multiclass_drift
+
+        class_found, output_blocks = multiclass_drift(ctx, status)
+        found = found[:1] + class_found
+        prediction_psi = float(class_found[0]["observed"])
     rows = [
         {
             "feature": str(name),
@@ -359,17 +407,9 @@ def drift_section(ctx: AuditContext) -> Built:
             ],
             rows,
         ),
-        facts(
-            [
-                ("Prediction PSI", float(pred["psi"]), "float"),
-                ("Prediction KS statistic", pred["ks_statistic"], "float"),
-                ("Prediction KS p-value", pred["ks_p_value"], "pvalue"),
-                ("Mean score, reference", pred["mean_reference"], "float"),
-                ("Mean score, test", pred["mean_current"], "float"),
-            ]
-        ),
+        *output_blocks,
         findings_block([f["id"] for f in found]),
     ]
     return _sec(
-        "drift", f"Largest feature PSI {max_psi:.3f} ({worst}); prediction PSI {pred['psi']:.3f}.", blocks, found
+        "drift", f"Largest feature PSI {max_psi:.3f} ({worst}); prediction PSI {prediction_psi:.3f}.", blocks, found
     )

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import metrics
 from ._context import AuditContext
 from ._schema import column, facts, finding, findings_block, paragraph, table
-from ._sections_explain import _decide, _explanation, _score, _std
+from ._sections_explain import _decide, _explanation, _proba, _score, _std
 from ._sections_model import Built, _sec, constant_score
 
 __all__ = ["robustness_section"]
@@ -47,12 +47,17 @@ def robustness_section(ctx: AuditContext) -> Built:
     rng = np.random.default_rng(ctx.random_state)
     n = len(ctx.X_test)
     rows = np.arange(n) if n <= NOISE_ROWS else np.sort(rng.choice(n, NOISE_ROWS, replace=False))
-    base_scores = ctx.scores_test[rows]
-    scores = _score(ctx, _noisy(ctx, rows, rng)).reshape(NOISE_REPEATS, len(rows))
-    changed = _decide(ctx, scores) != _decide(ctx, base_scores)[None, :]
+    if ctx.is_multiclass:
+        changed, moved = _class_changes(ctx, rows, _noisy(ctx, rows, rng))
+    else:
+        base_scores = ctx.scores_test[rows]
+        scores = _score(ctx, _noisy(ctx, rows, rng)).reshape(NOISE_REPEATS, len(rows))
+        changed = _decide(ctx, scores) != _decide(ctx, base_scores)[None, :]
+        moved = np.abs(scores - base_scores[None, :])
     flips = [float(f) for f in changed.mean(axis=1)]
-    changes = [float(c) for c in np.abs(scores - base_scores[None, :]).mean(axis=1)]
+    changes = [float(c) for c in moved.mean(axis=1)]
     flip = float(np.mean(flips))
+    score = "probability of the class predicted" if ctx.is_multiclass else "score"
     found = [
         finding(
             "robustness.noise",
@@ -66,7 +71,7 @@ def robustness_section(ctx: AuditContext) -> Built:
             status="pass" if flip <= p.max_flip_rate else "warn" if flip <= 2 * p.max_flip_rate else "fail",
             message=f"Gaussian noise of {p.noise_scale:g} standard deviations on every numeric "
             f"feature of {len(rows)} test rows, {NOISE_REPEATS} repeats: {flip:.2%} of decisions change on "
-            "average; the score moves by "
+            f"average; the {score} moves by "
             f"{np.mean(changes):.4f} on average.",
         )
     ]
@@ -74,13 +79,19 @@ def robustness_section(ctx: AuditContext) -> Built:
         paragraph(
             "Small, plausible errors in the inputs should not change decisions. Every numeric feature of every test "
             f"row gets independent Gaussian noise of {p.noise_scale:g} of its training standard deviation."
+            + (
+                " The decision of a multiclass model is its predicted class: a decision changes when another class "
+                "becomes the most probable."
+                if ctx.is_multiclass
+                else ""
+            )
         ),
         facts(
             [
                 ("Noise repeats", NOISE_REPEATS, "int"),
                 ("Decisions changed (mean over repeats)", flip, "pct"),
                 ("Decisions changed (worst repeat)", max(flips), "pct"),
-                ("Mean absolute change of the score", float(np.mean(changes)), "float"),
+                (f"Mean absolute change of the {score}", float(np.mean(changes)), "float"),
             ]
         ),
     ]
@@ -130,6 +141,18 @@ def robustness_section(ctx: AuditContext) -> Built:
     return _sec("robustness", f"{flip:.1%} of decisions change under small input noise.", blocks, found)
 
 
+def _class_changes(ctx: AuditContext, rows: np.ndarray, noisy: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A multiclass model's decisions under noise: whether the predicted class of each noisy copy
+    differs from the row's, and how far the probability of the row's predicted class moved;
+    both (repeats, rows)."""
+    assert ctx.proba_test is not None
+    base = ctx.predicted_test[rows]
+    proba = _proba(ctx, noisy).reshape(NOISE_REPEATS, len(rows), -1)
+    at = np.arange(len(rows))
+    moved = np.abs(proba[:, at, base] - ctx.proba_test[rows][at, base][None, :])
+    return np.argmax(proba, axis=2) != base[None, :], moved
+
+
 def _number(value: Any) -> float | None:
     """A float for the evidence, ``None`` for NaN (a statistic not defined on any row)."""
     return None if pd.isna(value) else float(value)
@@ -173,6 +196,10 @@ def _stability_finding(ctx: AuditContext, summary: pd.DataFrame, n_runs: int, co
 def _missing_behaviour(ctx: AuditContext) -> list[dict[str, Any]]:
     rows = ctx.X_test.iloc[:MISSING_ROWS]
     base = ctx.scores_test[:MISSING_ROWS]
+    if ctx.is_multiclass:  # the probability of each row's predicted class, with and without the value
+        assert ctx.proba_test is not None
+        predicted = ctx.predicted_test[:MISSING_ROWS]
+        base = ctx.proba_test[:MISSING_ROWS][np.arange(len(rows)), predicted]
     copies = []
     for c in rows.columns:
         X = rows.copy()
@@ -182,22 +209,30 @@ def _missing_behaviour(ctx: AuditContext) -> list[dict[str, Any]]:
             X[c] = np.nan if pd.api.types.is_numeric_dtype(X[c].dtype) else None
         copies.append(X)
     try:
-        scores = _score(ctx, pd.concat(copies, ignore_index=True)).reshape(len(copies), len(rows))
+        if ctx.is_multiclass:
+            proba = _proba(ctx, pd.concat(copies, ignore_index=True)).reshape(len(copies), len(rows), -1)
+            scores = proba[:, np.arange(len(rows)), predicted]
+        else:
+            scores = _score(ctx, pd.concat(copies, ignore_index=True)).reshape(len(copies), len(rows))
     except Exception:  # the model refuses missing values somewhere: find the first column, report it
         return _refused(ctx, copies)
     effects: list[dict[str, Any]] = [
         {"feature": str(c), "change": float(np.mean(np.abs(scores[j] - base)))} for j, c in enumerate(rows.columns)
     ]
     effects.sort(key=lambda r: -float(r["change"]))
+    what = "probability of the row's predicted class" if ctx.is_multiclass else "score"
     return [
         paragraph(
             f"Missing values: each feature in turn is set to missing on {len(rows)} test rows; the model accepts "
-            "them. The table shows the mean absolute change of the score (the largest first)."
+            f"them. The table shows the mean absolute change of the {what} (the largest first)."
         ),
         table(
             "missing_behaviour",
-            "Score change when one feature is missing",
-            [column("feature", "Feature"), column("change", "Mean |score change|", "float")],
+            f"{what[0].upper()}{what[1:]} change when one feature is missing",
+            [
+                column("feature", "Feature"),
+                column("change", "Mean |change|" if ctx.is_multiclass else "Mean |score change|", "float"),
+            ],
             effects[:10],
         ),
     ]

@@ -1,0 +1,283 @@
+"""Explanations of a multiclass model in the audit: the explanation of each row's decision, the
+global importance per class, and the local section's reasons per class.
+
+The explainer gives every class's attributions, values (n, d, k). The sections that read one
+output per row (robustness, the worked example of the limitations) read the *decision's* output:
+the favourable class's when the policy declares one (as a binary model's positive class), else
+each row's predicted class (:func:`decision_explanation`). A row's principal reasons for its
+class are the features pushing that class's output up the most; with a favourable class, the
+reasons of an adverse decision are the features pushing the favourable class's output down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..explanation import LocalExplanation
+from ._context import AuditContext
+from ._schema import column, finding, findings_block, notice, paragraph, table
+from ._sections_model import Built, _sec
+
+__all__ = ["class_importance_blocks", "decision_explanation", "multiclass_local_section"]
+
+TOP_FEATURES = 8
+ROWS_PER_CLASS = 3
+
+
+def decision_explanation(ctx: AuditContext, exp: LocalExplanation, sample: np.ndarray) -> LocalExplanation:
+    """The explanation of the decision of each explained row (at test positions ``sample``): the
+    favourable class's output when the policy declares one, else the output of each row's
+    predicted class (its attributions still add up to that output's prediction)."""
+    favourable = ctx.favourable_index
+    if favourable is not None:
+        return exp.for_output(favourable)
+    rows, predicted = np.arange(exp.n_rows), ctx.predicted_test[sample]
+    params = {**dict(exp.params), "output": "the predicted class of each row"}
+    return dataclasses.replace(
+        exp,
+        values=np.asarray(exp.values)[rows, :, predicted],
+        base_values=np.asarray(exp.base_values)[rows, predicted],
+        predictions=np.asarray(exp.predictions)[rows, predicted],
+        output_names=("predicted class",),
+        params=params,
+        diagnostics={},
+        remainder=None,
+    )
+
+
+def _class_runs(ctx: AuditContext) -> list[LocalExplanation]:
+    runs = ctx.extras.get("class_runs")
+    if not runs:
+        raise RuntimeError("the multiclass explanations are computed by explain_sample")  # pragma: no cover
+    return list(runs)
+
+
+def class_importance(ctx: AuditContext) -> np.ndarray:
+    """Mean |attribution| of each feature for each class's output over the explained rows, (d, k)."""
+    return np.mean(np.abs(np.asarray(_class_runs(ctx)[0].values, dtype=float)), axis=0)
+
+
+def class_importance_blocks(ctx: AuditContext) -> list[dict[str, Any]]:
+    """A table of the most important features of each class's output, side by side."""
+    exp = _class_runs(ctx)[0]
+    importance = class_importance(ctx)
+    d, k = importance.shape
+    top = min(TOP_FEATURES, d)
+    rows = []
+    for rank in range(top):
+        row: dict[str, Any] = {"rank": rank + 1}
+        for c in range(k):
+            j = int(np.argsort(-importance[:, c], kind="stable")[rank])
+            row[f"c{c}"] = f"{exp.feature_names[j]} ({importance[j, c]:.3g})"
+        rows.append(row)
+    ctx.extras["class_importance"] = {
+        ctx.classes[c]: {str(f): float(importance[j, c]) for j, f in enumerate(exp.feature_names)} for c in range(k)
+    }
+    return [
+        paragraph(
+            f"Importance per class: the mean absolute attribution of each feature to each class's output "
+            f"({exp.output_space}), over the {exp.n_rows} explained rows. A feature can drive one class and not "
+            "another; the table lists the most important features of each class, with their importance."
+        ),
+        table(
+            "importance_per_class",
+            f"The {top} most important features of each class (mean |attribution|)",
+            [column("rank", "Rank", "int")] + [column(f"c{c}", f"Class {ctx.classes[c]}") for c in range(k)],
+            rows,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- local
+
+
+def _reasons(exp: LocalExplanation, rows: np.ndarray, k: int, codes: dict[str, Any], adverse: str) -> pd.DataFrame:
+    """Principal reasons of the explained rows ``rows`` (single-output ``exp``), rows numbered as in ``exp``."""
+    if not len(rows):
+        return exp[:0].reasons(k=k, adverse=adverse, codes=codes).to_frame()  # type: ignore[arg-type]
+    frame = exp[rows].reasons(k=k, adverse=adverse, codes=codes).to_frame()  # type: ignore[arg-type]
+    frame["row"] = rows[frame["row"].to_numpy(dtype=np.intp)]
+    return frame
+
+
+def _shown_rows(predicted: np.ndarray, n_classes: int) -> list[int]:
+    """Up to ``ROWS_PER_CLASS`` explained rows of each predicted class, in order."""
+    picked: list[int] = []
+    for c in range(n_classes):
+        picked += np.flatnonzero(predicted == c)[:ROWS_PER_CLASS].tolist()
+    return sorted(picked)
+
+
+def _listed(part: pd.DataFrame, protected: dict[str, Any]) -> str:
+    from ._sections_protected import mark
+
+    return "; ".join(
+        f"{c.code} {c.feature} ({c.contribution:+.3f})"
+        + (f" {mark(str(c.feature), protected)}" if str(c.feature) in protected else "")
+        for c in part.itertuples()
+    )
+
+
+def _stability(ctx: AuditContext, codes: dict[str, Any], rows: np.ndarray) -> float | None:
+    """Share of the explained rows ``rows`` whose set of principal reasons for their decision's
+    output is the same in every run."""
+    runs = ctx.stability_runs
+    if len(runs) < 2 or not len(rows):
+        return None
+    adverse = "decrease" if ctx.favourable_index is not None else "increase"
+    sets = []
+    for run in runs:
+        f = _reasons(run, rows, ctx.policy.max_reasons, codes, adverse)
+        sets.append({int(r): frozenset(f[f["row"] == r]["feature"]) for r in rows})
+    return float(np.mean([all(s[int(r)] == sets[0][int(r)] for s in sets[1:]) for r in rows]))
+
+
+def _protected_drivers(
+    ctx: AuditContext, frame: pd.DataFrame, n_rows: int, protected: dict[str, Any]
+) -> dict[str, Any]:
+    """How many shown rows cite a protected attribute (or a proxy of one) among the reasons for
+    their predicted class (no favourable class: no decision is adverse)."""
+    citing = sorted({int(r) for r, f in zip(frame["row"], frame["feature"], strict=True) if str(f) in protected})
+    cited = sorted({str(f) for f in frame["feature"] if str(f) in protected})
+    status = {"warn": "warn", "fail": "fail", "allow": "info"}[ctx.policy.protected_inputs] if citing else "pass"
+    return finding(
+        "local.protected_reasons",
+        "local_explanations",
+        "No decision's reasons cite a protected attribute",
+        metric="shown decisions citing a protected attribute or proxy",
+        observed=len(citing),
+        threshold=0,
+        comparison="<=",
+        format="int",
+        status=status,  # type: ignore[arg-type]
+        message=(
+            f"{len(citing)} of the {n_rows} shown decisions cite {', '.join(cited)} among the reasons for their "
+            "predicted class (marked in the table)."
+        )
+        if citing
+        else f"None of the {n_rows} shown decisions cites a sensitive attribute or a proxy of one among the reasons "
+        "for its predicted class.",
+    )
+
+
+def multiclass_local_section(ctx: AuditContext) -> Built:
+    """The local section of a multiclass model: the reasons for each shown row's predicted class,
+    and with a favourable class the reasons of the adverse decisions and a sample notice."""
+    from ._sections_local import _codes, _codes_finding, _codes_table, _protected_reasons
+    from ._sections_protected import mark, protected_features
+
+    p, assert_sample = ctx.policy, ctx.sample
+    assert assert_sample is not None
+    sample = assert_sample
+    full = _class_runs(ctx)[0]
+    codes = _codes(ctx)
+    predicted = ctx.predicted_test[sample]
+    favourable = ctx.favourable_index
+    protected = protected_features(ctx)
+    shown = _shown_rows(predicted, len(ctx.classes))
+    per_class = {c: _reasons(full.for_output(c), np.asarray(shown, dtype=int), p.max_reasons, codes, "increase")
+                 for c in sorted(set(predicted[shown].tolist()))}  # fmt: skip
+    adverse = np.flatnonzero(predicted != favourable) if favourable is not None else np.array([], dtype=int)
+    why_not = _reasons(ctx.explanation, adverse, p.max_reasons, codes, "decrease") if favourable is not None else None  # type: ignore[arg-type]
+    rows = []
+    for r in shown:
+        c = int(predicted[r])
+        part = per_class[c][per_class[c]["row"] == r]
+        row = {
+            "id": str(ctx.X_test.index[sample[r]]),
+            "predicted": ctx.classes[c],
+            "probability": float(ctx.proba_test[sample[r], c]),  # type: ignore[index]
+            "reasons": _listed(part, protected) or "none above zero",
+            "why_not": "",
+        }
+        if why_not is not None and c != favourable:
+            row["why_not"] = _listed(why_not[why_not["row"] == r], protected) or "none above zero"
+        rows.append(row)
+    found = [_codes_finding(ctx, codes, decides=favourable is not None)]
+    stable_rows = adverse if favourable is not None else np.arange(len(sample))
+    same = _stability(ctx, codes, stable_rows)
+    if same is not None:
+        found.append(
+            finding(
+                "local.reason_stability",
+                "local_explanations",
+                "Principal reasons stable across runs",
+                metric="explained decisions whose reasons do not change",
+                observed=same,
+                format="pct",
+                threshold=p.min_explanation_stability,
+                comparison=">=",
+                status="pass" if same >= p.min_explanation_stability else "warn",
+                message=f"{same:.1%} of the {len(stable_rows)} explained "
+                + ("adverse decisions" if favourable is not None else "decisions")
+                + f" keep the same set of up to {p.max_reasons} reasons in all {len(ctx.stability_runs)} runs.",
+            )
+        )
+    if ctx.sensitive_test is not None and why_not is not None:  # adverse decisions: Regulation B's question
+        found.append(_protected_reasons(ctx, why_not, sorted(set(why_not["row"].tolist())), protected))
+    elif ctx.sensitive_test is not None:
+        found.append(_protected_drivers(ctx, pd.concat(list(per_class.values())), len(shown), protected))
+    label = ctx.classes[favourable] if favourable is not None else None
+    columns = [
+        column("id", "Row"),
+        column("predicted", "Predicted class"),
+        column("probability", "P(predicted class)", "float"),
+        column("reasons", f"Reasons for the predicted class (contribution, {full.output_space.replace('_', '-')})"),
+    ]
+    if label is not None:
+        columns.append(column("why_not", f"Why not {label} (contribution)"))
+    blocks: list[dict[str, Any]] = [
+        paragraph(
+            "Selection method: for each shown row, the features whose attributions push the output of its predicted "
+            f"class up the most, compared with the reference population (the explainer's background data), at most "
+            f"{p.max_reasons}, largest first; only features the model scores can be reasons."
+            + (
+                f" For an adverse decision (a class other than {label}), the reasons of the decision are the features "
+                f"pushing the output of {label} down the most."
+                if label is not None
+                else " The policy declares no favourable class (policy.favourable_class), so no decision is adverse: "
+                "there are no adverse-action reasons and no sample notice. Declare the favourable class to get them."
+            )
+        ),
+        _codes_table(codes),
+        table(
+            "class_reasons",
+            f"Reasons per class: {len(rows)} of the {full.n_rows} explained rows (up to {ROWS_PER_CLASS} per "
+            "predicted class)",
+            columns,
+            rows,
+        ),
+    ]
+    if label is not None and why_not is not None:
+        first = next((r for r in shown if int(predicted[r]) != favourable and (why_not["row"] == r).any()), None)
+        if first is not None:
+            part = why_not[why_not["row"] == first]
+            lines = "\n".join(
+                f"{i}. {s}" + (f" {mark(str(f), protected)}" if str(f) in protected else "")
+                for i, (s, f) in enumerate(zip(part["statement"], part["feature"], strict=True), start=1)
+            )
+            blocks.append(
+                notice(
+                    "Sample statement of principal reasons (illustration)",
+                    f"Your application (reference {ctx.X_test.index[sample[first]]}) was decided "
+                    f"{ctx.classes[int(predicted[first])]}, not {label}. The principal reasons were:\n{lines}\n"
+                    "The decision used a statistical model applied to the information in your application. You may "
+                    "ask for a review by a person and for more detail about these reasons.",
+                )
+            )
+    blocks += [
+        paragraph("Data used for each decision: the model inputs listed in the intended-use section, as received."),
+        findings_block([f["id"] for f in found]),
+    ]
+    summary = (
+        f"{len(adverse)} of {full.n_rows} explained decisions are adverse (not {label}); reasons are capped at "
+        f"{p.max_reasons}."
+        if label is not None
+        else f"Reasons for the predicted class of {len(rows)} of {full.n_rows} explained rows; no favourable class "
+        "declared, so no adverse decisions."
+    )
+    return _sec("local_explanations", summary, blocks, found)
