@@ -265,3 +265,76 @@ def test_audit_reads_the_example_policy_and_card(files: dict[str, Path]) -> None
     assert evidence["card"] == ex.ModelCard.from_file(EXAMPLES / "card.toml").to_dict()
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     assert "--policy examples/policy.toml --card examples/card.toml" in readme
+
+
+# --------------------------------------------------------------------------- --champion, --previous
+
+
+def test_audit_with_champion_and_previous_end_to_end(files: dict[str, Path], tmp_path) -> None:
+    """A first audit's evidence is the --previous of a second audit that also names a --champion;
+    its PDF has both sections and verifies."""
+    import pypdf
+
+    train = pd.read_csv(files["train"])
+    champion = LogisticRegression().fit(train[["x1"]], train["y"])  # one feature: a weaker champion
+    joblib.dump(champion, tmp_path / "champion.joblib")
+    first = tmp_path / "first.json"
+    assert main(_audit_args(files, first, "lenient")) == 0
+    pdf = tmp_path / "second.pdf"
+    args = _audit_args(files, pdf, "strict")  # other thresholds: statuses change
+    args += ["--champion", str(tmp_path / "champion.joblib"), "--champion-name", "scorecard 1.3"]
+    args += ["--previous", str(first)]
+    assert main(args) == 1  # the strict policy fails the model
+    text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages).split())
+    assert "Comparison with the champion" in text and "scorecard 1.3" in text
+    assert "Change log against the previous report" in text
+    assert ex.AuditReport.from_json(first).evidence["report"]["id"] in text
+    assert main(["verify", str(pdf)]) == 0
+    evidence_out = tmp_path / "second.json"
+    args[args.index("--out") + 1] = str(evidence_out)
+    assert main(args) == 1
+    second = ex.AuditReport.from_json(evidence_out)
+    found = second.findings.set_index("id")
+    assert found.loc["champion.primary_metric", "status"] == "pass"  # better than a one-feature champion
+    log = second.table("change_log", "change_log_findings").set_index("id")
+    assert log.loc["fairness.impact_ratio.group", ["status_before", "status_after"]].tolist() == ["pass", "fail"]
+    assert second.evidence["provenance"]["champion"]["name"] == "scorecard 1.3"
+
+
+def test_a_pickled_champion_needs_trust_pickle_as_the_model_does(files: dict[str, Path], tmp_path, capsys) -> None:
+    joblib.dump(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "champion.joblib")
+    args = _audit_args(files, tmp_path / "out.json", "strict")
+    args.remove("--trust-pickle")
+    skops = pytest.importorskip("skops.io")
+    model_file = tmp_path / "model.skops"
+    skops.dump(joblib.load(files["model"]), model_file)
+    args[args.index("--model") + 1] = str(model_file)
+    args += ["--champion", str(tmp_path / "champion.joblib")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "pickle" in err and "champion.joblib" in err
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--champion-name", "v1"], "--champion-name was given without --champion"),
+        (["--previous", "missing.json"], "--previous 'missing.json' does not exist"),
+        (["--champion", "missing.joblib"], "--champion 'missing.joblib' does not exist"),
+    ],
+)
+def test_champion_and_previous_usage_errors_exit_2(
+    files: dict[str, Path], extra: list[str], message: str, capsys
+) -> None:
+    args = _audit_args(files, files["dir"] / "x2.json", "strict") + extra
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_garbage_previous_file_exits_2(files: dict[str, Path], tmp_path, capsys) -> None:
+    bad = tmp_path / "previous.json"
+    bad.write_bytes(b'{"schema": "explain.audit", "schema_version": "1.0", "report": 7}')
+    args = [*_audit_args(files, tmp_path / "out.json", "strict"), "--previous", str(bad)]
+    assert main(args) == 2
+    assert "evidence" in capsys.readouterr().err
