@@ -7,6 +7,7 @@ import itertools
 from math import factorial
 
 import numpy as np
+import pytest
 
 from explain._image_segments import grid_tree
 
@@ -134,3 +135,26 @@ def test_partition_shap_over_superpixels_uses_ward_hierarchy_and_adds_up(china):
     assert exp.n_regions[0] > 20
     assert exp.params["hierarchy"].startswith("Ward linkage")
     assert exp.additivity_error() < 1e-10
+
+
+@pytest.mark.slow  # importing shap and compiling its partition code: about 10 s
+def test_partition_shap_equals_shap_s_partition_explainer_over_pixels(digits, mlp):
+    """shap's Image masker splits an image in halves along its longer side down to pixels, as our
+    grid hierarchy does: over a grid of one pixel per region, with enough evaluations, shap's
+    Partition explainer computes the same Owen values."""
+    import shap
+
+    images, _ = digits
+    image = images[1602]
+    label = int(mlp.predict(image.reshape(1, -1))[0])
+    exp = explain(mlp, image[None], method="partition_shap", segmentation=(8, 8), method_params={"fill": 0.0})
+
+    def proba(batch):
+        return mlp.predict_proba(np.asarray(batch).reshape(len(batch), -1))[:, [label]]
+
+    masker = shap.maskers.Image(np.zeros((8, 8, 1)), shape=(8, 8, 1))
+    theirs = shap.Explainer(proba, masker, algorithm="partition")(
+        image[None, ..., None], max_evals=20_000, batch_size=2_000
+    )
+    np.testing.assert_allclose(exp.values[0, :, label], theirs.values[0].reshape(64), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(exp.base_values[0, label], theirs.base_values[0, 0], atol=1e-12)
