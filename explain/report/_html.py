@@ -147,22 +147,47 @@ def _facts(b: Mapping[str, Any], statuses: Mapping[str, str]) -> str:
 
 
 def _findings(b: Mapping[str, Any]) -> str:
+    """The section's findings in full; the row that first gives a finding has its anchor as id."""
     head = "".join(
         f'<th scope="col" class="{k}">{h}</th>'
         for h, k in [("Check", "text"), ("Threshold", "number"), ("Observed", "number"), ("Interval", "number"),
-                     ("Status", "status")]
+                     ("Status", "status"), ("Severity", "text")]
     )  # fmt: skip
     rows = []
     for f in b["rows"]:
         message = f'<span class="message">{_e(f["message"])}</span>' if f["message"] else ""
+        ident = f' id="{_e(f["anchor"])}"' if f.get("anchor") else ""
         rows.append(
-            f'<tr data-finding="{_e(f["id"])}"><td><strong>{_e(f["title"])}</strong>'
-            f'<span class="metric">{_e(f["metric"])}</span>{message}</td>'
+            f'<tr{ident} data-finding="{_e(f["id"])}"><td><strong>{_e(f["title"])}</strong>'
+            f'<span class="metric">{_e(f["metric"])}</span><span class="message">Owner: {_e(f["owner"])}</span>'
+            f"{message}</td>"
             f'<td class="number">{_e(f["threshold"])}</td><td class="number">{_e(f["observed"])}</td>'
             f'<td class="number">{_e(f["ci"])}</td>'
-            f'<td class="status">{_badge(f["status"], f["status_label"])}</td></tr>'
+            f'<td class="status">{_badge(f["status"], f["status_label"])}</td><td>{_e(f["severity_label"])}</td></tr>'
         )
     return f'<table class="findings"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _finding_index(b: Mapping[str, Any]) -> str:
+    """The executive summary's index: each row links to the finding in full (else its section)."""
+    head = "".join(
+        f'<th scope="col" class="{k}">{h}</th>'
+        for h, k in [("Status", "status"), ("Severity", "text"), ("Owner", "text"), ("Finding", "text"),
+                     ("Given in", "text")]
+    )  # fmt: skip
+    rows = []
+    for f in b["rows"]:
+        href = f["target"] or (_anchor(f["section_id"]) if f["section_id"] else None)
+        title = f"<strong>{_e(f['title'])}</strong>"
+        number = f"\u00a7\u00a0{_e(f['section_number'])} " if f["section_number"] else ""
+        where = number + _e(f["section_title"])
+        if href:
+            title, where = f'<a href="#{_e(href)}">{title}</a>', f'<a href="#{_e(href)}">{where}</a>'
+        rows.append(
+            f'<tr data-finding="{_e(f["id"])}"><td class="status">{_badge(f["status"], f["status_label"])}</td>'
+            f"<td>{_e(f['severity_label'])}</td><td>{_e(f['owner'])}</td><td>{title}</td><td>{where}</td></tr>"
+        )
+    return f'<table class="finding-index"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _svg_inline(svg: bytes) -> str:
@@ -221,7 +246,8 @@ def _block(b: Mapping[str, Any], statuses: Mapping[str, str], svgs: Mapping[str,
         return _chart(b, svgs)
     if kind in ("table", "facts"):
         return (_table if kind == "table" else _facts)(b, statuses)
-    return {"findings": _findings, "signoff": _signoff, "crosswalk": _crosswalk}[kind](b)
+    renderers = {"findings": _findings, "finding_index": _finding_index, "signoff": _signoff, "crosswalk": _crosswalk}
+    return renderers[kind](b)
 
 
 # What is true of an HTML page (unlike the PDF, it cannot carry a digital signature)

@@ -187,6 +187,19 @@ class Policy:
         (12 CFR 1002.6(b)(2)): in an empirically derived scoring system age may be used, but an
         applicant aged 62 or more must not be scored adversely for age. Empty: a numeric input
         whose name has the word ``age`` (``age``, ``applicant_age``, ``age_years``) is taken.
+    severity : mapping of str to {"high", "medium", "low"} or None, default None
+        Overrides of the severity of findings (the impact if a finding is not remediated). A key
+        is a finding id (``"fairness.impact_ratio.sex"``), a section id (``"fairness"``) or a
+        glob pattern of finding ids (``"fairness.*"``); the most specific key that matches a
+        finding wins: its exact id, then its section, then the glob with the most literal
+        characters. Findings no key matches keep the documented defaults
+        (:mod:`explain.report._governance`: fairness, performance and protected inputs high;
+        robustness, drift and explanation quality medium; data quality and documentation low).
+        In TOML, a table: ``severity = { "drift" = "high" }``.
+    owners : mapping of str to str or None, default None
+        Who must remediate findings (a person, team or role, 1 to 200 characters), with keys
+        matched as for ``severity``. Findings no key matches are owned by the model card's
+        ``owner``, or ``"unassigned"`` when the card names none.
     """
 
     decision_threshold: float = 0.5
@@ -218,8 +231,10 @@ class Policy:
     protected_inputs: str = "warn"
     proxy_association: float = 0.8
     age_feature: str = ""
+    severity: dict[str, str] | None = None
+    owners: dict[str, str] | None = None
 
-    _TEXTS = ("protected_inputs", "age_feature", "favourable_class")
+    _TEXTS = ("protected_inputs", "age_feature", "favourable_class", "severity", "owners")
     _SIGNED = ("regression_threshold",)  # in the target's units: may be negative, or None (no decisions)
 
     def __post_init__(self) -> None:
@@ -291,6 +306,10 @@ class Policy:
                 "the model's classes_ spell it: a text such as 'approved' or a whole number such as 1 "
                 "(or leave it out: None)."
             )
+        from ._governance import check_overrides  # imports this module: it rates findings against a Policy
+
+        for name in ("severity", "owners"):
+            object.__setattr__(self, name, check_overrides(name, getattr(self, name)))
         if isinstance(self.favourable_class, str) and not self.favourable_class.strip():
             raise InputError(
                 "policy.favourable_class is empty text; name the favourable class as the model's classes_ "
@@ -317,8 +336,9 @@ class Policy:
             # left out when unset, so the evidence (and its config hash) of every audit that
             # does not use it stays as it was before the field existed
             del out["regression_threshold"]
-        if out["favourable_class"] is None:  # the same: absent when unset
-            del out["favourable_class"]
+        for name in ("favourable_class", "severity", "owners"):  # the same: absent when unset
+            if out[name] is None:
+                del out[name]
         return out
 
 

@@ -9,7 +9,7 @@ Shape (schema ``explain.audit``, version :data:`SCHEMA_VERSION`)::
 
     {
       "schema": "explain.audit",
-      "schema_version": "1.0",
+      "schema_version": "1.1",
       "report": {"id", "title", "version", "generated_at" (ISO 8601, UTC), "verdict",
                  "verdict_reason", "counts": {status: n}},
       "card": {"name", "version", "owner", "contact", "intended_use", "decision", "users",
@@ -48,7 +48,12 @@ Finding::
     {"id": "fairness.impact_ratio.sex", "section": "fairness", "title": str,
      "metric": str, "comparison": ">=" | "<=" | None, "threshold": number | None,
      "observed": number | None, "ci_low": number | None, "ci_high": number | None,
-     "format": format name of threshold/observed/ci, "status": Status, "message": str}
+     "format": format name of threshold/observed/ci, "status": Status, "message": str,
+     "severity": "high" | "medium" | "low", "owner": str}
+
+``severity`` (the impact if the finding is not remediated) and ``owner`` (who must remediate
+it, at most 200 characters) are set by :func:`._governance.rate_findings`; they are new in
+version 1.1, and evidence of version 1.0, without them, is still read (shown as missing).
 
 Section::
 
@@ -66,7 +71,11 @@ Blocks (``type`` decides the rest):
 - ``{"type": "table", "id": str, "caption": str, "columns": [{"key", "label", "format"}],
   "rows": [{key: value}], "note": str | None}``: a data table; machine readers find it by id.
 - ``{"type": "findings", "ids": [finding id, ...]}``: the findings of the section as a table
-  (metric, threshold, observed, CI, status).
+  (metric, threshold, observed, CI, status, severity, owner, message): where each finding is
+  given in full, once in the report.
+- ``{"type": "finding_index", "ids": [finding id, ...]}``: a compact table of findings (status,
+  severity, owner, title), each linking to the section that gives it in full; the executive
+  summary's list of the findings that need attention (new in 1.1).
 - ``{"type": "chart", "id": str, "caption": str, "alt": str, "chart": Chart}``: a figure, drawn
   by the exporter from the data in ``chart``; ``alt`` describes it in words (PDF/UA, HTML).
 - ``{"type": "notice", "title": str, "text": str}``: a boxed text, e.g. a sample
@@ -102,7 +111,9 @@ __all__ = [
     "chart",
     "column",
     "facts",
+    "SEVERITIES",
     "finding",
+    "finding_index",
     "findings_block",
     "line_chart",
     "notice",
@@ -137,11 +148,15 @@ SECTION_TITLES: dict[str, str] = {
 APPENDICES: tuple[str, ...] = ("crosswalk", "provenance", "glossary")
 
 SCHEMA = "explain.audit"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1 added each finding's ``severity`` and ``owner`` and the ``finding_index`` block; 1.0 is still read."""
 
 Status = Literal["pass", "warn", "fail", "not_applicable", "info"]
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "not_applicable", "info")
 """``info``: reported without a threshold (nothing to pass or fail)."""
+
+SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
+"""A finding's severity, most severe first: the impact if it is not remediated."""
 
 FORMATS: tuple[str, ...] = ("text", "int", "float", "float2", "pct", "pvalue", "hash", "status", "bool")
 
@@ -297,6 +312,11 @@ def table(
 
 def findings_block(ids: Iterable[str]) -> dict[str, Any]:
     return {"type": "findings", "ids": list(ids)}
+
+
+def finding_index(ids: Iterable[str]) -> dict[str, Any]:
+    """A compact table of findings, each linking to where it is given in full."""
+    return {"type": "finding_index", "ids": list(ids)}
 
 
 def notice(title: str, text: str) -> dict[str, Any]:

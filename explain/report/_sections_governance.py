@@ -11,6 +11,7 @@ from ._context import AuditContext
 from ._schema import bullets, column, facts, paragraph, table
 from ._sections_explain import regression_threshold
 from ._sections_model import Built, _sec
+from ._sections_summary import attention_order, severity_counts
 
 __all__ = [
     "crosswalk_section",
@@ -76,7 +77,21 @@ GLOSSARY = (
 
 def limitations_section(ctx: AuditContext, findings: list[dict[str, Any]]) -> Built:
     card = ctx.card
-    open_items = [f"{f['title']}: {f['message']}" for f in findings if f["status"] in ("fail", "warn")]
+    # the risks this audit found are the findings that need attention: the executive summary
+    # indexes them (severity, owner) and each is given in full in its section; here they are
+    # counted and referred to, not printed a third time
+    open_items = attention_order(findings)
+    severities = severity_counts(open_items)
+    n_fail = sum(f["status"] == "fail" for f in open_items)
+    risks = (
+        f"Risks found by this audit: {len(open_items)} finding(s) need attention ({n_fail} failing, "
+        f"{len(open_items) - n_fail} warning"
+        + (f"; {severities} severity" if severities else "")
+        + "). The executive summary lists them with their severity and owner, and each section gives its own "
+        "in full; each is a residual risk until its owner remediates it or a reviewer accepts it."
+        if open_items
+        else "Risks found by this audit: none; no finding fails or warns."
+    )
     exp = ctx.explanation
     example = []
     if exp is not None and exp.n_rows:
@@ -95,8 +110,7 @@ def limitations_section(ctx: AuditContext, findings: list[dict[str, Any]]) -> Bu
     blocks = [
         paragraph("Limitations stated by the model owner:"),
         bullets(card.limitations or ["None documented in the model card."]),
-        paragraph("Risks found by this audit (every warning and failure):"),
-        bullets(open_items or ["None."]),
+        paragraph(risks),
         *example,
         paragraph(
             "When not to rely on an explanation: for rows unlike the training data (drifted features), for "

@@ -15,11 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import SchemaError
-from ._schema import FORMATS, SCHEMA, SCHEMA_VERSION, STATUSES, worst
+from ._governance import MAX_OWNER
+from ._schema import FORMATS, SCHEMA, SCHEMA_VERSION, SEVERITIES, STATUSES, worst
 
 __all__ = ["check_evidence"]
 
 _COMPARISONS = (None, ">=", "<=", ">", "<")
+_POLICY_MAPPINGS = ("severity", "owners")  # the policy fields whose value is a mapping (overrides)
 _FIX = "the evidence file is damaged or was edited by hand; use the JSON that AuditReport.to_json() wrote"
 
 
@@ -104,7 +106,10 @@ def check_evidence(evidence: Any) -> None:
     for key in ("card", "policy"):
         if key in ev:
             for k, v in _dict(ev[key], key).items():
-                if not isinstance(v, list):
+                if key == "policy" and k in _POLICY_MAPPINGS and isinstance(v, dict):
+                    for name, value in v.items():
+                        _text(value, f"policy.{k}.{name}")  # Policy() below checks the rest
+                elif not isinstance(v, list):
                     _scalar(v, f"{key}.{k}")
     if "policy" in ev:
         _policy(ev["policy"])
@@ -203,6 +208,13 @@ def _finding(f: Any, where: str) -> str:
     _one_of(f.get("format", "float"), FORMATS, f"{where}.format")
     for key in ("threshold", "observed", "ci_low", "ci_high"):
         _number(f.get(key), f"{where}.{key}")
+    # governance fields (schema 1.1); evidence of 1.0 has neither, and shows them as missing
+    if f.get("severity") is not None:
+        _one_of(f["severity"], SEVERITIES, f"{where}.severity")
+    if f.get("owner") is not None:
+        _text(f["owner"], f"{where}.owner")
+        if not f["owner"].strip() or len(f["owner"]) > MAX_OWNER:
+            raise _fail(f"{where}.owner", f"should be the name of who must remediate it, 1 to {MAX_OWNER} characters")
     return str(f["id"])
 
 
@@ -220,7 +232,7 @@ def _block(b: Any, where: str, finding_ids: set[str]) -> None:
     b = _dict(b, where)
     kind = b.get("type")
     texts = {"text": ("text",), "list": (), "facts": (), "table": ("id", "caption"), "findings": (),
-             "chart": ("id", "caption", "alt"), "notice": ("title", "text")}  # fmt: skip
+             "finding_index": (), "chart": ("id", "caption", "alt"), "notice": ("title", "text")}  # fmt: skip
     if not isinstance(kind, str) or kind not in texts:
         raise _fail(f"{where}.type", f"is {kind!r:.40}; expected one of {list(texts)}")
     for key in texts[kind]:
@@ -242,7 +254,7 @@ def _block(b: Any, where: str, finding_ids: set[str]) -> None:
                 _scalar(v, f"{where}.rows[{i}].{k}")
                 if isinstance(v, float) and not math.isfinite(v):
                     raise _fail(f"{where}.rows[{i}].{k}", "is not finite")
-    elif kind == "findings":
+    elif kind in ("findings", "finding_index"):
         unknown = [i for i in _list(b.get("ids"), f"{where}.ids", _text) if i not in finding_ids]
         if unknown:
             raise _fail(f"{where}.ids", f"names findings that are not in the evidence: {unknown[:5]}")

@@ -19,11 +19,20 @@ View blocks are the evidence blocks with every value turned into text: ``facts``
 ``{label, kind}``, where ``kind`` (``text``, ``number``, ``hash``, ``status``) tells an exporter
 how to align and set a cell. Tables and charts are numbered in reading order (``label``); a chart
 names the SVG ``file`` the exporter draws it into.
+
+Findings: a ``findings`` block's rows carry the finding's display strings, its ``severity_label``
+and ``owner`` (a dash when the evidence, version 1.0, has none) and an ``anchor``: set (to
+``finding-<id>``, made safe for HTML ids and Typst labels) on the one row, the first in reading
+order, that gives the finding in full, ``None`` on any repetition. A ``finding_index`` block (the
+executive summary's list of what needs attention) has rows of status, severity, owner and title,
+each with the ``target`` anchor of that row (or, for a finding no table gives, its ``section_id``
+and ``section_number``), so each exporter links the index to the finding in full.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -31,9 +40,9 @@ from typing import Any
 from explain.errors import SchemaError
 from explain.report._evidence import canonical_json, sha256_hex
 from explain.report._regulations import crosswalk_summary
-from explain.report._schema import APPENDICES, STATUSES
+from explain.report._schema import APPENDICES, SEVERITIES, STATUSES
 
-__all__ = ["STATUS_LABELS", "build_view", "format_value"]
+__all__ = ["SEVERITY_LABELS", "STATUS_LABELS", "build_view", "format_value"]
 
 STATUS_LABELS: dict[str, str] = {
     "pass": "PASS",
@@ -43,6 +52,9 @@ STATUS_LABELS: dict[str, str] = {
     "info": "INFO",
 }
 """How each status is written (a word, so colour is never the only cue)."""
+
+SEVERITY_LABELS: dict[str, str] = {s: s.capitalize() for s in SEVERITIES}
+"""How each severity is written; a finding without one (evidence 1.0) shows a dash."""
 
 _COMPARISONS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 _NUMERIC = frozenset({"int", "float", "float2", "pct", "pvalue"})
@@ -123,7 +135,7 @@ def _display_time(stamp: str | None) -> tuple[str, str]:
     return when.strftime("%Y-%m-%d"), when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _finding_row(f: Mapping[str, Any]) -> dict[str, str]:
+def _finding_row(f: Mapping[str, Any]) -> dict[str, str | None]:
     fmt = f.get("format", "float")
     threshold = DASH
     if f.get("threshold") is not None:
@@ -141,7 +153,59 @@ def _finding_row(f: Mapping[str, Any]) -> dict[str, str]:
         "status": str(f["status"]),
         "status_label": format_value(f["status"], "status"),
         "message": str(f.get("message") or ""),
+        "severity": str(f.get("severity") or ""),
+        "severity_label": SEVERITY_LABELS.get(str(f.get("severity")), DASH),
+        "owner": str(f.get("owner") or "") or DASH,
+        "section": str(f.get("section", "")),
+        "anchor": None,  # set on the one row that gives the finding in full (_link_findings)
     }
+
+
+def _anchor(text: str) -> str:
+    """An id safe in HTML and as a Typst label: letters, digits, ``_ . -``."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", text)
+
+
+def _finding_anchors(findings: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """A distinct anchor per finding id (``finding-<id>``, made safe; ``-2`` ... on a clash)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for fid in findings:
+        base = anchor = "finding-" + _anchor(fid)
+        n = 1
+        while anchor in used:
+            n += 1
+            anchor = f"{base}-{n}"
+        used.add(anchor)
+        out[fid] = anchor
+    return out
+
+
+def _link_findings(sections: Sequence[dict[str, Any]], findings: Mapping[str, Mapping[str, Any]]) -> None:
+    """Give the first findings-table row of each finding (in reading order) its ``anchor``, and
+    point each ``finding_index`` row at it (``target``); a row whose finding no table gives points
+    at the finding's section instead (``target`` None, ``section_id`` set), or nowhere when that
+    section is not in the report either (both None)."""
+    anchors = _finding_anchors(findings)
+    given: dict[str, str] = {}
+    for s in sections:
+        for block in s["blocks"]:
+            if block["type"] != "findings":
+                continue
+            for row in block["rows"]:
+                if row["id"] not in given:
+                    row["anchor"] = given[row["id"]] = anchors[row["id"]]
+    by_id = {s["id"]: s for s in sections}
+    for s in sections:
+        for block in s["blocks"]:
+            if block["type"] != "finding_index":
+                continue
+            for row in block["rows"]:
+                home = by_id.get(row["section"])
+                row["target"] = given.get(row["id"])
+                row["section_id"] = home["id"] if home else None
+                row["section_number"] = home["number"] if home else ""
+                row["section_title"] = home["title"] if home else row["section"]
 
 
 def _block(block: Mapping[str, Any], findings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -174,6 +238,15 @@ def _block(block: Mapping[str, Any], findings: Mapping[str, Mapping[str, Any]]) 
         if unknown:
             raise SchemaError(f"A findings block names findings that are not in the evidence: {unknown}.")
         return {"type": "findings", "rows": [_finding_row(findings[i]) for i in block["ids"]]}
+    if kind == "finding_index":
+        unknown = [i for i in block["ids"] if i not in findings]
+        if unknown:
+            raise SchemaError(f"A finding index names findings that are not in the evidence: {unknown}.")
+        keep = ("id", "title", "status", "status_label", "severity", "severity_label", "owner", "section")
+        return {
+            "type": "finding_index",
+            "rows": [{k: v for k, v in _finding_row(findings[i]).items() if k in keep} for i in block["ids"]],
+        }
     if kind == "chart":
         return {"type": "chart", "id": str(block["id"]), "caption": str(block["caption"]), "alt": str(block["alt"])}
     if kind == "notice":
@@ -297,6 +370,7 @@ def build_view(evidence: Mapping[str, Any]) -> dict[str, Any]:
     for s, source in zip(sections, evidence.get("sections", []), strict=True):
         s["blocks"] = generated.get(s["id"], []) + [_block(b, findings) for b in source.get("blocks", [])]
     _number_captions(sections)
+    _link_findings(sections, findings)
     date, stamp = _display_time(report.get("generated_at"))
     counts = report.get("counts") or {}
     box = [
