@@ -208,7 +208,7 @@ class Explainer:
                 f"{self.method!r} is a global method: it explains the model as a whole, not rows. "
                 "Call explain_global(X, y), or choose a local method for explain_local."
             )
-        if is_text_input(X):
+        if is_text_input(X) or (isinstance(X, str) and _reads_text(self)):
             from ._text_explain import explain_text
 
             return explain_text(self, X)  # type: ignore[return-value]
@@ -554,9 +554,10 @@ class Explainer:
             spec = self._spec(self.method)
             unknown = sorted(set(params) - set(spec.defaults) - other)
             if unknown:
+                more = f" (over text or images also {sorted(other)})" if other else ""
                 raise MethodError(
                     f"method_params {unknown} are not settings of {spec.name}; its settings are "
-                    f"{sorted(spec.defaults) or 'none'}."
+                    f"{sorted(spec.defaults) or 'none'}{more}."
                 )
             check_method_params(spec.name, {k: v for k, v in params.items() if k in spec.defaults})
             return params
@@ -676,6 +677,14 @@ def _image_batch(X: Any) -> bool:
     from ._image import is_image_batch
 
     return bool(is_image_batch(X))
+
+
+def _reads_text(explainer: Explainer) -> bool:
+    """Whether the model reads text: a tokenizer was given, or a Pipeline starts with a text
+    vectorizer (then a single string is a document passed without its list)."""
+    steps = getattr(explainer.model, "steps", None)
+    first = steps[0][1] if steps else None
+    return explainer.tokenizer is not None or hasattr(first, "build_analyzer")
 
 
 def _modality_params(method: str) -> set[str]:
