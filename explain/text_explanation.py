@@ -97,9 +97,10 @@ class TextExplanation(_Base):
         values = []
         for r, (row, toks) in enumerate(zip(self.values, tokens, strict=True)):
             want = (len(toks), k) if multi else (len(toks),)
-            array = _frozen_array(np.reshape(np.asarray(row, dtype=float), want))
-            if array.shape != want:
-                raise InputError(f"values of row {r} have shape {array.shape}; expected {want}.")
+            given = np.asarray(row, dtype=float)
+            if given.size != int(np.prod(want)):
+                raise InputError(f"values of row {r} have shape {given.shape}; expected {want}.")
+            array = _frozen_array(given.reshape(want))
             values.append(array)
         out_shape = (n, k) if multi else (n,)
         if self.output_space not in _OUTPUT_SPACES:
