@@ -136,22 +136,25 @@ def _datasets(prov: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return out
 
 
-def _input_rows(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What the results depend on, before and after."""
+def _input_rows(
+    previous: Mapping[str, Any], current: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the results depend on, before and after: the fingerprints, then the other settings."""
     pp, cp = previous.get("provenance") or {}, current["provenance"]
     pm, cm = pp.get("model") or {}, cp["model"]
-    rows = [_row("Model type", pm.get("type"), cm["type"]), _row("Model SHA-256", pm.get("sha256"), cm["sha256"])]
+    hashes = [_row("Model", pm.get("sha256"), cm["sha256"])]
+    rows = [_row("Model type", pm.get("type"), cm["type"])]
     old_data, new_data = _datasets(pp), _datasets(cp)
     for name in [*new_data, *(n for n in old_data if n not in new_data)]:
         a, b = old_data.get(name, {}), new_data.get(name, {})
-        rows.append(_row(f"Data {name}: SHA-256", a.get("sha256"), b.get("sha256")))
+        hashes.append(_row(f"Data: {name}", a.get("sha256"), b.get("sha256")))
         rows.append(_row(f"Data {name}: rows x columns", _shape(a), _shape(b)))
+    hashes.append(_row("Configuration (policy, card, arguments)", pp.get("config_sha256"), cp["config_sha256"]))
     pc, cc = previous.get("card") or {}, current["card"]
     rows += [
         _row("Model card: name", pc.get("name"), cc["name"]),
         _row("Model card: version", pc.get("version"), cc["version"]),
     ]
-    rows.append(_row("Configuration SHA-256 (policy, card, arguments)", pp.get("config_sha256"), cp["config_sha256"]))
     old_policy, new_policy = previous.get("policy") or {}, current["policy"]
     for key in [*new_policy, *(k for k in old_policy if k not in new_policy)]:
         row = _row(f"Policy: {key}", old_policy.get(key), new_policy.get(key))
@@ -162,7 +165,7 @@ def _input_rows(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list
         rows.append(_row(f"Version: {lib}", old_v.get(lib), new_v.get(lib)))
     for key, label in (("python", "Python"), ("platform", "Platform"), ("random_state", "random_state")):
         rows.append(_row(label, pp.get(key), cp.get(key)))
-    return rows
+    return hashes, rows
 
 
 def _shape(d: Mapping[str, Any]) -> str | None:
@@ -201,8 +204,8 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
             message=f"Against report {_text(pr.get('id'))} of {_text(pr.get('generated_at'))}: {said}.",
         )
     ]
-    inputs = _input_rows(previous, current)
-    changed = [r["item"] for r in inputs if r["changed"]]
+    hashes, inputs = _input_rows(previous, current)
+    changed = [r["item"] + (" SHA-256" if r in hashes else "") for r in hashes + inputs if r["changed"]]
     blocks = [
         facts(
             [
@@ -232,6 +235,17 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
         paragraph(
             "What the results depend on, before and after: "
             + ("nothing changed." if not changed else f"{len(changed)} item(s) changed: {'; '.join(changed)}.")
+        ),
+        table(
+            "change_log_fingerprints",
+            "SHA-256 fingerprints of the model, the data and the configuration, in the previous report and this one",
+            [
+                column("item", "Fingerprint of"),
+                column("before", "Previous", "hash"),
+                column("after", "This report", "hash"),
+                column("changed", "Changed", "bool"),
+            ],
+            hashes,
         ),
         table(
             "change_log_inputs",

@@ -416,7 +416,12 @@ def _agreement(ctx: AuditContext, champ: Champion) -> tuple[list[dict[str, Any]]
         warnings.simplefilter("ignore")  # constant scores (a dummy champion): no correlation, shown as n/a
         rho = _none(float(stats.spearmanr(ctx.scores_test, champ.scores).statistic))
     drift = metrics.prediction_drift(champ.scores, ctx.scores_test)
-    outcome = f"share {ctx.positive_class}" if ctx.is_classifier else "mean outcome"
+    if ctx.is_classifier:
+        outcome = (
+            f"share {ctx.target_name} = {ctx.positive_class}" if ctx.target_name else f"share {ctx.positive_class}"
+        )
+    else:
+        outcome = f"mean {ctx.target_name}" if ctx.target_name else "mean outcome"
     swap = _swap_rows(ctx, mine, theirs)
     blocks = [
         facts(

@@ -81,8 +81,10 @@ def test_a_changed_threshold_is_a_status_change_and_a_policy_change(case: dict) 
     assert log.loc["performance.test_score", ["status_before", "status_after"]].tolist() == ["pass", "fail"]
     inputs = report.table("change_log", "change_log_inputs").set_index("item")
     assert inputs.loc["Policy: min_test_score", ["before", "after", "changed"]].tolist() == ["0.5", "0.99", True]
-    assert inputs.loc["Configuration SHA-256 (policy, card, arguments)", "changed"]
-    assert not inputs.loc["Model SHA-256", "changed"] and not inputs.loc["Data test: SHA-256", "changed"]
+    hashes = report.table("change_log", "change_log_fingerprints").set_index("item")
+    assert hashes.loc["Configuration (policy, card, arguments)", "changed"]
+    assert not hashes.loc["Model", "changed"] and not hashes.loc["Data: test", "changed"]
+    assert hashes.loc["Model", "after"] == report.evidence["provenance"]["model"]["sha256"]
     found = report.findings.set_index("id").loc["change_log.status_changes"]
     assert found["status"] == "info" and found["observed"] == (log["change"] == "status changed").sum() >= 1
 
@@ -108,8 +110,9 @@ def test_the_same_audit_again_changes_nothing_but_the_date(case: dict) -> None:
                       generated_at=STAMP, previous=case["old"])  # fmt: skip
     log = report.table("change_log", "change_log_findings")
     assert set(log["change"]) == {"unchanged"} and (log["difference"].fillna(0) == 0).all()
-    inputs = report.table("change_log", "change_log_inputs")
-    assert not inputs["changed"].any(), inputs[inputs["changed"]]
+    for name in ("change_log_inputs", "change_log_fingerprints"):
+        inputs = report.table("change_log", name)
+        assert not inputs["changed"].any(), inputs[inputs["changed"]]
     prov = report.evidence["provenance"]
     assert prov["previous"] == {
         "id": case["old"].evidence["report"]["id"],
@@ -167,8 +170,10 @@ def test_hostile_values_of_a_previous_report_stay_short_plain_text(case: dict, t
     path.write_text(json.dumps(ev))
     report = _audit(case, previous=path)
     inputs = report.table("change_log", "change_log_inputs").set_index("item")
-    assert all(len(v) <= 200 for v in inputs["before"].dropna())
+    hashes = report.table("change_log", "change_log_fingerprints").set_index("item")
+    assert all(len(v) <= 200 for v in [*inputs["before"].dropna(), *hashes["before"].dropna()])
     assert inputs.loc["Python", "before"].startswith('{"nested"')
+    assert hashes.loc["Configuration (policy, card, arguments)", "before"].startswith("#set text(red)")
     again = ex.AuditReport.from_json(report.to_json(tmp_path / "new.json"))  # the new report is valid evidence
     assert again.evidence_sha256 == report.evidence_sha256
 
