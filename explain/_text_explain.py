@@ -17,8 +17,9 @@ in ``params["output_note"]``); else ``exact_shap`` when every document has at mo
 ``params["auto"]``.
 
 Settings (``method_params``): ``mask_token`` (None: remove), ``batch_size`` (strings per model
-call, 8192) for every method but glassbox; ``max_tokens`` (exact_shap); ``num_samples`` (5000)
-and ``kernel_width`` (25) for lime. The work runs in this process (``n_jobs`` is not used for
+call, 8192) for every method but glassbox; ``max_tokens`` (exact_shap); ``hierarchy``
+(partition_shap: None, or ``f(text)`` -> nested tuples / linkage); ``num_samples`` (5000) and
+``kernel_width`` (25) for lime. The work runs in this process (``n_jobs`` is not used for
 text: the model is called on large batches instead).
 """
 
@@ -48,7 +49,7 @@ __all__ = ["AUTO_EXACT_TOKENS", "TEXT_METHODS", "explain_text"]
 AUTO_EXACT_TOKENS = 10
 TEXT_METHODS: dict[str, dict[str, Any]] = {
     "exact_shap": {"max_tokens": 16, "mask_token": None, "batch_size": BATCH_SIZE},
-    "partition_shap": {"mask_token": None, "batch_size": BATCH_SIZE},
+    "partition_shap": {"mask_token": None, "batch_size": BATCH_SIZE, "hierarchy": None},
     "lime": {"num_samples": 5000, "kernel_width": 25.0, "mask_token": None, "batch_size": BATCH_SIZE},
     "glassbox": {},
 }
@@ -97,6 +98,11 @@ def _settings(explainer: Explainer, method: str) -> dict[str, Any]:
         params["kernel_width"] = float(width)
     if "mask_token" in params:
         params["mask_token"] = check_mask_token(params["mask_token"])
+    if params.get("hierarchy") is not None and not callable(params["hierarchy"]):
+        raise MethodError(
+            f"partition_shap hierarchy={params['hierarchy']!r}; pass None (balanced contiguous token spans) or a "
+            "function text -> nested tuples of token positions (or a scipy linkage matrix)."
+        )
     return params
 
 
@@ -174,8 +180,9 @@ def _run(
             )
     game: Literal["shapley", "owen"] = "shapley" if method == "exact_shap" else "owen"
     return run_coalitions(
-        model, docs, space, game=game, mask_token=params["mask_token"], batch_size=params["batch_size"]
-    )
+        model, docs, space, game=game, mask_token=params["mask_token"], batch_size=params["batch_size"],
+        hierarchy=params.get("hierarchy"),
+    )  # fmt: skip
 
 
 def _check(method: str, result: TextResult, docs: list[Document], predictions: np.ndarray, model: ModelAdapter) -> None:
@@ -243,7 +250,7 @@ def explain_text(explainer: Explainer, X: Any) -> TextExplanation:
     )
     tokenizer = explainer.tokenizer
     all_params = {
-        **params,
+        **{key: value for key, value in params.items() if key != "hierarchy"},  # a function: named by the method
         **result.params,
         **notes,
         "tokenizer": "words (\\w+)"

@@ -12,7 +12,10 @@ on the document with the other tokens masked (removed by default; see :mod:`expl
   text, except that shap merges tokens bottom-up by how easily they join (spaces, punctuation);
   both are contiguous spans. Each distinct coalition is scored once: about ``p^2`` model calls
   for ``p`` tokens (quadratic). The values are exact Owen values (shap's ``max_evals`` budget
-  stops its recursion early; here nothing is sampled or cut).
+  stops its recursion early; here nothing is sampled or cut). ``method_params={"hierarchy": f}``
+  takes another hierarchy: ``f(text)`` returns nested tuples over the token positions or a scipy
+  linkage matrix (e.g. shap's own: ``shap.maskers.Text(r"\\W+").clustering``, with which the
+  values equal shap's Partition explainer's).
 
 Both are efficient: a document's values add up to its prediction minus its base value (the
 prediction with every token masked). Many documents share each model call: the coalitions of
@@ -21,7 +24,7 @@ every document are rebuilt as text and scored in batches of ``batch_size`` strin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +32,7 @@ import numpy as np
 
 from .._model import ModelAdapter, OutputSpace
 from .._text import Document, masked_texts, predict_texts
+from ..errors import MethodError
 from ._coalitions import CoalitionPlan, contiguous_hierarchy, owen_plan, shapley_plan
 
 __all__ = ["TextResult", "run_coalitions"]
@@ -48,11 +52,25 @@ class TextResult:
     diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _plan(doc: Document, game: Literal["shapley", "owen"]) -> CoalitionPlan | None:
+Hierarchy = Callable[[str], Any]
+
+
+def _plan(doc: Document, game: Literal["shapley", "owen"], hierarchy: Hierarchy | None) -> CoalitionPlan | None:
     p = len(doc.tokens)
     if p == 0:
         return None
-    return shapley_plan(p) if game == "shapley" else owen_plan(contiguous_hierarchy(p))
+    if game == "shapley":
+        return shapley_plan(p)
+    if hierarchy is None:
+        return owen_plan(contiguous_hierarchy(p))
+    tree = hierarchy(doc.text)
+    plan = owen_plan(tree) if p > 1 or not isinstance(tree, (int, np.integer)) else owen_plan(0)
+    if plan.n_players != p:
+        raise MethodError(
+            f"the hierarchy function returned a hierarchy of {plan.n_players} players for a document of {p} tokens "
+            f"({doc.text[:40]!r}...); it must cover the tokens 0..{p - 1}, each once"
+        )
+    return plan
 
 
 def _chunks(plans: list[CoalitionPlan | None]) -> Iterator[list[int]]:
@@ -79,9 +97,11 @@ def run_coalitions(
     game: Literal["shapley", "owen"],
     mask_token: str | None,
     batch_size: int,
+    hierarchy: Hierarchy | None = None,
 ) -> TextResult:
-    """Shapley (``game="shapley"``) or Owen values of every document's tokens."""
-    plans = [_plan(doc, game) for doc in docs]
+    """Shapley (``game="shapley"``) or Owen values of every document's tokens (over
+    ``hierarchy(text)`` when given, else the balanced contiguous spans)."""
+    plans = [_plan(doc, game, hierarchy) for doc in docs]
     values: list[np.ndarray] = [np.empty((0, 0))] * len(docs)
     base: list[np.ndarray] = [np.empty(0)] * len(docs)
     n_coalitions = 0
@@ -109,5 +129,9 @@ def run_coalitions(
         "coalitions_scored": n_coalitions,
     }
     if game == "owen":
-        params["hierarchy"] = "balanced binary tree of contiguous token spans"
+        params["hierarchy"] = (
+            "balanced binary tree of contiguous token spans"
+            if hierarchy is None
+            else f"given by {getattr(hierarchy, '__qualname__', type(hierarchy).__name__)}"
+        )
     return TextResult(values, np.array(base, dtype=float).reshape(len(docs), -1), params)
