@@ -23,6 +23,7 @@ carry the output space (probability, log-odds, raw) and the class explained.
 :func:`compare`           two explanations of the same rows, with their agreement
 :func:`reasons`           the principal reasons of one decision
 :func:`interactions`      how strongly each pair of features interacts (a heatmap)
+:func:`text`              one document, each token highlighted by its contribution
 ========================  ==========================================================
 
 ``LocalExplanation.plot()`` and ``GlobalExplanation.plot()`` call these with sensible defaults.
@@ -44,6 +45,7 @@ from .interactions import interactions
 from .pair_effect import pair_effect
 from .partial_dependence_2d import partial_dependence_2d
 from .reasons import reasons
+from .text import text
 from .violin import violin
 from .waterfall import waterfall
 
@@ -64,6 +66,7 @@ __all__ = [
     "pair_effect",
     "partial_dependence_2d",
     "reasons",
+    "text",
     "violin",
     "waterfall",
 ]
