@@ -14,6 +14,7 @@ from ..metrics.fairness_disclosure import DERIVABLE, suppressed_groups
 from ._context import AuditContext
 from ._schema import chart, column, facts, finding, findings_block, line_chart, paragraph, table
 from ._sections_model import Built, _sec, constant_score, ranking_finding
+from ._sections_multiclass import AUC_NAME, class_balance, multiclass_group, multiclass_performance, outcomes_per_class
 from ._sections_validation import rank_ordering_blocks
 
 __all__ = ["data_section", "performance_section"]
@@ -80,7 +81,7 @@ def data_section(ctx: AuditContext) -> Built:
         )
     )
     if ctx.is_multiclass:
-        found.append(_class_balance(ctx))
+        found.append(class_balance(ctx))
     elif ctx.is_classifier:
         share = float(min(ctx.y_train.mean(), 1 - ctx.y_train.mean()))
         found.append(
@@ -141,7 +142,7 @@ def data_section(ctx: AuditContext) -> Built:
         ),
     ]
     if ctx.is_multiclass:
-        blocks.append(_outcomes_per_class(ctx))
+        blocks.append(outcomes_per_class(ctx))
     elif ctx.is_classifier:
         blocks.append(
             table(
@@ -164,50 +165,6 @@ def data_section(ctx: AuditContext) -> Built:
     blocks.append(findings_block([f["id"] for f in found]))
     ctx.extras["data_quality"] = dq
     return _sec("data", "What the model learned from and was tested on, and how clean it is.", blocks, found)
-
-
-def _class_balance(ctx: AuditContext) -> dict[str, Any]:
-    counts = np.bincount(ctx.y_train, minlength=len(ctx.classes))
-    smallest = int(np.argmin(counts))
-    share = float(counts[smallest] / counts.sum())
-    return finding(
-        "data.balance",
-        "data",
-        "Class balance (training)",
-        metric="smallest class share",
-        observed=share,
-        format="pct",
-        status="info",
-        message=f"The smallest of the {len(ctx.classes)} classes, {ctx.classes[smallest]}, is {share:.1%} of the "
-        "training rows.",
-    )
-
-
-def _outcomes_per_class(ctx: AuditContext) -> dict[str, Any]:
-    k = len(ctx.classes)
-    train, test = np.bincount(ctx.y_train, minlength=k), np.bincount(ctx.y_test, minlength=k)
-    favourable = ctx.favourable_index
-    return table(
-        "outcomes",
-        "Outcomes per class and data set",
-        [
-            column("class", "Class"),
-            column("train", "Train", "int"),
-            column("train_share", "Train share", "pct"),
-            column("test", "Test", "int"),
-            column("test_share", "Test share", "pct"),
-        ],
-        [
-            {
-                "class": ctx.classes[c] + (" (favourable)" if c == favourable else ""),
-                "train": int(train[c]),
-                "train_share": float(train[c] / train.sum()),
-                "test": int(test[c]),
-                "test_share": float(test[c] / test.sum()),
-            }
-            for c in range(k)
-        ],
-    )
 
 
 def _on_a_cluster(ctx: AuditContext) -> list[dict[str, Any]]:
@@ -373,8 +330,6 @@ def _generalization_table(ctx: AuditContext, gen: Any, name: str) -> dict[str, A
 def _multiclass_performance_section(ctx: AuditContext) -> Built:
     """Performance of a multiclass model (:mod:`._sections_multiclass`): the macro one-vs-rest ROC
     AUC, train against test, per-class metrics, the confusion matrix and calibration per class."""
-    from ._sections_multiclass import AUC_NAME, multiclass_performance
-
     ctx.log(f"Measuring performance per class ({ctx.policy.n_bootstrap} bootstrap resamples)")
     gen, blocks, found = multiclass_performance(ctx)
     ctx.extras["generalization"] = gen
@@ -517,7 +472,7 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
                 rows.append({**row, "note": f"fewer than {smallest} rows: suppressed" if n < smallest else DERIVABLE})
                 continue
             if ctx.is_multiclass:
-                rows.append({**row, **_multiclass_group(ctx, mask), "note": ""})
+                rows.append({**row, **multiclass_group(ctx, mask), "note": ""})
                 continue
             if not ctx.is_classifier or len(np.unique(ctx.y_test[mask])) == 2:
                 row["score"] = metrics.bootstrap_ci(metric, ctx.y_test[mask], ctx.scores_test[mask], n_boot=1).value
@@ -551,19 +506,3 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
             f"{name} is not computed for a group with {undefined}.",
         )
     ]
-
-
-def _multiclass_group(ctx: AuditContext, mask: np.ndarray) -> dict[str, Any]:
-    """A multiclass model's macro ROC AUC (when the group has rows of every class), accuracy and
-    favourable-decision rate (when the policy declares a favourable class) on a group's rows."""
-    from ._sections_multiclass import macro_roc_auc
-
-    assert ctx.proba_test is not None
-    y, k = ctx.y_test[mask], len(ctx.classes)
-    every_class = len(np.unique(y)) == k
-    favourable = ctx.favourable_index
-    return {
-        "score": macro_roc_auc(k)(y, ctx.proba_test[mask]) if every_class else None,
-        "accuracy": float(np.mean(ctx.predicted_test[mask] == y)),
-        "favourable": None if favourable is None else float(np.mean(ctx.predicted_test[mask] == favourable)),
-    }

@@ -51,10 +51,13 @@ def _codes(ctx: AuditContext) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _counterfactual_rows(ctx: AuditContext, positions: list[int], cut: float) -> tuple[list[dict[str, Any]], str]:
+def _counterfactual_rows(
+    ctx: AuditContext, positions: list[int], cut: float | None
+) -> tuple[list[dict[str, Any]], str]:
     """Counterfactuals of the adverse test rows at ``positions`` (:func:`explain.counterfactuals`):
-    up to two per row, each re-scored by the model and reaching the favourable side of ``cut``,
-    with sensitive attributes and age held fixed; the table's rows and a note on the search."""
+    up to two per row, each re-scored by the model and reaching the favourable side of ``cut``
+    (a multiclass model: predicted the favourable class), with sensitive attributes and age held
+    fixed; the table's rows and a note on the search."""
     from ..counterfactuals import counterfactuals
 
     if not positions:
@@ -64,10 +67,13 @@ def _counterfactual_rows(ctx: AuditContext, positions: list[int], cut: float) ->
     age = getattr(ctx.policy, "age_feature", None)
     immutable = [n for n in names if n in sensitive or n == age or n.lower() == "age"]
     rows = ctx.X_test.iloc[positions]
-    if ctx.is_classifier:
-        desired: Any = "flip"
-        settings: dict[str, Any] = {"threshold": cut}
+    if ctx.is_multiclass:  # the favourable class, predicted (the most probable)
+        desired: Any = (ctx.adapter.classes or ())[ctx.favourable_index or 0]
+        settings: dict[str, Any] = {}
+    elif ctx.is_classifier:
+        desired, settings = "flip", {"threshold": cut}
     else:  # favourable: at or above the declared regression threshold
+        assert cut is not None
         desired, settings = (float(cut), None), {}
     cf = counterfactuals(
         ctx.model, rows, data=ctx.X_train, desired=desired, immutable=immutable, k=2,

@@ -29,11 +29,14 @@ from ._schema import column, facts, finding, paragraph, table
 from ._sections_validation import rank_ordering_blocks
 
 __all__ = [
+    "class_balance",
     "class_labels",
     "decision_text",
     "macro_roc_auc",
     "multiclass_glassbox",
+    "multiclass_group",
     "multiclass_performance",
+    "outcomes_per_class",
     "per_class_rows",
 ]
 
@@ -339,4 +342,65 @@ def multiclass_glassbox(ctx: AuditContext, gam: Any, test: Any) -> dict[str, Any
         "scores": scores,
         "gam": gam,
         "decision_agreement": float(np.mean(np.argmax(proba, axis=1) == ctx.predicted_test)),
+    }
+
+
+# --------------------------------------------------------------------------- data
+
+
+def class_balance(ctx: AuditContext) -> dict[str, Any]:
+    counts = np.bincount(ctx.y_train, minlength=len(ctx.classes))
+    smallest = int(np.argmin(counts))
+    share = float(counts[smallest] / counts.sum())
+    return finding(
+        "data.balance",
+        "data",
+        "Class balance (training)",
+        metric="smallest class share",
+        observed=share,
+        format="pct",
+        status="info",
+        message=f"The smallest of the {len(ctx.classes)} classes, {ctx.classes[smallest]}, is {share:.1%} of the "
+        "training rows.",
+    )
+
+
+def outcomes_per_class(ctx: AuditContext) -> dict[str, Any]:
+    k = len(ctx.classes)
+    train, test = np.bincount(ctx.y_train, minlength=k), np.bincount(ctx.y_test, minlength=k)
+    favourable = ctx.favourable_index
+    return table(
+        "outcomes",
+        "Outcomes per class and data set",
+        [
+            column("class", "Class"),
+            column("train", "Train", "int"),
+            column("train_share", "Train share", "pct"),
+            column("test", "Test", "int"),
+            column("test_share", "Test share", "pct"),
+        ],
+        [
+            {
+                "class": ctx.classes[c] + (" (favourable)" if c == favourable else ""),
+                "train": int(train[c]),
+                "train_share": float(train[c] / train.sum()),
+                "test": int(test[c]),
+                "test_share": float(test[c] / test.sum()),
+            }
+            for c in range(k)
+        ],
+    )
+
+
+def multiclass_group(ctx: AuditContext, mask: np.ndarray) -> dict[str, Any]:
+    """A multiclass model's macro ROC AUC (when the group has rows of every class), accuracy and
+    favourable-decision rate (when the policy declares a favourable class) on a group's rows."""
+    assert ctx.proba_test is not None
+    y, k = ctx.y_test[mask], len(ctx.classes)
+    every_class = len(np.unique(y)) == k
+    favourable = ctx.favourable_index
+    return {
+        "score": macro_roc_auc(k)(y, ctx.proba_test[mask]) if every_class else None,
+        "accuracy": float(np.mean(ctx.predicted_test[mask] == y)),
+        "favourable": None if favourable is None else float(np.mean(ctx.predicted_test[mask] == favourable)),
     }

@@ -252,6 +252,25 @@ def multiclass_local_section(ctx: AuditContext) -> Built:
             rows,
         ),
     ]
+    if label is not None:
+        from ._sections_local import WHATIF_ROWS, _counterfactual_rows
+
+        adverse_shown = [int(sample[r]) for r in shown if int(predicted[r]) != favourable][:WHATIF_ROWS]
+        what_ifs, note = _counterfactual_rows(ctx, adverse_shown, None)
+        blocks.append(
+            table(
+                "what_if",
+                f"What would have made the decision {label} (counterfactuals, each confirmed with the model)",
+                [
+                    column("id", "Row"),
+                    column("option", "Option", "int"),
+                    column("what_if", "Changes"),
+                    column("score", f"New {ctx.score_name}", "float"),
+                ],
+                what_ifs,
+                note=note + f" The decision is {label} when it is the most probable class.",
+            )
+        )
     if label is not None and why_not is not None:
         first = next((r for r in shown if int(predicted[r]) != favourable and (why_not["row"] == r).any()), None)
         if first is not None:

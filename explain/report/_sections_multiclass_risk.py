@@ -167,6 +167,11 @@ def multiclass_drift(ctx: AuditContext, status: Any) -> tuple[list[dict[str, Any
         ),
     ]
     blocks = [
+        paragraph(
+            "The model's outputs, from the reference to the test data: the PSI of each class's probability (binned "
+            "at the reference's deciles, with the noise level and the chi-square test of the bins, as for the "
+            "features) and of the share of each predicted class (the decisions)."
+        ),
         table(
             "prediction_drift",
             "Drift of each class's probability (reference to test)",

@@ -194,6 +194,11 @@ def test_favourable_class_declared(wine: dict, favourable: tuple) -> None:
     ks = stats.ks_2samp(score[good], score[~good]).statistic
     assert facts["Kolmogorov-Smirnov statistic (test)"] == pytest.approx(ks, abs=1e-12)
     assert facts["Gini coefficient (test)"] == pytest.approx(2 * skm.roc_auc_score(good, score) - 1, abs=1e-12)
+    what_if = report.table("local_explanations", "what_if")
+    adverse_ids = set(adverse["id"])
+    assert len(what_if) and set(what_if["id"]) <= adverse_ids
+    found = what_if[what_if["option"] > 0]
+    assert len(found) and (found["score"] > 1 / 3).all()  # barolo, the most probable of three classes
     deciles = report.table("performance", "score_deciles")
     assert deciles["rows"].sum() == len(y)
     groups = report.table("performance", "performance_by_group").set_index("group")
