@@ -148,8 +148,9 @@ def text_model(model: Any) -> tuple[str, str | None, Any, Any] | None:
 
 def is_text_audit(model: Any, X_test: Any) -> bool:
     """Whether an audit of ``model`` on ``X_test`` is the audit of a text model: the model reads
-    documents (see the module docstring), or ``X_test`` is a batch of documents. Never raises:
-    the text context refuses what it cannot take, with the reason.
+    documents only (see the module docstring), or ``X_test`` is a batch of documents. Never
+    raises. A model whose ColumnTransformer reads text and other columns is not a text model
+    here: the tabular audit takes it as before (the text column one feature among others).
 
     Examples
     --------
@@ -165,9 +166,7 @@ def is_text_audit(model: Any, X_test: Any) -> bool:
     try:
         if text_model(model) is not None:
             return True
-    except ModelError:
-        return True  # a text model the audit refuses: the text context says why
-    except Exception:  # an odd model: the tabular audit's checks speak about it
+    except Exception:  # text with other columns, or an odd model: the tabular audit's checks speak about it
         return False
     return bool(is_text_input(X_test))
 
