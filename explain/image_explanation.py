@@ -305,7 +305,7 @@ class ImageExplanation(_Base):
         >>> images = np.random.default_rng(0).uniform(size=(1, 8, 8))
         >>> exp = explain_images(ex.Explainer(lambda x: x.sum(axis=(1, 2)), task="regression"), images)
         >>> exp.plot().get_title()
-        'exact_shap, raw prediction: 31.59 (base 0)'
+        'exact_shap\\nraw prediction: 31.59 (base 0)'
         """
         from .plots.image import image
 

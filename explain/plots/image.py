@@ -37,8 +37,8 @@ def image(
     The image is drawn in grey (the mean of its channels, scaled to its own range); over it each
     region is coloured by its value on a diverging scale centred on 0 and symmetric (red: the
     region raises the output; blue: it lowers it), with a colour bar in the output's units and
-    the regions' boundaries in black. The title gives the method, the prediction and the base
-    value.
+    the regions' boundaries in black. The title gives the method, then the prediction and the
+    base value.
 
     Parameters
     ----------
@@ -83,8 +83,8 @@ def image(
     one = exp.for_output(output) if output is not None else exp
     values = one.pixel_values(row)
     i = row % exp.n_rows
-    ax = _axes(ax, style)
     grey = _grey(exp.data[i])
+    ax = _axes(ax, style, grey.shape)
     ax.imshow(grey, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
     limit = float(np.abs(values).max()) or 1.0
     overlay = ax.imshow(values, cmap=CMAP, vmin=-limit, vmax=limit, alpha=ALPHA, interpolation="nearest")
@@ -98,17 +98,20 @@ def image(
     ax.set_xticks([])
     ax.set_yticks([])
     prediction, base = float(one.predictions[i]), float(one.base_values[i])
-    ax.set_title(f"{exp.method}, {quantity}: {prediction:.4g} (base {base:.4g})", fontsize=style.title_size)
+    ax.set_title(f"{exp.method}\n{quantity}: {prediction:.4g} (base {base:.4g})", fontsize=style.title_size)
     return Plot(ax)
 
 
-def _axes(ax: Axes | None, style: Style) -> Axes:
+def _axes(ax: Axes | None, style: Style, shape: tuple[int, ...]) -> Axes:
+    """``ax``, or the Axes of a new Figure shaped like the image (plus the colour bar and title)."""
     if ax is not None:
         return ax
     from matplotlib.figure import Figure
 
     width = min(style.figsize[0], 5.0)
-    fig = Figure(figsize=(width, width * 0.8), layout="constrained")
+    picture = width - 1.0  # inches left for the image beside the colour bar
+    height = picture * shape[0] / shape[1] + 0.7
+    fig = Figure(figsize=(width, min(max(height, 2.0), 2 * width)), layout="constrained")
     return fig.add_subplot()
 
 
