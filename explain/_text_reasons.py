@@ -55,7 +55,7 @@ def token_reasons(
         order = np.argsort(-toward, kind="stable")
         kept = [int(p) for p in order if toward[p] > min_contribution][:k]
         for rank, p in enumerate(kept, start=1):
-            statement = f"the word {tokens[p]!r} (token {p})"
+            statement = f"the word {tokens[p]!r}"
             records.append((r, rank, tokens[p], f"position {p}", float(values[p]), tokens[p], statement))
     frame = pd.DataFrame(records, columns=["row", "rank", "feature", "value", "contribution", "code", "statement"])
     return Reasons(frame, adverse, exp.output_names[0], exp.output_space, predictions.copy(), decisions)
