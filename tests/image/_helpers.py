@@ -11,16 +11,20 @@ from explain._image import explain_images
 
 
 def image_explainer(model: Any, **settings: Any) -> ex.Explainer:
-    """An Explainer with image settings (method, method_params, segmentation) set as attributes,
-    the way the Explainer stores them."""
-    image_settings = {key: settings.pop(key) for key in ("method", "method_params", "segmentation") if key in settings}
-    explainer = ex.Explainer(model, **settings)
-    for key, value in image_settings.items():
-        setattr(explainer, key, value)
-    return explainer
+    """The public Explainer, with its image settings (segmentation, method, method_params)."""
+    return ex.Explainer(model, **settings)
 
 
 def explain(model: Any, X: np.ndarray, **settings: Any) -> Any:
+    """``Explainer(model, **settings).explain_local(X)``, checked to be what explain_images returns."""
+    explainer = image_explainer(model, **settings)
+    exp = explainer.explain_local(X)
+    assert type(exp).__name__ == "ImageExplanation"
+    return exp
+
+
+def explain_directly(model: Any, X: Any, **settings: Any) -> Any:
+    """explain_images itself, for inputs that explain_local sends elsewhere (not an image batch)."""
     return explain_images(image_explainer(model, **settings), X)
 
 
