@@ -184,3 +184,61 @@ def test_bad_evidence_is_a_schema_error(evidence):
     bad["sections"][1]["blocks"].append(s.findings_block(["no.such.finding"]))
     with pytest.raises(SchemaError, match=r"no\.such\.finding"):
         build_view(bad)
+
+
+def _governed(evidence):
+    """The sample evidence as schema 1.1 writes it: findings with severity and owner, the summary
+    an index of the flagged ones; ``performance.gap`` left out of every findings table."""
+    ev = copy.deepcopy(evidence)
+    for f in ev["findings"]:
+        f["severity"], f["owner"] = ("high" if f["section"] == "fairness" else "low"), "Credit Risk"
+    flagged = [f["id"] for f in ev["findings"] if f["status"] in ("fail", "warn")] + ["performance.gap"]
+    for sec in ev["sections"]:
+        for b in sec["blocks"]:
+            if b["type"] == "findings":
+                b["ids"] = [i for i in b["ids"] if i != "performance.gap"]
+        if sec["id"] == "summary":
+            sec["blocks"] = [b for b in sec["blocks"] if b["type"] != "findings"] + [s.finding_index(flagged)]
+    return ev, flagged
+
+
+def test_each_finding_is_anchored_once_and_the_index_points_at_it(evidence):
+    ev, flagged = _governed(evidence)
+    view = build_view(ev)
+    rows = [r for b in _blocks(view, "findings") for r in b["rows"]]
+    anchors = [r["anchor"] for r in rows if r["anchor"]]
+    assert len(anchors) == len(set(anchors)) == len({r["id"] for r in rows})  # one per finding given in full
+    by_anchor = {r["anchor"]: r for r in rows if r["anchor"]}
+    (index,) = _blocks(view, "finding_index")
+    assert [r["id"] for r in index["rows"]] == flagged
+    numbers = {sec["id"]: sec["number"] for sec in view["sections"]}
+    for r in index["rows"]:
+        assert r["severity_label"] in ("High", "Low") and r["owner"] == "Credit Risk"
+        assert (r["section_id"], r["section_number"]) == (r["section"], numbers[r["section"]])
+        if r["id"] == "performance.gap":  # given in no table: the index points at its section
+            assert r["target"] is None
+        else:
+            assert by_anchor[r["target"]]["id"] == r["id"]
+
+
+def test_old_evidence_shows_findings_twice_but_anchors_the_first(evidence):
+    """1.0 evidence (the sample) lists every finding in the summary and in its section: the first
+    row carries the anchor, and the missing severity and owner are dashes."""
+    view = build_view(evidence)
+    rows = [r for b in _blocks(view, "findings") for r in b["rows"]]
+    first = {}
+    for r in rows:
+        first.setdefault(r["id"], r)
+        assert (r["severity_label"], r["owner"]) == (DASH, DASH)
+    assert all((r["anchor"] is not None) == (first[r["id"]] is r) for r in rows)
+    assert len(rows) > len(first)
+
+
+def test_finding_anchors_are_distinct_even_when_ids_differ_only_in_punctuation(evidence):
+    ev = copy.deepcopy(evidence)
+    twin = dict(ev["findings"][0], id=ev["findings"][0]["id"] + "&")
+    clash = dict(ev["findings"][0], id=ev["findings"][0]["id"] + "-")  # both made safe as "...-"
+    ev["findings"] += [twin, clash]
+    ev["sections"][2]["blocks"].append(s.findings_block([twin["id"], clash["id"]]))
+    rows = [r for b in _blocks(build_view(ev), "findings") for r in b["rows"] if r["anchor"]]
+    assert len({r["anchor"] for r in rows}) == len(rows)
