@@ -15,7 +15,8 @@ counterpart, the same finding ids (so the regulation crosswalk reads them alike)
 - ``global_explanations``: token importance from the explanations (:mod:`._sections_text_tokens`);
 - ``local_explanations``: principal reasons of adverse decisions as tokens;
 - ``fairness``: the tabular section (it reads scores and labels), with its check of protected
-  inputs replaced by the check of proxy tokens (``fairness.protected_inputs``);
+  inputs replaced by the check of proxy tokens (``fairness.protected_inputs``,
+  :mod:`._sections_text_proxies`);
 - ``drift``: the tabular drift section over features of the documents (tokens, characters,
   share of non-ASCII characters, share of words outside the vectorizer's vocabulary) and the
   scores.
@@ -40,10 +41,10 @@ from ._schema import bar_chart, chart, column, facts, finding, findings_block, p
 from ._sections_data import _representativeness, performance_section
 from ._sections_model import Built, _algorithm, _rank_correlation, _sec
 from ._sections_risk import drift_section
+from ._sections_text_proxies import text_fairness_section
 from ._sections_text_tokens import (
     explain_text_sample,
     printable,
-    text_fairness_section,
     token_importance_section,
     token_reasons_section,
     word_tokens_of,

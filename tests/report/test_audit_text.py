@@ -28,11 +28,10 @@ from explain.report._sections_text import (
     text_drift_section,
     text_robustness_section,
 )
+from explain.report._sections_text_proxies import proxy_tokens, text_fairness_section
 from explain.report._sections_text_tokens import (
     explain_text_sample,
     printable,
-    proxy_tokens,
-    text_fairness_section,
     token_importance_section,
     token_reasons_section,
     token_table,
