@@ -23,8 +23,9 @@ to :func:`explain_images`. The Explainer's settings keep their meaning:
 ``method_params``
     ``fill``: what a masked region shows. ``"mean"`` (default): the mean colour of the
     background images, one value per channel (0 without a background); ``"segment_mean"``:
-    each region its own mean colour (lime's ``hide_color=None``); a number or one number per
-    channel (lime's ``hide_color``). Also ``max_regions`` (exact_shap, auto), ``num_samples``
+    each region its own mean colour (lime's ``hide_color=None``); ``"blur"``: the image blurred
+    (Gaussian, standard deviation 1/16 of its larger side); a number or one number per channel
+    (lime's ``hide_color``). Also ``max_regions`` (exact_shap, auto), ``num_samples``
     (lime, 1000) and ``kernel_width`` (lime, 0.25).
 ``output``
     As for tables: probability for classifiers by default (the positive class of a binary one,

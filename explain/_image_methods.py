@@ -42,7 +42,8 @@ __all__ = ["IMAGE_METHODS", "ImageResult", "check_params", "reference_images", "
 
 MAX_REGIONS = 16  # exact_shap's default limit: 2^16 = 65 536 masked images per image explained
 CALL_PIXELS = 1 << 22  # pixel values per model call (32 MB of float64): bounds memory
-FILLS = ("mean", "segment_mean")
+FILLS = ("mean", "segment_mean", "blur")
+BLUR_FRACTION = 1 / 16  # fill="blur": Gaussian blur of standard deviation 1/16 of the larger side
 
 IMAGE_METHODS: dict[str, dict[str, Any]] = {
     "exact_shap": {"max_regions": MAX_REGIONS, "fill": "mean"},
@@ -99,7 +100,8 @@ def _check_fill(fill: Any) -> None:
         if fill not in FILLS:
             raise MethodError(
                 f"fill={fill!r} is not known; pass 'mean' (the background's mean colour), 'segment_mean' "
-                "(each region its own mean colour, lime's hide_color=None), a number or one number per channel."
+                "(each region its own mean colour, lime's hide_color=None), 'blur' (the image blurred), a number "
+                "or one number per channel."
             )
         return
     colour = np.asarray(fill, dtype=object)
@@ -119,11 +121,19 @@ def reference_images(
 
     ``"mean"``: the mean colour (per channel) of the background images, or 0 without a
     background; ``"segment_mean"``: each region its own mean colour (lime's ``hide_color=None``);
-    a number or one per channel: that colour (lime's ``hide_color``).
+    ``"blur"``: the image under a Gaussian blur of standard deviation 1/16 of its larger side
+    (in pixels, each channel on its own; shap's Image masker offers a blur too); a number or one
+    per channel: that colour (lime's ``hide_color``).
     """
     colour_shape = images.shape[3:]  # () for grey images, (c,) otherwise
     if isinstance(fill, str) and fill == "segment_mean":
         return _segment_means(images, labels), {"fill": "segment_mean"}
+    if isinstance(fill, str) and fill == "blur":
+        from scipy.ndimage import gaussian_filter
+
+        sigma = max(images.shape[1:3]) * BLUR_FRACTION
+        spatial = (0, sigma, sigma) + (0,) * len(colour_shape)
+        return gaussian_filter(images, sigma=spatial, mode="nearest"), {"fill": "blur", "fill_sigma": sigma}
     if isinstance(fill, str):  # "mean"
         if background is None:
             colour = np.zeros(colour_shape)

@@ -108,3 +108,24 @@ def test_an_estimator_fitted_on_other_features_is_refused(digits):
     model = LogisticRegression(max_iter=5000).fit(images[:200, :2].reshape(200, -1) / 16, y[:200])
     with pytest.raises(InputError, match="n_features_in_"):
         explain_images(ex.Explainer(model), images[:2])
+
+
+def test_blur_fill_masks_with_the_blurred_image(china):
+    from scipy.ndimage import gaussian_filter
+
+    image = china.astype(float)
+    exp = explain(redness, image[None], task="classification", segmentation=(2, 2), method_params={"fill": "blur"})
+    sigma = 80 / 16
+    blurred = gaussian_filter(image, sigma=(sigma, sigma, 0), mode="nearest")
+    assert exp.params["fill"] == "blur" and exp.params["fill_sigma"] == sigma
+    np.testing.assert_allclose(exp.base_values, redness(blurred[None]), rtol=0, atol=1e-12)
+    assert exp.additivity_error() < 1e-12
+
+
+@pytest.mark.parametrize("method", ["exact_shap", "partition_shap", "lime"])
+def test_one_region_gets_the_whole_difference(digits, mlp, method):
+    images, _ = digits
+    exp = explain(mlp, images[:2], segmentation=(1, 1), method=method, method_params={"fill": 0.0})
+    assert exp.values.shape == (2, 1, 10) and (exp.n_regions == 1).all()
+    if method != "lime":
+        np.testing.assert_allclose(exp.values[:, 0], exp.predictions - exp.base_values, atol=1e-12)
