@@ -68,6 +68,7 @@ table.facts th{width:32%;background:var(--zebra);font-weight:700}
 table.facts th,table.facts td{border-bottom:1px solid var(--rule)}
 .metric{display:block;font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.75rem;color:var(--muted)}
 .message{display:block;font-size:.78rem;color:var(--muted)}
+tr:target td{background:#fff6d6}
 .note{font-size:.8rem;color:var(--muted);margin:-.6rem 0 1rem}
 figure{margin:1rem 0 1.4rem} figcaption{font-weight:700;color:var(--accent);font-size:.85rem;margin-bottom:.3rem}
 figure svg{width:100%;height:auto;display:block}

@@ -103,13 +103,13 @@ class Policy:
     favourable_class : str, int or None, default None
         The class label (as in the model's ``classes_``: text or a whole number) of the
         favourable outcome of a multiclass classifier (e.g. ``"approved"`` among ``"approved"``,
-        ``"referred"``, ``"declined"``); its probability is the score the decision threshold,
-        fairness and the adverse-decision reasons are judged on. For a binary classifier the
-        favourable outcome is the positive class (``classes_[1]``) already: declaring it there
-        must name one of the two classes (naming the other one, ``classes_[0]``, makes that
-        the favourable outcome). A regression model refuses it (use ``regression_threshold``).
-        ``None`` (the default): the positive class of a binary model; a multiclass audit then
-        asks for it. In TOML, leave the key out for ``None``.
+        ``"referred"``, ``"declined"``): a row's decision is favourable when the model predicts
+        this class, which is what the fairness audit compares between groups. ``None`` (the
+        default): a multiclass audit judges each class against the rest, with no single
+        favourable decision. For a binary classifier the favourable outcome is already the
+        positive class (``classes_[1]``); declared there, it must name one of the two classes. A
+        regression model refuses it (declare ``regression_threshold`` instead). In TOML, leave the
+        key out for ``None``.
     min_test_score : float, default 0.70
         Least acceptable test ROC AUC (R² for regression): the declared accuracy (EU AI Act
         Art. 15(3)). Within ``score_margin`` of it: warn.
