@@ -13,7 +13,8 @@ Methods over tokens (see :mod:`explain._text` for tokens and masking):
 ``method="auto"``: ``glassbox`` when the model is a linear text Pipeline and the output is
 left to ``"auto"`` (it then explains the margin: log-odds of a binary logistic model, recorded
 in ``params["output_note"]``); else ``exact_shap`` when every document has at most
-:data:`AUTO_EXACT_TOKENS` tokens; else ``partition_shap``. The choice and the reasons are in
+:data:`AUTO_EXACT_TOKENS` tokens; else ``partition_shap`` up to :data:`AUTO_PARTITION_TOKENS`
+tokens; else ``lime``. The choice and the reasons are in
 ``params["auto"]``.
 
 Settings (``method_params``): ``mask_token`` (None: remove), ``batch_size`` (strings per model
@@ -47,6 +48,9 @@ __all__ = ["AUTO_EXACT_TOKENS", "TEXT_METHODS", "explain_text"]
 
 #: ``auto`` uses exact Shapley values when no document has more tokens (2^10 = 1024 texts each)
 AUTO_EXACT_TOKENS = 10
+#: ``auto`` uses partition_shap up to this many tokens (its coalitions, about p^2 texts of p
+#: tokens, stay within :data:`~explain.methods._coalitions.MAX_MASK_ENTRIES`); lime beyond
+AUTO_PARTITION_TOKENS = 500
 TEXT_METHODS: dict[str, dict[str, Any]] = {
     "exact_shap": {"max_tokens": 16, "mask_token": None, "batch_size": BATCH_SIZE},
     "partition_shap": {"mask_token": None, "batch_size": BATCH_SIZE, "hierarchy": None},
@@ -142,8 +146,14 @@ def _choose(
         f"the longest document has {longest} tokens, over auto's limit of {AUTO_EXACT_TOKENS} for exact Shapley "
         "values (2^tokens texts per document)"
     )
-    reason = "Owen values over contiguous token spans: exact for their hierarchy, quadratic in the tokens"
-    return "partition_shap", space, {"auto": {"chosen": "partition_shap", "skipped": skipped, "reason": reason}}
+    if longest <= AUTO_PARTITION_TOKENS:
+        reason = "Owen values over contiguous token spans: exact for their hierarchy, quadratic in the tokens"
+        return "partition_shap", space, {"auto": {"chosen": "partition_shap", "skipped": skipped, "reason": reason}}
+    skipped["partition_shap"] = (
+        f"the longest document has {longest} tokens, over {AUTO_PARTITION_TOKENS} (about tokens^2 texts each)"
+    )
+    reason = "documents too long for Shapley or Owen values: lime's sampled local surrogate"
+    return "lime", space, {"auto": {"chosen": "lime", "skipped": skipped, "reason": reason}}
 
 
 def _margin_note(space: str) -> str:

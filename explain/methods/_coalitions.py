@@ -68,6 +68,9 @@ MAX_EXACT_PLAYERS = 20
 #: the most (non-distinct) coalitions an Owen plan may list before de-duplication; a balanced
 #: binary tree over 1 000 players needs about 2.1 million, a deep unbalanced tree far more
 MAX_OWEN_COALITIONS = 1 << 23
+#: the most entries (coalitions x players, one byte each) an Owen plan may hold before
+#: de-duplication: 256 MB, which a balanced binary tree reaches at about 500 players
+MAX_MASK_ENTRIES = 1 << 28
 #: coalitions scored per call of ``value`` by default
 BATCH_SIZE = 4096
 
@@ -322,11 +325,12 @@ def owen_plan(hierarchy: Any, *, max_coalitions: int = MAX_OWEN_COALITIONS) -> C
     def walk(node: Hierarchy, contexts: NDArray[np.bool_], weights: NDArray[np.float64]) -> None:
         if not isinstance(node, tuple):
             total[0] += 2 * len(contexts)
-            if total[0] > max_coalitions:
+            if total[0] > min(max_coalitions, MAX_MASK_ENTRIES // p):
                 raise MethodError(
-                    f"the Owen value over this hierarchy of {p} players needs more than {max_coalitions} "
-                    "coalitions (a deep or wide hierarchy); use a balanced binary hierarchy "
-                    "(contiguous_hierarchy) or method='lime'"
+                    f"the Owen value over this hierarchy of {p} players needs more than "
+                    f"{min(max_coalitions, MAX_MASK_ENTRIES // p)} coalitions (a long document, a deep or wide "
+                    "hierarchy); use a balanced binary hierarchy (contiguous_hierarchy), fewer players (a coarser "
+                    "tokenizer= or segmentation=, e.g. sentences), or method='lime'"
                 )
             with_rows.append(contexts)
             leaf_of.append(np.full(len(contexts), node, dtype=np.int64))

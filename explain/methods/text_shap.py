@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -55,13 +56,20 @@ class TextResult:
 Hierarchy = Callable[[str], Any]
 
 
+@lru_cache(maxsize=256)
+def _shared_plan(p: int, game: Literal["shapley", "owen"]) -> CoalitionPlan:
+    """The plan of every document of ``p`` tokens (read-only masks: safe to share)."""
+    return shapley_plan(p) if game == "shapley" else owen_plan(contiguous_hierarchy(p))
+
+
 def _plan(doc: Document, game: Literal["shapley", "owen"], hierarchy: Hierarchy | None) -> CoalitionPlan | None:
     p = len(doc.tokens)
     if p == 0:
         return None
-    if game == "shapley":
-        return shapley_plan(p)
-    if hierarchy is None:
+    if game == "shapley" or hierarchy is None:
+        # shared between documents of the same length; long documents' plans are too large to keep
+        if p <= 128:
+            return _shared_plan(p, game)
         return owen_plan(contiguous_hierarchy(p))
     tree = hierarchy(doc.text)
     plan = owen_plan(tree) if p > 1 or not isinstance(tree, (int, np.integer)) else owen_plan(0)

@@ -183,3 +183,12 @@ def test_batches_do_not_change_the_values(tfidf_lr):
     large = ex.Explainer(tfidf_lr, method="partition_shap").explain_local(SHORT)
     for a, b in zip(small.values, large.values, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-14)
+
+
+def test_documents_too_long_for_owen_values_go_to_lime_under_auto(tfidf_lr):
+    long_doc = " ".join(["great film but dull plot"] * 120)  # 600 tokens
+    with pytest.raises(MethodError, match="lime"):
+        ex.Explainer(tfidf_lr, method="partition_shap").explain_local([long_doc])
+    auto = ex.Explainer(tfidf_lr, output="probability", method_params={"num_samples": 200}).explain_local([long_doc])
+    assert auto.method == "lime" and "partition_shap" in auto.params["auto"]["skipped"]
+    assert auto.values[0].shape == (600,)
