@@ -366,7 +366,9 @@ def global_section(ctx: AuditContext) -> Built:
 
         favourable = ctx.favourable_index
         of_decision = (
-            f" of P({ctx.classes[favourable]})'s output" if favourable is not None else " of each row's predicted class"
+            f" for the favourable class, {ctx.classes[favourable]}"
+            if favourable is not None
+            else " for each row's predicted class"
         )
         class_blocks = class_importance_blocks(ctx)
     blocks: list[dict[str, Any]] = [
