@@ -140,6 +140,7 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
         **{key: v for key, v in params.items() if key != "fill"}, **fill_note, **input_note, **auto,
         "segmentation": segmenter.record(), "n_regions": regions.tolist(), "output_requested": explainer.output,
         "additive": method != "lime",
+        **({} if background is None else {"background_images": len(background)}),
     }  # fmt: skip
     if method == "partition_shap":
         record["hierarchy"] = tree_of(segmenter, labels[0])[1]

@@ -185,7 +185,14 @@ class Segmenter:
 
     @classmethod
     def from_spec(cls, spec: Any, random_state: int | None) -> Segmenter:
-        return cls(normalize(spec), random_state)
+        """The checked segmentation; a random one (quickshift) gets its seed here, once, from
+        ``random_state``, so that the seed recorded is the seed used."""
+        checked = normalize(spec)
+        if isinstance(checked, dict):
+            seed_name = _seed_parameter(checked["kind"])
+            if seed_name is not None and seed_name not in checked:
+                checked[seed_name] = int(np.random.default_rng(random_state).integers(0, 1000))
+        return cls(checked, random_state)
 
     @property
     def kind(self) -> str:
@@ -195,11 +202,7 @@ class Segmenter:
         """The segmentation as JSON-ready data (the label arrays themselves are kept per image)."""
         if isinstance(self.spec, np.ndarray):
             return {"kind": "labels", "shared": self.spec.ndim == 2}
-        out = dict(self.spec)
-        seed_name = _seed_parameter(out["kind"])
-        if seed_name is not None and seed_name not in out:
-            out[seed_name] = int(np.random.default_rng(self.random_state).integers(0, 1000))
-        return out
+        return dict(self.spec)
 
     def labels(self, images: np.ndarray) -> np.ndarray:
         """Region labels ``(n, h, w)``, numbered ``0 .. r-1`` in each image."""

@@ -129,3 +129,12 @@ def test_one_region_gets_the_whole_difference(digits, mlp, method):
     assert exp.values.shape == (2, 1, 10) and (exp.n_regions == 1).all()
     if method != "lime":
         np.testing.assert_allclose(exp.values[:, 0], exp.predictions - exp.base_values, atol=1e-12)
+
+
+def test_quickshift_without_a_seed_records_the_seed_it_used(china):
+    exp = explain(redness, china[None], task="classification", segmentation="quickshift", random_state=None)
+    record = dict(exp.params["segmentation"])
+    seed_name = "rng" if "rng" in record else "random_seed"
+    again = explain(redness, china[None], task="classification", segmentation=record, random_state=None)
+    assert again.params["segmentation"][seed_name] == record[seed_name]
+    np.testing.assert_array_equal(again.segments, exp.segments)
