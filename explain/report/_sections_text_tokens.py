@@ -363,6 +363,7 @@ def token_reasons_section(ctx: AuditContext) -> Built:
         ),
     ]
     if decisions:
+        blocks.append(paragraph(_worked_example(exp, shown[0], str(decisions[0]["id"]))))
         first = frame[frame["row"] == shown[0]]
         lines = "\n".join(
             f"{i}. {printable(_statement(ctx, f)[1])}" + (f" {_mark(f, protected)}" if f in protected else "")
@@ -382,6 +383,25 @@ def token_reasons_section(ctx: AuditContext) -> Built:
         f"{p.max_reasons}."
     )
     return _sec("local_explanations", summary, blocks, found)
+
+
+def _worked_example(exp: Any, r: int, row_id: str) -> str:
+    """How to read one document's token values: base, prediction, the largest contributions."""
+    values = np.asarray(exp.values[r], dtype=float)
+    order = np.argsort(-np.abs(values), kind="stable")[:4]
+    parts = ", ".join(f"{printable(exp.tokens[r][j])} {values[j]:+.3f}" for j in order)
+    space = exp.output_space.replace("_", "-")
+    adds = (
+        f"; the empty document's score plus the contributions of its {len(values)} tokens gives this "
+        f"document's ({float(exp.base_values[r]) + values.sum():.3f})."
+        if exp.method in ("exact_shap", "partition_shap", "glassbox")
+        else f" ({exp.method}'s values are a local surrogate's and need not add up to the difference)."
+    )
+    return (
+        f"How to read a token explanation (worked example, row {row_id}): the empty document scores "
+        f"{float(exp.base_values[r]):.3f} ({space}); this document {float(exp.predictions[r]):.3f}. The largest "
+        f"contributions are {parts}{adds}"
+    )
 
 
 def _excerpt(doc: str, words: list[str], limit: int = 240) -> str:
