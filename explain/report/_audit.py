@@ -311,22 +311,25 @@ def _previous(previous: Any) -> AuditReport | None:
     )
 
 
-def _check_champion_inputs(champion: Any, champion_name: Any, X_test: Any) -> None:
-    from ..distributed import is_dask_collection
-
+def _check_champion_inputs(champion: Any, champion_name: Any) -> None:
     if champion_name is not None and (not isinstance(champion_name, str) or not champion_name.strip()):
         raise InputError(f"champion_name={champion_name!r}; pass the champion's name as text, e.g. 'scorecard 1.3'.")
     if champion_name is not None and champion is None:
         raise InputError("champion_name was given without champion=; pass the champion model too, or no name.")
-    if champion is not None and is_dask_collection(X_test):
-        raise InputError(
-            "champion= needs X_test in memory (a pandas DataFrame or an array): the champion is scored on the "
-            "same rows as the audited model. Compute X_test first (X_test.compute()), or audit without champion=."
-        )
 
 
-def _test_frame(X_train: Any, X_test: Any) -> pd.DataFrame:
-    """X_test as the frame the user passed (every column), column names as text."""
+def _test_frame(X_train: Any, X_test: Any) -> Any:
+    """X_test as the frame the user passed (every column), column names as text; a dask
+    DataFrame stays one (a dask array takes X_train's column names, as the audit does)."""
+    from ..distributed import is_dask_collection
+
+    if is_dask_collection(X_test):
+        if not hasattr(X_test, "columns"):
+            import dask.dataframe as dd
+
+            X_test = dd.from_dask_array(X_test, columns=list(_frame(X_train, "X_train").columns))
+        names = {c: str(c) for c in X_test.columns}
+        return X_test if list(names) == list(names.values()) else X_test.rename(columns=names)
     if isinstance(X_test, pd.DataFrame):
         return _frame(X_test, "X_test")
     return _frame(X_test, "X_test", columns=list(_frame(X_train, "X_train").columns))
@@ -394,7 +397,7 @@ def audit(
         their scores and the PSI of one score distribution against the other. The finding
         ``champion.primary_metric`` fails when the audited model's ROC AUC (R² for a regressor)
         is significantly worse than the champion's, warns when it is worse but not significantly.
-        Not for multiclass models, nor for an ``X_test`` held in a dask collection.
+        Not for multiclass models. A dask ``X_test`` is scored on the cluster by the champion too.
     champion_name : str, optional
         The champion's name in the report; default: the card's ``previous_version``.
     previous : AuditReport or path, optional
@@ -443,7 +446,7 @@ def audit(
     log = _logger(progress)
     stamp = _timestamp(generated_at)
     prev = _previous(previous)  # a damaged file fails before the audit runs
-    _check_champion_inputs(champion, champion_name, X_test)
+    _check_champion_inputs(champion, champion_name)
     ctx = build_context(
         model,
         X_train,
@@ -521,6 +524,9 @@ def audit(
     built += [standards_section(ctx), signoff_section(ctx)]
     if ctx.cluster is not None:
         provenance["cluster"] = cluster_record(ctx)
+        if champ is not None and hasattr(X_test, "dask"):  # a dask X_test: the champion's scores came back
+            what = {"name": "test", "what": "the champion's score of every row", "count": len(champ.scores)}
+            provenance["cluster"]["gathered"] = [*provenance["cluster"].get("gathered", []), what]
     sections = [s for s, _ in built]
     statuses = [f["status"] for f in findings]
     verdict = _verdict(findings)

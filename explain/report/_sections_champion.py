@@ -160,7 +160,7 @@ def paired_bootstrap(
     )
 
 
-def _champion_columns(adapter: ModelAdapter, frame: pd.DataFrame, ctx: AuditContext) -> list[str]:
+def _champion_columns(adapter: ModelAdapter, frame: Any, ctx: AuditContext) -> list[str]:
     """The champion's input columns, picked by name from the X_test the user passed."""
     if adapter.feature_names is None:
         challenger = list(ctx.X_test.columns)
@@ -204,9 +204,45 @@ def _check_same_task(adapter: ModelAdapter, ctx: AuditContext) -> None:
         )
 
 
-def score_champion(model: Any, X_test: pd.DataFrame, ctx: AuditContext, *, name: str) -> Champion:
+def _score_part(adapter: ModelAdapter, columns: tuple[str, ...], space: str, part: pd.DataFrame) -> np.ndarray:
+    """The champion's output on one partition of a dask X_test, on its worker."""
+    from .._distributed_global import _worker_limits
+
+    X = part[list(columns)]
+    check_column_types(X, "X_test")
+    if not len(X):
+        return np.empty((0, 2 if adapter.is_classifier else 1))
+    with _worker_limits():
+        return np.asarray(adapter.predict(X, space))  # type: ignore[arg-type]
+
+
+def _score_on_cluster(adapter: ModelAdapter, X_test: Any, columns: list[str], space: str, ctx: AuditContext) -> Any:
+    """Score a dask X_test partition by partition (in the order the audit's own scan read them, so
+    row i is the audited model's row i); the model is sent once, as one task of the graph."""
+    import dask
+
+    from ..distributed import run_tasks
+
+    empty = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in X_test[columns].dtypes.items()})
+    check_column_types(empty, "X_test")  # date columns, from the dtypes, before any task runs
+    shared = dask.delayed(adapter, pure=True, traverse=False)
+    step = dask.delayed(_score_part, pure=True)
+    tasks = [step(shared, tuple(columns), space, p) for p in X_test.to_delayed()]
+    parts = run_tasks(tasks, progress=ctx.progress, desc="scoring X_test with the champion")
+    out = np.concatenate(parts) if parts else np.empty((0, 1))
+    if len(out) != len(ctx.y_test):
+        raise InputError(
+            f"the champion scored {len(out)} rows of X_test and the audited model {len(ctx.y_test)}; the dask "
+            "X_test changed between the two passes. Persist it first (X_test = X_test.persist())."
+        )
+    return out
+
+
+def score_champion(model: Any, X_test: Any, ctx: AuditContext, *, name: str) -> Champion:
     """Validate the champion against the audited model and score it on ``X_test`` (the frame the
-    user passed: every column, each model taking its own).
+    user passed: every column, each model taking its own). ``X_test`` may be a dask DataFrame:
+    the champion then scores it on the cluster, partition by partition, and only its scores come
+    back.
 
     Raises
     ------
@@ -220,10 +256,15 @@ def score_champion(model: Any, X_test: pd.DataFrame, ctx: AuditContext, *, name:
     adapter = ModelAdapter.from_model(model)
     _check_same_task(adapter, ctx)
     columns = _champion_columns(adapter, X_test, ctx)
-    check_column_types(X_test[columns], "X_test")
     space = "probability" if ctx.is_classifier else "raw"
+    from ..distributed import is_dask_collection
+
     try:
-        out = adapter.predict(X_test[columns], space)  # type: ignore[arg-type]
+        if is_dask_collection(X_test):
+            out = _score_on_cluster(adapter, X_test, columns, space, ctx)
+        else:
+            check_column_types(X_test[columns], "X_test")
+            out = adapter.predict(X_test[columns], space)  # type: ignore[arg-type]
     except ModelError as exc:
         raise type(exc)(f"scoring X_test with the champion: {exc}") from exc
     scores = checked_scores(adapter, out, "X_test (champion)")

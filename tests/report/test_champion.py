@@ -347,8 +347,37 @@ def test_an_unfitted_champion_and_bad_names_are_refused(case: dict) -> None:
         _audit(case, case["model"], None, champion_name="v1")
 
 
-def test_a_dask_x_test_with_a_champion_is_refused(case: dict) -> None:
+def test_a_dask_x_test_is_scored_by_the_champion_on_its_partitions(case: dict) -> None:
+    """Without a client the partitions run here, through the same code as on a cluster; the
+    comparison equals the in-memory audit's."""
     dd = pytest.importorskip("dask.dataframe")
-    X_test = dd.from_pandas(case["X_test"], npartitions=2)
-    with pytest.raises(InputError, match="X_test in memory"):
-        ex.audit(case["model"], case["X_train"], case["y_train"], X_test, case["y_test"], champion=case["weak"])
+    X_test = dd.from_pandas(case["X_test"], npartitions=3)
+    y_test = dd.from_pandas(pd.Series(case["y_test"], name="y"), npartitions=3)
+    report = ex.audit(case["model"], case["X_train"], case["y_train"], X_test, y_test, sensitive_features=["sex"],
+                      policy=FAST, generated_at=STAMP, champion=case["weak"],
+                      card={"name": "credit-lr", "version": "2.0", "previous_version": "1.3 (scorecard)"})  # fmt: skip
+    for name in ("champion_performance", "champion_swap", "champion_fairness"):
+        pd.testing.assert_frame_equal(report.table("champion", name), case["report"].table("champion", name))
+    gathered = report.evidence["provenance"]["cluster"]["gathered"]
+    assert {"name": "test", "what": "the champion's score of every row", "count": len(case["y_test"])} in gathered
+
+
+def test_a_dask_x_test_on_a_local_cluster_gives_the_in_memory_comparison(case: dict) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
+    try:
+        with distributed.Client(cluster):
+            X_test = dd.from_pandas(case["X_test"], npartitions=4)
+            card = {"name": "credit-lr", "version": "2.0", "previous_version": "1.3 (scorecard)"}
+            report = ex.audit(case["model"], case["X_train"], case["y_train"], X_test, case["y_test"],
+                              sensitive_features=["sex"], policy=FAST, generated_at=STAMP, champion=case["weak"],
+                              card=card)  # fmt: skip
+    finally:
+        cluster.close()
+    assert not report.evidence["provenance"]["cluster"]["scheduler"].startswith("none")
+    pd.testing.assert_frame_equal(
+        report.table("champion", "champion_performance"), case["report"].table("champion", "champion_performance")
+    )
