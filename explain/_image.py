@@ -10,7 +10,8 @@ to :func:`explain_images`. The Explainer's settings keep their meaning:
     it (``params["model_input"]``).
 ``background``
     Optional images of the same shape; with the default fill their mean colour stands for a
-    masked region.
+    masked region. Every background image is used (its mean is cheap): ``background_size``
+    does not apply to images.
 ``segmentation``
     The regions (the players): a grid, scikit-image superpixels or labels of your own; see
     :mod:`explain._image_segments`. The default is a 4 x 4 grid.
@@ -31,7 +32,8 @@ to :func:`explain_images`. The Explainer's settings keep their meaning:
     As for tables: probability for classifiers by default (the positive class of a binary one,
     every class of a multiclass one), the prediction for regressors.
 
-Before the explanation is returned its invariants are checked (shapes, finite values, and for
+Pixels are read as float64 (uint8 images too) and the model receives float64 images. Before
+the explanation is returned its invariants are checked (shapes, finite values, and for
 the Shapley methods additivity: ``base + sum(values) == prediction`` to a relative 1e-7); a
 failure raises :class:`~explain.errors.AdditivityError` rather than returning a wrong number.
 """
