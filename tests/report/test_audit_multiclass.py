@@ -21,7 +21,8 @@ from explain.errors import InputError, ModelError
 from explain.report import Policy
 
 CULTIVARS = np.array(["barolo", "grignolino", "barbera"])
-POLICY = {"min_group_size": 10, "n_bootstrap": 50, "explain_rows": 40, "stability_runs": 2}
+# every test row explained (89 < 100): the per-class importance is checked on all of them
+POLICY = {"min_group_size": 10, "n_bootstrap": 50, "explain_rows": 100, "stability_runs": 2}
 STAMP = "2026-01-01T00:00:00Z"
 
 
@@ -165,6 +166,49 @@ def test_reasons_per_class_are_of_the_predicted_class(wine: dict, audited: tuple
         assert all(c > 0 for c in contributions) and contributions == sorted(contributions, reverse=True)
     per_class = report.table("global_explanations", "importance_per_class")
     assert list(per_class.columns) == ["rank", "c0", "c1", "c2"]
+
+
+def test_importance_per_class_is_the_logistic_models_own(wine: dict) -> None:
+    """For a multinomial logistic model the Shapley value of feature j for class c's margin is
+    coef[c, j] * (z_j - mean of z_j over the background), z the standardized feature."""
+    model = _fit(wine, "logistic")
+    report = _audit(wine, model)
+    scaler, logistic = model[0], model[-1]
+    z_test = scaler.transform(wine["X_test"][wine["features"]])
+    z_background = scaler.transform(wine["X_train"][wine["features"]])
+    values = logistic.coef_[None, :, :] * (z_test - z_background.mean(axis=0))[:, None, :]  # (n, k, d)
+    importance = np.abs(values).mean(axis=0)
+    table = report.table("global_explanations", "importance_per_class")
+    for c, label in enumerate(logistic.classes_):
+        order = np.argsort(-importance[c], kind="stable")
+        for rank, cell in enumerate(table[f"c{c}"]):
+            feature, shown = cell.rsplit(" (", 1)
+            assert feature == wine["features"][order[rank]], (label, rank)
+            assert float(shown.rstrip(")")) == pytest.approx(importance[c, order[rank]], rel=5e-3)
+
+
+def test_data_and_drift_tables_per_class(wine: dict, audited: tuple) -> None:
+    model, report = audited
+    outcomes = report.table("data", "outcomes").set_index("class")
+    for label in model.classes_:
+        assert outcomes.loc[label, "train"] == int((wine["y_train"] == label).sum())
+        assert outcomes.loc[label, "test"] == int((wine["y_test"] == label).sum())
+    shares = report.table("drift", "predicted_class_drift").set_index("class")
+    reference = model.predict(wine["X_train"][wine["features"]])  # no reference given: the training data
+    current = model.predict(wine["X_test"][wine["features"]])
+    for label in model.classes_:
+        assert shares.loc[label, "reference"] == pytest.approx(np.mean(reference == label))
+        assert shares.loc[label, "test"] == pytest.approx(np.mean(current == label))
+    drift = report.table("drift", "prediction_drift").set_index("class")
+    p_ref, p_cur = (model.predict_proba(wine[X][wine["features"]]) for X in ("X_train", "X_test"))
+    for c, label in enumerate(model.classes_):
+        assert drift.loc[label, "mean_reference"] == pytest.approx(p_ref[:, c].mean())
+        assert drift.loc[label, "mean_current"] == pytest.approx(p_cur[:, c].mean())
+    from explain.metrics.drift import PSI_ALPHA
+
+    significant = drift[drift["psi_p_value"] < PSI_ALPHA]  # the finding reads a PSI told from noise first
+    worst = (significant if len(significant) else drift)["psi"].max()
+    assert _finding(report, "drift.prediction")["observed"] == pytest.approx(worst)
 
 
 def test_favourable_class_declared(wine: dict, favourable: tuple) -> None:
