@@ -458,8 +458,10 @@ def text_robustness_section(ctx: AuditContext) -> Built:
             ]
         ),
         paragraph(
-            "Not tested here: adversarial rewording (synonyms, invisible characters, keyword stuffing), feedback "
-            "loops and cybersecurity. Distribution shift is measured in the drift section."
+            "Missing values do not apply to a text model as to a table: a missing document is refused, and empty "
+            "documents are counted in the data section (the model scores them at its base rate). Not tested here: "
+            "adversarial rewording (synonyms, invisible characters, keyword stuffing), feedback loops and "
+            "cybersecurity. Distribution shift is measured in the drift section."
         ),
         findings_block([f["id"] for f in found]),
     ]

@@ -328,7 +328,8 @@ def token_reasons_section(ctx: AuditContext) -> Built:
             f"Selection method: for each adverse decision (score below {cut:g}) among the {exp.n_rows} explained "
             f"documents, the tokens whose contributions push the score furthest toward the adverse side, at most "
             f"{p.max_reasons}, largest first; each occurrence of a word is its own reason. Only words the model "
-            "reads can be reasons."
+            "reads can be reasons. What-if changes (counterfactuals) are not computed for a text model: there is "
+            "no set of allowed values of a document to search, and a rewritten application is not the applicant's."
         ),
         table(
             "adverse_decisions",
@@ -372,7 +373,7 @@ def token_reasons_section(ctx: AuditContext) -> Built:
         blocks.append(
             notice(
                 "Sample statement of principal reasons (illustration)",
-                f"We could not invite you to an interview (reference {decisions[0]['id']}). The principal reasons "
+                f"Your application was not successful (reference {decisions[0]['id']}). The principal reasons "
                 f"were the following parts of your application:\n{lines}\nThe decision used a statistical model "
                 "that reads the application's text. You may ask for a review by a person.",
             )
