@@ -20,8 +20,12 @@ tokens; else ``lime``. The choice and the reasons are in
 Settings (``method_params``): ``mask_token`` (None: remove), ``batch_size`` (strings per model
 call, 8192) for every method but glassbox; ``max_tokens`` (exact_shap); ``hierarchy``
 (partition_shap: None, or ``f(text)`` -> nested tuples / linkage); ``num_samples`` (5000) and
-``kernel_width`` (25) for lime. The work runs in this process (``n_jobs`` is not used for
-text: the model is called on large batches instead).
+``kernel_width`` (25) for lime. The work runs in this process (``n_jobs`` and ``progress`` are
+not used for text: the model is called on large batches instead; ``params["n_jobs_unused"]``
+says so when they were set).
+
+Provenance: ``data_fingerprint`` is the SHA-256 of the documents (a fixed prefix, then each
+document's UTF-8 bytes preceded by their length), ``background_fingerprint`` is None.
 """
 
 from __future__ import annotations
@@ -269,6 +273,8 @@ def explain_text(explainer: Explainer, X: Any) -> TextExplanation:
         "reference": "the document with every token masked",
         "output_requested": explainer.output,
     }
+    if explainer.n_jobs not in (None, 1) or explainer.progress:
+        all_params["n_jobs_unused"] = "text is explained in this process, the model called on large batches"
     one = k == 1
     return TextExplanation(
         tokens=tuple(d.tokens for d in docs),
