@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 import explain as ex
-from explain.datasets import EFFECTS, jobs_splits
+from explain.datasets import JOBS_EFFECTS, jobs_splits
 from explain.report._audit_text import audit_text
 
 OUT = Path(os.environ.get("EXPLAIN_GALLERY_OUT") or tempfile.mkdtemp(prefix="explain-gallery-"))
@@ -103,7 +103,7 @@ print(proxies[["token", "attribute", "group", "documents", "concentration", "mea
 # audit's token table gives the model's mean contribution where the word occurs. The signs
 # agree, including the planted penalty on "women's" (read by the vectorizer as "women").
 tokens = report.table("global_explanations", "token_importance").set_index("token")
-planted = {phrase.split()[0].replace("'s", ""): effect for phrase, effect in EFFECTS.items()}
+planted = {phrase.split()[0].replace("'s", ""): effect for phrase, effect in JOBS_EFFECTS.items()}
 rows = [(word, effect, tokens["mean"].get(word)) for word, effect in planted.items() if word in tokens.index]
 compare = pd.DataFrame(rows, columns=["word", "planted effect", "model's mean contribution"])
 print(compare)

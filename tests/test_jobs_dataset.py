@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from explain.datasets import EFFECTS, JobsSplits, generate_jobs, jobs_log_odds, jobs_splits, load_jobs
+from explain.datasets import JOBS_EFFECTS, JobsSplits, generate_jobs, jobs_log_odds, jobs_splits, load_jobs
 from explain.datasets._jobs import (
     CATEGORIES,
     COLUMNS,
@@ -105,7 +105,7 @@ def test_documented_shape_of_the_log_odds():
     np.testing.assert_allclose(z - INTERCEPT, YEARS_EFFECT * np.array([0, 1, 4, 10, 10]))
     assert jobs_log_odds("") == pytest.approx(INTERCEPT)
     assert jobs_log_odds([None])[0] == pytest.approx(INTERCEPT)
-    for phrase, effect in EFFECTS.items():
+    for phrase, effect in JOBS_EFFECTS.items():
         assert jobs_log_odds(f"Something about {phrase.upper()} here.")[0] - INTERCEPT == pytest.approx(effect)
     # whole words only: "sqlite" is not "sql", "men's" is not "women's"
     assert jobs_log_odds(["sqlite and the men's team"])[0] == pytest.approx(INTERCEPT)
@@ -126,14 +126,14 @@ def test_planted_effects_recovered_by_maximum_likelihood(jobs):
     capped years, read from the text) recovers every planted effect within 3 standard errors."""
     texts = jobs["application"]
     years = texts.str.extract(r"(\d+) years? of experience")[0].astype(float).fillna(0).clip(upper=10)
-    X = np.column_stack([years.to_numpy(), *[_has(texts, p) for p in EFFECTS]]).astype(float)
+    X = np.column_stack([years.to_numpy(), *[_has(texts, p) for p in JOBS_EFFECTS]]).astype(float)
     model = LogisticRegression(C=np.inf, max_iter=10_000, tol=1e-10).fit(X, jobs["invited"])
     coef = np.concatenate([model.intercept_, model.coef_[0]])
     design = np.column_stack([np.ones(len(X)), X])
     p = model.predict_proba(X)[:, 1]
     se = np.sqrt(np.diag(np.linalg.inv(design.T @ (design * (p * (1 - p))[:, None]))))
-    truth = np.array([INTERCEPT, YEARS_EFFECT, *EFFECTS.values()])
-    names = ["intercept", "years", *EFFECTS]
+    truth = np.array([INTERCEPT, YEARS_EFFECT, *JOBS_EFFECTS.values()])
+    names = ["intercept", "years", *JOBS_EFFECTS]
     assert np.all(np.abs(coef - truth) < 3 * se), dict(zip(names, coef.round(2), strict=True))
 
 
@@ -174,7 +174,7 @@ def test_selection_rates_differ_by_gender(jobs):
     # without the penalised phrases' effect, the true log-odds of the genders are close
     z = jobs_log_odds(jobs["application"])
     for phrase in PENALISED:
-        z = z - EFFECTS[phrase] * _has(jobs["application"], phrase)
+        z = z - JOBS_EFFECTS[phrase] * _has(jobs["application"], phrase)
     by = pd.Series(z).groupby(jobs["gender"].to_numpy()).mean()
     assert abs(by["female"] - by["male"]) < 0.15
 

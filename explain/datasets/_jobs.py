@@ -36,7 +36,7 @@ Per applicant, in this order:
 
 The text is English in sentences such as "She has 7 years of experience as a data analyst. She
 holds a master's degree in statistics. Her skills include python, sql and excel." Only the words
-named in :data:`EFFECTS` and the years of experience move the label; everything else (the role,
+named in :data:`JOBS_EFFECTS` and the years of experience move the label; everything else (the role,
 the field, the pronouns, the neutral skills and activities, the languages, the closing line) has
 no effect. The pronouns and the gendered activities are correlated with gender: a model can learn
 them as a proxy, and the label process does penalise ``women's`` and ``career break``, which are
@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EFFECTS", "JobsSplits", "generate_jobs", "jobs_log_odds", "jobs_splits", "load_jobs"]
+__all__ = ["JOBS_EFFECTS", "JobsSplits", "generate_jobs", "jobs_log_odds", "jobs_splits", "load_jobs"]
 
 N_APPLICATIONS = 3000
 N_TRAIN = 2000
@@ -75,7 +75,7 @@ INTERCEPT = -3.9
 YEARS_EFFECT = 0.25
 """Log-odds per year of experience, up to :data:`YEARS_CAP` years."""
 YEARS_CAP = 10
-EFFECTS: Mapping[str, float] = MappingProxyType(
+JOBS_EFFECTS: Mapping[str, float] = MappingProxyType(
     {
         "python": 1.2,
         "sql": 1.0,
@@ -123,7 +123,7 @@ CLOSING = (
 _EDUCATION_SHARE = (0.50, 0.22, 0.05, 0.23)  # bachelor's, master's, PhD, bootcamp
 _AGE_SHARE = (0.35, 0.40, 0.20, 0.05)
 _YEARS_RANGE = ((0, 6), (3, 15), (8, 25), (10, 30))
-_PATTERNS = {phrase: re.compile(r"\b" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE) for phrase in EFFECTS}
+_PATTERNS = {phrase: re.compile(r"\b" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE) for phrase in JOBS_EFFECTS}
 _YEARS = re.compile(r"\b(\d+) years? of experience\b", re.IGNORECASE)
 
 
@@ -170,7 +170,7 @@ def jobs_log_odds(texts: Any) -> np.ndarray:
         years = _YEARS.search(text)
         if years:
             z[i] += YEARS_EFFECT * min(int(years.group(1)), YEARS_CAP)
-        z[i] += sum(effect for phrase, effect in EFFECTS.items() if _PATTERNS[phrase].search(text))
+        z[i] += sum(effect for phrase, effect in JOBS_EFFECTS.items() if _PATTERNS[phrase].search(text))
     return z
 
 
