@@ -104,3 +104,24 @@ def test_same_seed_same_bytes_other_seed_other_values_and_documents_are_independ
     alone = make(0).explain_local(SHORT[2:3])
     np.testing.assert_array_equal(alone.values[0], a.values[2])
     assert set(a.diagnostics) == {"fidelity", "local_prediction"}
+
+
+def test_repeated_words_agree_with_lime_by_position_with_removal(model):
+    """With bow=False and mask_string="" lime's players are positions and a masked word is removed:
+    our game, also when a word repeats."""
+    from lime.lime_text import LimeTextExplainer
+
+    doc = "great film, great cast, dull plot, great music"
+    make = lambda s: ex.Explainer(model, method="lime", method_params={"num_samples": N}, random_state=s)  # noqa: E731
+    ours = np.array([make(s).explain_local([doc]).values[0] for s in SEEDS])
+    theirs = []
+    for s in SEEDS:
+        explainer = LimeTextExplainer(bow=False, mask_string="", random_state=s, feature_selection="none")
+        exp = explainer.explain_instance(doc, model.predict_proba, labels=(1,), num_features=8, num_samples=N)
+        values = np.zeros(8)
+        for j, w in exp.as_map()[1]:
+            values[j] = w
+        theirs.append(values)
+    b = np.array(theirs)
+    se = np.sqrt(ours.var(axis=0, ddof=1) / len(SEEDS) + b.var(axis=0, ddof=1) / len(SEEDS))
+    assert np.all(np.abs(ours.mean(axis=0) - b.mean(axis=0)) <= 4 * se + 1e-4)
