@@ -244,6 +244,7 @@ class ImageExplanation(_Base):
     def from_dict(cls, d: Any) -> ImageExplanation:
         """The explanation :meth:`to_dict` wrote, checked; a :class:`~explain.errors.SchemaError` otherwise."""
         from ._image_json import array_from_json
+        from ._io import _numbers  # the checks every saved explanation's numbers get
 
         if not isinstance(d, dict) or (d.get("schema") != SCHEMA and d.get("kind") != KIND):
             raise SchemaError(f"this is not a saved image explanation (schema {SCHEMA!r}).")
@@ -264,13 +265,16 @@ class ImageExplanation(_Base):
             raise SchemaError("method should be text.")
         try:
             exp = cls(
-                values=_finite(d["values"], "values"), base_values=_finite(d["base_values"], "base_values"),
-                predictions=_finite(d["predictions"], "predictions"),
+                values=_numbers(d["values"], "values", ndims=(2, 3)),
+                base_values=_numbers(d["base_values"], "base_values", ndims=(1, 2)),
+                predictions=_numbers(d["predictions"], "predictions", ndims=(1, 2)),
                 data=array_from_json(d["data"], "data", (3, 4)),
                 segments=array_from_json(d["segments"], "segments", (3,)),
                 output_names=tuple(names), output_space=d["output_space"], method=d["method"], params=d["params"],
                 provenance=Provenance.from_dict(d["provenance"]),
-                diagnostics={k: _numbers(v, k) for k, v in d.get("diagnostics", {}).items()},
+                diagnostics={
+                    key: _numbers(v, key, ndims=(1, 2), finite=False) for key, v in d.get("diagnostics", {}).items()
+                },
             )  # fmt: skip
         except (InputError, ValueError, TypeError) as exc:
             if isinstance(exc, SchemaError):
@@ -310,24 +314,6 @@ class ImageExplanation(_Base):
         from .plots.image import image
 
         return image(self, row, **kwargs)
-
-
-def _numbers(obj: Any, name: str) -> np.ndarray:
-    from ._io import floats_from_json
-
-    if not isinstance(obj, list):
-        raise SchemaError(f"{name} should be a list of numbers.")
-    try:
-        return floats_from_json(obj, name)
-    except ValueError as exc:
-        raise SchemaError(str(exc)) from exc
-
-
-def _finite(obj: Any, name: str) -> np.ndarray:
-    array = _numbers(obj, name)
-    if not np.isfinite(array).all():
-        raise SchemaError(f"{name} has missing or infinite entries; an explanation's {name} are all numbers.")
-    return array
 
 
 def check_additive(exp: ImageExplanation, error: type[Exception], why: str) -> None:
