@@ -201,6 +201,29 @@ class TextExplanation(_Base):
                 frame[name] = stacked[:, j] if stacked is not None else np.zeros(0)
         return frame
 
+    def top(self, k: int = 5) -> pd.DataFrame:
+        """The ``k`` tokens of each document with the largest absolute values, as a long table
+        (``row``, ``output``, ``rank``, ``position``, ``token``, ``value``); ties by position.
+
+        Examples
+        --------
+        >>> exp = TextExplanation(tokens=(("a", "b", "c"),), separators=(("", " ", " ", ""),),
+        ...                       values=([0.1, -0.5, 0.2],), base_values=[0.0], predictions=[-0.2],
+        ...                       output_names=("y",), output_space="raw", method="exact_shap")
+        >>> exp.top(2)["token"].tolist()
+        ['b', 'c']
+        """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise InputError(f"k={k!r}; pass a whole number >= 1.")
+        records = []
+        for j, output in enumerate(self.output_names):
+            for r, (tokens, values) in enumerate(zip(self.tokens, self.values, strict=True)):
+                column = np.reshape(values, (len(tokens), self.n_outputs))[:, j]
+                order = np.argsort(-np.abs(column), kind="stable")[:k]
+                for rank, p in enumerate(order, start=1):
+                    records.append((r, output, rank, int(p), tokens[p], float(column[p])))
+        return pd.DataFrame(records, columns=["row", "output", "rank", "position", "token", "value"])
+
     def to_global(self, *, min_count: int = 1, lowercase: bool = False) -> GlobalExplanation:
         """Token importance across documents: the mean absolute value of each distinct token over
         its occurrences, with its standard deviation as spread.

@@ -152,3 +152,14 @@ def test_constructor_checks_shapes():
     with pytest.raises(InputError, match="shape"):
         TextExplanation(tokens=(("a",),), separators=(("", ""),), values=(np.zeros(2),), base_values=[0.0],
                         predictions=[0.0], output_names=("y",), output_space="raw", method="lime")  # fmt: skip
+
+
+def test_top_lists_the_largest_absolute_values_per_document(exp):
+    top = exp.top(3)
+    for r in range(exp.n_rows):
+        part = top[top["row"] == r]
+        values = np.asarray(exp.values[r])
+        assert list(part["position"]) == list(np.argsort(-np.abs(values), kind="stable")[:3])
+        assert list(part["token"]) == [exp.tokens[r][p] for p in part["position"]]
+    with pytest.raises(InputError, match="k="):
+        exp.top(0)
