@@ -406,3 +406,35 @@ def test_a_finding_index_naming_no_finding_is_refused(audited, tmp_path: Path) -
     path.write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(SchemaError, match="not in the evidence"):
         AuditReport.from_json(path)
+
+
+def _overflow(path: Path, margin: float = 62.36) -> list[tuple[int, str]]:
+    """The characters of each page set right of the right margin (2.2 cm), read with pdfium."""
+    pdfium = pytest.importorskip("pypdfium2")
+    out = []
+    pdf = pdfium.PdfDocument(str(path))
+    for i in range(len(pdf)):
+        page = pdf[i]
+        text = page.get_textpage()
+        right = page.get_width() - margin + 1.5
+        over = "".join(text.get_text_range(k, 1) for k in range(text.count_chars()) if text.get_charbox(k)[2] > right)
+        if over.strip():
+            out.append((i + 1, over))
+    pdf.close()
+    return out
+
+
+def test_a_long_dotted_name_wraps_inside_the_page(audited, tmp_path: Path) -> None:
+    """A class path longer than a line (the design section's algorithm) breaks after a dot
+    instead of running off the page; its text is unchanged."""
+    report, out = audited
+    assert _overflow(out / "audit.pdf") == []
+    name = "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier" + ".tail" * 4
+    evidence = report.evidence
+    design = next(s for s in evidence["sections"] if s["id"] == "design")
+    design["blocks"].insert(0, {"type": "facts", "rows": [{"label": "Algorithm", "value": name, "format": "text"}]})
+    path = tmp_path / "long.pdf"
+    AuditReport(evidence).to_pdf(path)
+    assert _overflow(path) == []
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+    assert name in re.sub(r"\s+", "", text)
