@@ -8,9 +8,9 @@ the historical decisions penalised the word "women's", as the screening tool Ama
 2018 did), explains its decisions word by word, audits it, and checks that the audit finds the
 planted bias: the words that stand for gender and carry weight in the model.
 
-The audit of a text model is assembled here by ``explain.report._audit_text.audit_text``, the
-same assembly as ``explain.audit`` with the text sections; once ``explain.audit`` dispatches text
-models itself, ``ex.audit(...)`` with the same arguments gives the same report.
+``explain.audit`` sees that the model reads documents (a Pipeline that starts with a text
+vectorizer, here given the application column) and audits it word by word: the same call as for a
+table.
 """
 
 # %%
@@ -28,7 +28,6 @@ from sklearn.pipeline import make_pipeline
 
 import explain as ex
 from explain.datasets import JOBS_EFFECTS, jobs_splits
-from explain.report._audit_text import audit_text
 
 OUT = Path(os.environ.get("EXPLAIN_GALLERY_OUT") or tempfile.mkdtemp(prefix="explain-gallery-"))
 OUT.mkdir(parents=True, exist_ok=True)
@@ -70,7 +69,7 @@ card = ex.ModelCard(
     owner="Talent acquisition (example)",
     intended_use="Rank job applications for a first interview; a recruiter reviews every decision.",
 )
-report = audit_text(
+report = ex.audit(
     model,
     data.X_train,
     data.y_train,

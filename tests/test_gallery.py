@@ -38,6 +38,7 @@ def test_gallery_has_the_examples():
         "plot_ale.py",
         "plot_more_plots.py",
         "plot_counterfactuals.py",
+        "plot_audit_text.py",
     }
     assert expected <= names
 

@@ -20,6 +20,7 @@ from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
 from ._changelog import changelog_section
 from ._context import AuditContext, _frame, build_context
+from ._context_text import is_text_context
 from ._evidence import canonical_json, sha256_hex
 from ._governance import rate_findings
 from ._policy import ModelCard, Policy
@@ -463,6 +464,8 @@ def audit(
         progress=progress,
     )
     champ = None
+    if champion is not None and is_text_context(ctx):
+        raise InputError("champion= is not offered for a text model yet; audit each model on its own.")
     if champion is not None:
         name = champion_name or (f"version {card_.previous_version}" if card_.previous_version else "the champion")
         champ = score_champion(champion, _test_frame(X_train, X_test), ctx, name=name)
@@ -494,21 +497,21 @@ def audit(
     # rows gathered from the cluster (every row up to a bound, else a recorded sample), and the
     # fairness section every row's scores with those rows for its checks of model inputs
     rows = rows_context(ctx)
-    built = [
-        document_control(ctx, report),
-        intended_use(rows),
-        design_section(rows),
-        data_section(ctx),
-        performance_section(ctx),
-    ]
-    explain_rows(ctx, rows)
-    built += [
-        robustness_section(rows),
-        global_section(rows),
-        local_section(rows),
-        fairness_section(fairness_context(ctx, rows)),
-        drift_section(ctx),
-    ]
+    built = [document_control(ctx, report), intended_use(rows)]
+    if is_text_context(ctx):  # design to drift, read from documents and tokens (report/_sections_text.py)
+        from ._sections_text import text_sections
+
+        built += text_sections(ctx)
+    else:
+        built += [design_section(rows), data_section(ctx), performance_section(ctx)]
+        explain_rows(ctx, rows)
+        built += [
+            robustness_section(rows),
+            global_section(rows),
+            local_section(rows),
+            fairness_section(fairness_context(ctx, rows)),
+            drift_section(ctx),
+        ]
     if champ is not None:
         built.append(champion_section(ctx, champ))
     findings = rate_findings([f for _, found in built for f in found], policy_, card_)

@@ -619,6 +619,24 @@ def build_context(
             log=log,
             progress=progress,
         )
+    from ._context_text import build_text_context, is_text_audit
+
+    if is_text_audit(model, X_test):  # a model reading documents: explained by token
+        return build_text_context(
+            model,
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            sensitive_features=sensitive_features,
+            reference=reference,
+            reason_codes=reason_codes,
+            card=card,
+            policy=policy,
+            random_state=random_state,
+            log=log,
+            progress=progress,
+        )
     adapter = ModelAdapter.from_model(model)
     train = _frame(X_train, "X_train")
     test = _frame(X_test, "X_test", columns=list(train.columns) if not isinstance(X_test, pd.DataFrame) else None)

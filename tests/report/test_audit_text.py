@@ -17,9 +17,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
+import explain as ex
 from explain.datasets import jobs_splits
 from explain.errors import FeatureMismatchError, InputError, ModelError
-from explain.report._audit_text import audit_text
 from explain.report._context_text import build_text_context, is_text_audit, is_text_context
 from explain.report._policy import ModelCard, Policy
 from explain.report._sections_data import performance_section
@@ -341,7 +341,7 @@ def test_printable_writes_what_the_font_lacks():
 
 @pytest.fixture(scope="module")
 def report(model, jobs):
-    return audit_text(
+    return ex.audit(
         model,
         jobs.X_train,
         jobs.y_train,
@@ -368,7 +368,7 @@ def test_evidence_has_every_section_and_is_valid(report):
 
 
 def test_same_inputs_same_evidence(report, model, jobs):
-    again = audit_text(
+    again = ex.audit(
         model,
         jobs.X_train,
         jobs.y_train,
