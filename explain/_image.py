@@ -126,14 +126,9 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
         return model.predict(call(batch), space)
 
     results = _run_all(explainer, method, images, references, labels, predict, params, segmenter, seed)
-    k = results[0].values.shape[1]
-    width = int(regions.max())
-    values = np.zeros((len(images), width, k))
-    for i, res in enumerate(results):
-        values[i, : res.values.shape[0]] = res.values
-    base = np.stack([res.base for res in results])
+    values, base, diagnostics = _stack(results, int(regions.max()))
     predictions = predict(images)  # the model's own prediction, not a value of the game
-    diagnostics = {key: np.stack([res.diagnostics[key] for res in results]) for key in results[0].diagnostics}
+    k = predictions.shape[1]
     names = model.output_names(k)
     if k == 1:
         values, base, predictions = values[:, :, 0], base[:, 0], predictions[:, 0]
@@ -278,6 +273,18 @@ def _run_all(
     parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
     return list(progress(parallel(delayed(one)(i) for i in range(len(images))), total=len(images), setting=setting,
                          desc=method))  # fmt: skip
+
+
+def _stack(results: list[ImageResult], width: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Values ``(n, width, k)`` (0 for the regions an image does not have), base values ``(n, k)``
+    and diagnostics of the images' results."""
+    k = results[0].values.shape[1]
+    values = np.zeros((len(results), width, k))
+    for i, res in enumerate(results):
+        values[i, : res.values.shape[0]] = res.values
+    base = np.stack([res.base for res in results])
+    diagnostics = {key: np.stack([res.diagnostics[key] for res in results]) for key in results[0].diagnostics}
+    return values, base, diagnostics
 
 
 def _check(exp: ImageExplanation, results: list[ImageResult]) -> None:
