@@ -3,7 +3,8 @@
 One :class:`Explainer` over every model and method returns :class:`LocalExplanation` and
 :class:`GlobalExplanation` objects that serialize to JSON (:func:`load` reads them back) and
 carry their provenance; :func:`concat` joins the rows of several, and
-:class:`InteractionExplanation` holds SHAP interaction values. :func:`compare` measures how far
+:class:`InteractionExplanation` holds SHAP interaction values; a list of documents gives a
+:class:`TextExplanation` (one value per token). :func:`compare` measures how far
 two explanations agree.
 :func:`counterfactuals` finds the smallest changes to a row that would change the model's decision
 (:class:`Counterfactuals`).
@@ -12,7 +13,7 @@ archival PDF) judged against a :class:`Policy`.
 
 >>> import explain as ex
 >>> len(ex.__all__), sorted(ex.__all__)[:4]
-(17, ['AuditReport', 'Counterfactuals', 'Explainer', 'GlobalExplanation'])
+(18, ['AuditReport', 'Counterfactuals', 'Explainer', 'GlobalExplanation'])
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .explainer import Explainer
 from .explanation import GlobalExplanation, LocalExplanation, concat
 from .metrics import compare
 from .report import AuditReport, ModelCard, Policy, audit
+from .text_explanation import TextExplanation
 
 __all__ = [
     "Explainer",
@@ -33,6 +35,7 @@ __all__ = [
     "InteractionExplanation",
     "LocalExplanation",
     "ReasonCode",
+    "TextExplanation",
     "compare",
     "concat",
     # counterfactual explanations

@@ -14,6 +14,7 @@ def test_public_names_are_pinned():
         "ModelCard",
         "Policy",
         "ReasonCode",
+        "TextExplanation",
         "audit",
         "compare",
         "concat",
