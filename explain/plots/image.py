@@ -138,7 +138,8 @@ def _boundaries(ax: Axes, labels: np.ndarray) -> None:
 
 
 def image_html(exp: ImageExplanation, max_images: int = 4) -> str:
-    """A notebook summary: the facts, then inline SVG heat maps of the first images (first output)."""
+    """A notebook summary: the facts, then inline SVG heat maps of the first images (of several
+    outputs, the one each image predicts highest)."""
     from .._html import _caption, _figure
     from ._svg import figure_svg
 
@@ -147,10 +148,11 @@ def image_html(exp: ImageExplanation, max_images: int = 4) -> str:
         "regions": ", ".join(map(str, exp.n_regions[:max_images].tolist())), "output": ", ".join(exp.output_names),
         "space": exp.output_space,
     }  # fmt: skip
-    first = exp.for_output(0)
     figures = []
     for i in range(min(exp.n_rows, max_images)):
-        plot = image(first, i, style=Style(figsize=(3.2, 2.6), title_size=8, tick_size=7))
+        # several outputs: each image under the output it predicts highest (its predicted class)
+        output = int(np.argmax(exp.predictions[i])) if exp.is_multi_output else None
+        plot = image(exp, i, output=output, style=Style(figsize=(3.2, 2.6), title_size=8, tick_size=7))
         figures.append(_figure(figure_svg(plot.figure, inline=True)))
     style = "display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start"
     return "<div>" + _caption("ImageExplanation", facts) + f'<div style="{style}">' + "".join(figures) + "</div></div>"

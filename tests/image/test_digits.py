@@ -54,6 +54,14 @@ def test_plot_draws_the_image_in_grey_and_the_region_values_over_it(digits, mlp)
     assert plot._repr_png_()[:4] == b"\x89PNG"
     html = exp._repr_html_()
     assert html.count("<svg") == 2 and "ImageExplanation" in html
+    # each image is shown under its predicted class: the same SVG as its plot for that class
+    from explain.plots import Style
+    from explain.plots._svg import figure_svg
+    from explain.plots.image import image
+
+    style = Style(figsize=(3.2, 2.6), title_size=8, tick_size=7)
+    for i, c in enumerate(exp.predictions.argmax(axis=1)):
+        assert figure_svg(image(exp, i, output=int(c), style=style).figure, inline=True) in html
 
 
 def test_plot_of_several_outputs_asks_which(digits, mlp):
