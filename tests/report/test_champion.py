@@ -28,7 +28,7 @@ import explain as ex
 from explain._provenance import model_fingerprint
 from explain.errors import FeatureMismatchError, InputError, ModelError
 from explain.metrics import bootstrap_ci, group_metrics, population_stability_index
-from explain.report._sections_champion import paired_bootstrap
+from explain.report._champion import paired_bootstrap
 
 FAST = {"explain_rows": 60, "n_bootstrap": 200, "stability_runs": 2}
 STAMP = "2026-01-02T03:04:05Z"
