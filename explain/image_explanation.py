@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ import pandas as pd
 from ._provenance import Provenance
 from ._values import SCHEMA_VERSION, _Base, _frozen_array, _frozen_diagnostics, _index, freeze, thaw
 from .errors import InputError, SchemaError
+
+if TYPE_CHECKING:
+    from ._global_explanation import GlobalExplanation
 
 __all__ = ["ImageExplanation"]
 
@@ -215,6 +218,44 @@ class ImageExplanation(_Base):
                 values = self.values[i, :, j] if self.is_multi_output else self.values[i]
                 records.extend((i, r, name, int(area[r]), float(values[r])) for r in range(int(self.n_regions[i])))
         return pd.DataFrame(records, columns=["image", "region", "output", "pixels", "value"])
+
+    def to_global(self) -> GlobalExplanation:
+        """Mean absolute value of each region across the images, with its standard deviation.
+
+        Only where a region is the same place in every image: a grid, or one label array given
+        for all of them. Superpixels differ from image to image, so their regions cannot be
+        averaged (an :class:`~explain.errors.InputError` says so).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import explain as ex
+        >>> images = np.random.default_rng(0).uniform(size=(5, 8, 8))
+        >>> local = ex.Explainer(lambda x: x[:, :2].sum(axis=(1, 2)), task="regression").explain_local(images)
+        >>> glob = local.to_global()
+        >>> glob.feature_names[:2], bool(glob.importances[4:].max() == 0)  # only the top row counts
+        (('region_0', 'region_1'), True)
+        """
+        from ._global_explanation import GlobalExplanation
+
+        if self.n_rows and not (self.segments == self.segments[:1]).all():
+            raise InputError(
+                "the images have different regions (superpixels, or labels per image), so a region is not the same "
+                "place in every image and its values cannot be averaged across images. Explain with a grid "
+                "(segmentation=(4, 4)) or one label array for every image, or read each image's values."
+            )
+        absolute = np.abs(self.values)
+        return GlobalExplanation(
+            importances=absolute.mean(axis=0),
+            spread=absolute.std(axis=0),
+            feature_names=self.feature_names,
+            output_names=self.output_names,
+            output_space=self.output_space,
+            kind="mean_abs_attribution",
+            method=self.method,
+            params={**thaw(self.params), "aggregation": "mean_abs", "spread": "std_abs", "n_rows": self.n_rows},
+            provenance=self.provenance,
+        )
 
     # ------------------------------------------------------------------ serialization
 

@@ -105,3 +105,22 @@ def test_explanation_is_frozen(digits, mlp):
     with pytest.raises(AttributeError):
         exp.method = "lime"
     np.testing.assert_array_equal(X, images[1500:1501])  # the input is not touched
+
+
+def test_to_global_averages_absolute_region_values_over_images(digits, mlp):
+    images, _ = digits
+    exp = explain(mlp, images[1500:1510])
+    glob = exp.to_global()
+    assert glob.importances.shape == (16, 10) and glob.kind == "mean_abs_attribution"
+    np.testing.assert_allclose(glob.importances, np.abs(exp.values).mean(axis=0))
+    np.testing.assert_allclose(glob.spread, np.abs(exp.values).std(axis=0))
+    assert glob.for_output("3").importances.shape == (16,)
+
+
+def test_to_global_refuses_regions_that_differ_between_images(china):
+    from ._helpers import redness
+
+    exp = explain(redness, np.stack([china, china[::-1]]), task="classification", segmentation="slic",
+                  method="partition_shap")  # fmt: skip
+    with pytest.raises(ValueError, match="different regions"):
+        exp.to_global()
