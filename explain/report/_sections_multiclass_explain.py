@@ -164,42 +164,49 @@ def _protected_drivers(
     )
 
 
-def multiclass_local_section(ctx: AuditContext) -> Built:
-    """The local section of a multiclass model: the reasons for each shown row's predicted class,
-    and with a favourable class the reasons of the adverse decisions and a sample notice."""
-    from ._sections_local import _codes, _codes_finding, _codes_table, _protected_reasons
-    from ._sections_protected import mark, protected_features
+def _reason_rows(
+    ctx: AuditContext, shown: list[int], why_not: pd.DataFrame | None, protected: dict[str, Any]
+) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """The table's rows (explained rows ``shown``): predicted class, its probability, the reasons for
+    it and, for an adverse decision, why not the favourable class; and the reasons' table."""
+    from ._sections_local import _codes
 
-    p, assert_sample = ctx.policy, ctx.sample
-    assert assert_sample is not None
-    sample = assert_sample
-    full = _class_runs(ctx)[0]
-    codes = _codes(ctx)
-    predicted = ctx.predicted_test[sample]
-    favourable = ctx.favourable_index
-    protected = protected_features(ctx)
-    shown = _shown_rows(predicted, len(ctx.classes))
-    per_class = {c: _reasons(full.for_output(c), np.asarray(shown, dtype=int), p.max_reasons, codes, "increase")
-                 for c in sorted(set(predicted[shown].tolist()))}  # fmt: skip
-    adverse = np.flatnonzero(predicted != favourable) if favourable is not None else np.array([], dtype=int)
-    why_not = _reasons(ctx.explanation, adverse, p.max_reasons, codes, "decrease") if favourable is not None else None  # type: ignore[arg-type]
+    sample, full, p = ctx.sample, _class_runs(ctx)[0], ctx.policy
+    assert sample is not None and ctx.proba_test is not None
+    predicted, codes = ctx.predicted_test[sample], _codes(ctx)
+    picked = np.asarray(shown, dtype=int)
+    per_class = [_reasons(full.for_output(c), picked[predicted[picked] == c], p.max_reasons, codes, "increase")
+                 for c in range(len(ctx.classes))]  # fmt: skip
+    reasons = pd.concat(per_class)
     rows = []
     for r in shown:
         c = int(predicted[r])
-        part = per_class[c][per_class[c]["row"] == r]
         row = {
             "id": str(ctx.X_test.index[sample[r]]),
             "predicted": ctx.classes[c],
-            "probability": float(ctx.proba_test[sample[r], c]),  # type: ignore[index]
-            "reasons": _listed(part, protected) or "none above zero",
+            "probability": float(ctx.proba_test[sample[r], c]),
+            "reasons": _listed(reasons[reasons["row"] == r], protected) or "none above zero",
             "why_not": "",
         }
-        if why_not is not None and c != favourable:
+        if why_not is not None and c != ctx.favourable_index:
             row["why_not"] = _listed(why_not[why_not["row"] == r], protected) or "none above zero"
         rows.append(row)
-    found = [_codes_finding(ctx, codes, decides=favourable is not None)]
-    stable_rows = adverse if favourable is not None else np.arange(len(sample))
-    same = _stability(ctx, codes, stable_rows)
+    return rows, reasons
+
+
+def _findings(
+    ctx: AuditContext, adverse: np.ndarray, reasons: pd.DataFrame, why_not: pd.DataFrame | None, n_shown: int
+) -> list[dict[str, Any]]:
+    """The reason-code dictionary, the stability of the reasons (of the adverse decisions, or of
+    every explained decision without a favourable class) and the protected attributes they cite."""
+    from ._sections_local import _codes, _codes_finding, _protected_reasons
+    from ._sections_protected import protected_features
+
+    p, codes, decides = ctx.policy, _codes(ctx), ctx.favourable_index is not None
+    assert ctx.sample is not None
+    found = [_codes_finding(ctx, codes, decides=decides)]
+    rows = adverse if decides else np.arange(len(ctx.sample))
+    same = _stability(ctx, codes, rows)
     if same is not None:
         found.append(
             finding(
@@ -212,15 +219,79 @@ def multiclass_local_section(ctx: AuditContext) -> Built:
                 threshold=p.min_explanation_stability,
                 comparison=">=",
                 status="pass" if same >= p.min_explanation_stability else "warn",
-                message=f"{same:.1%} of the {len(stable_rows)} explained "
-                + ("adverse decisions" if favourable is not None else "decisions")
-                + f" keep the same set of up to {p.max_reasons} reasons in all {len(ctx.stability_runs)} runs.",
+                message=f"{same:.1%} of the {len(rows)} explained {'adverse ' if decides else ''}decisions keep the "
+                f"same set of up to {p.max_reasons} reasons in all {len(ctx.stability_runs)} runs.",
             )
         )
-    if ctx.sensitive_test is not None and why_not is not None:  # adverse decisions: Regulation B's question
-        found.append(_protected_reasons(ctx, why_not, sorted(set(why_not["row"].tolist())), protected))
-    elif ctx.sensitive_test is not None:
-        found.append(_protected_drivers(ctx, pd.concat(list(per_class.values())), len(shown), protected))
+    if ctx.sensitive_test is not None:
+        protected = protected_features(ctx)
+        found.append(
+            _protected_reasons(ctx, why_not, sorted(set(why_not["row"].tolist())), protected)
+            if why_not is not None  # adverse decisions: Regulation B's question
+            else _protected_drivers(ctx, reasons, n_shown, protected)
+        )
+    return found
+
+
+def _adverse_blocks(ctx: AuditContext, shown: list[int], why_not: pd.DataFrame) -> list[dict[str, Any]]:
+    """With a favourable class: what would have made a few adverse decisions favourable
+    (counterfactuals), and a sample notice of principal reasons."""
+    from ._sections_local import WHATIF_ROWS, _counterfactual_rows
+    from ._sections_protected import mark, protected_features
+
+    sample, favourable = ctx.sample, ctx.favourable_index
+    assert sample is not None and favourable is not None
+    label, predicted, protected = ctx.classes[favourable], ctx.predicted_test[sample], protected_features(ctx)
+    adverse_shown = [r for r in shown if int(predicted[r]) != favourable]
+    what_ifs, note = _counterfactual_rows(ctx, [int(sample[r]) for r in adverse_shown[:WHATIF_ROWS]], None)
+    blocks = [
+        table(
+            "what_if",
+            f"What would have made the decision {label} (counterfactuals, each confirmed with the model)",
+            [
+                column("id", "Row"),
+                column("option", "Option", "int"),
+                column("what_if", "Changes"),
+                column("score", f"New {ctx.score_name}", "float"),
+            ],
+            what_ifs,
+            note=note + f" The decision is {label} when it is the most probable class.",
+        )
+    ]
+    first = next((r for r in adverse_shown if (why_not["row"] == r).any()), None)
+    if first is None:
+        return blocks
+    part = why_not[why_not["row"] == first]
+    lines = "\n".join(
+        f"{i}. {s}" + (f" {mark(str(f), protected)}" if str(f) in protected else "")
+        for i, (s, f) in enumerate(zip(part["statement"], part["feature"], strict=True), start=1)
+    )
+    text = (
+        f"Your application (reference {ctx.X_test.index[sample[first]]}) was decided "
+        f"{ctx.classes[int(predicted[first])]}, not {label}. The principal reasons were:\n{lines}\nThe decision used a "
+        "statistical model applied to the information in your application. You may ask for a review by a person and "
+        "for more detail about these reasons."
+    )
+    return [*blocks, notice("Sample statement of principal reasons (illustration)", text)]
+
+
+def multiclass_local_section(ctx: AuditContext) -> Built:
+    """The local section of a multiclass model: the reasons for each shown row's predicted class,
+    and with a favourable class the reasons of the adverse decisions, what would have changed a
+    few of them and a sample notice."""
+    from ._sections_local import _codes, _codes_table
+    from ._sections_protected import protected_features
+
+    p, sample, favourable, explanation = ctx.policy, ctx.sample, ctx.favourable_index, ctx.explanation
+    assert sample is not None and explanation is not None
+    full, codes = _class_runs(ctx)[0], _codes(ctx)
+    predicted = ctx.predicted_test[sample]
+    shown = _shown_rows(predicted, len(ctx.classes))
+    adverse = np.flatnonzero(predicted != favourable) if favourable is not None else np.array([], dtype=int)
+    # the decision's explanation is the favourable class's output: its reasons push it down
+    why_not = _reasons(explanation, adverse, p.max_reasons, codes, "decrease") if favourable is not None else None
+    rows, reasons = _reason_rows(ctx, shown, why_not, protected_features(ctx))
+    found = _findings(ctx, adverse, reasons, why_not, len(shown))
     label = ctx.classes[favourable] if favourable is not None else None
     columns = [
         column("id", "Row"),
@@ -251,44 +322,7 @@ def multiclass_local_section(ctx: AuditContext) -> Built:
             columns,
             rows,
         ),
-    ]
-    if label is not None:
-        from ._sections_local import WHATIF_ROWS, _counterfactual_rows
-
-        adverse_shown = [int(sample[r]) for r in shown if int(predicted[r]) != favourable][:WHATIF_ROWS]
-        what_ifs, note = _counterfactual_rows(ctx, adverse_shown, None)
-        blocks.append(
-            table(
-                "what_if",
-                f"What would have made the decision {label} (counterfactuals, each confirmed with the model)",
-                [
-                    column("id", "Row"),
-                    column("option", "Option", "int"),
-                    column("what_if", "Changes"),
-                    column("score", f"New {ctx.score_name}", "float"),
-                ],
-                what_ifs,
-                note=note + f" The decision is {label} when it is the most probable class.",
-            )
-        )
-    if label is not None and why_not is not None:
-        first = next((r for r in shown if int(predicted[r]) != favourable and (why_not["row"] == r).any()), None)
-        if first is not None:
-            part = why_not[why_not["row"] == first]
-            lines = "\n".join(
-                f"{i}. {s}" + (f" {mark(str(f), protected)}" if str(f) in protected else "")
-                for i, (s, f) in enumerate(zip(part["statement"], part["feature"], strict=True), start=1)
-            )
-            blocks.append(
-                notice(
-                    "Sample statement of principal reasons (illustration)",
-                    f"Your application (reference {ctx.X_test.index[sample[first]]}) was decided "
-                    f"{ctx.classes[int(predicted[first])]}, not {label}. The principal reasons were:\n{lines}\n"
-                    "The decision used a statistical model applied to the information in your application. You may "
-                    "ask for a review by a person and for more detail about these reasons.",
-                )
-            )
-    blocks += [
+        *(_adverse_blocks(ctx, shown, why_not) if why_not is not None else []),
         paragraph("Data used for each decision: the model inputs listed in the intended-use section, as received."),
         findings_block([f["id"] for f in found]),
     ]
