@@ -116,7 +116,7 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
     method = _method(explainer)
     params = check_params(method, dict(explainer.method_params or {}))
     segmenter = Segmenter.from_spec(getattr(explainer, "segmentation", None), seed)
-    labels = segmenter.labels(images)
+    labels = segmenter.labels(X)  # the images as given: scikit-image reads uint8 and float pixels differently
     regions = labels.reshape(len(labels), -1).max(axis=1) + 1
     method, auto = _resolve(method, params, regions)
     params = {**IMAGE_METHODS[method], **{k: v for k, v in params.items() if k in IMAGE_METHODS[method]}}

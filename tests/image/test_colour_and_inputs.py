@@ -138,3 +138,20 @@ def test_quickshift_without_a_seed_records_the_seed_it_used(china):
     again = explain(redness, china[None], task="classification", segmentation=record, random_state=None)
     assert again.params["segmentation"][seed_name] == record[seed_name]
     np.testing.assert_array_equal(again.segments, exp.segments)
+
+
+def test_quickshift_segments_as_lime_does(china):
+    """lime's default segmentation: quickshift(kernel_size=4, max_dist=200, ratio=0.2) of the image
+    as given (uint8 here; scikit-image reads uint8 and float pixels on different scales)."""
+    import inspect
+
+    from lime.wrappers.scikit_image import SegmentationAlgorithm
+    from skimage.segmentation import quickshift
+
+    theirs = SegmentationAlgorithm("quickshift", kernel_size=4, max_dist=200, ratio=0.2, random_seed=0)(china)
+    names = inspect.signature(quickshift).parameters
+    # lime passes random_seed where scikit-image takes it; newer scikit-image takes rng (default 42) instead
+    seed = {"random_seed": 0} if "random_seed" in names else {"rng": names["rng"].default}
+    exp = explain(redness, china[None], task="classification", method="lime",
+                  segmentation={"kind": "quickshift", **seed})  # fmt: skip
+    np.testing.assert_array_equal(exp.segments[0], theirs)
