@@ -11,7 +11,8 @@ image's height and width. It is given to the :class:`~explain.Explainer` as ``se
     ``a * cols + b``.
 ``"quickshift"``, ``"slic"``, ``"felzenszwalb"`` or ``{"kind": "slic", "n_segments": 30, ...}``
     Superpixels from scikit-image (the segmentation lime uses), each image on its own, with the
-    function's own parameters (checked against its signature). Defaults: quickshift with lime's
+    function's own parameters (checked against its signature), on the images as given (uint8
+    and float pixels are read on different scales by scikit-image, as by lime). Defaults: quickshift with lime's
     ``kernel_size=4, max_dist=200, ratio=0.2``; slic and felzenszwalb with scikit-image's. A
     grey image is turned to RGB first for quickshift (as lime does). quickshift is random: its
     seed (``rng``) is drawn from the Explainer's ``random_state`` unless given, and recorded.
