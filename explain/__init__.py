@@ -4,8 +4,8 @@ One :class:`Explainer` over every model and method returns :class:`LocalExplanat
 :class:`GlobalExplanation` objects that serialize to JSON (:func:`load` reads them back) and
 carry their provenance; :func:`concat` joins the rows of several, and
 :class:`InteractionExplanation` holds SHAP interaction values; a list of documents gives a
-:class:`TextExplanation` (one value per token). :func:`compare` measures how far
-two explanations agree.
+:class:`TextExplanation` (one value per token), a batch of images an :class:`ImageExplanation`
+(one value per region). :func:`compare` measures how far two explanations agree.
 :func:`counterfactuals` finds the smallest changes to a row that would change the model's decision
 (:class:`Counterfactuals`).
 :func:`audit` turns a model and its data into an :class:`AuditReport` (evidence JSON, HTML,
@@ -13,7 +13,7 @@ archival PDF) judged against a :class:`Policy`.
 
 >>> import explain as ex
 >>> len(ex.__all__), sorted(ex.__all__)[:4]
-(18, ['AuditReport', 'Counterfactuals', 'Explainer', 'GlobalExplanation'])
+(19, ['AuditReport', 'Counterfactuals', 'Explainer', 'GlobalExplanation'])
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ._reasons import ReasonCode
 from .counterfactuals import Counterfactuals, counterfactuals
 from .explainer import Explainer
 from .explanation import GlobalExplanation, LocalExplanation, concat
+from .image_explanation import ImageExplanation
 from .metrics import compare
 from .report import AuditReport, ModelCard, Policy, audit
 from .text_explanation import TextExplanation
@@ -32,6 +33,7 @@ from .text_explanation import TextExplanation
 __all__ = [
     "Explainer",
     "GlobalExplanation",
+    "ImageExplanation",
     "InteractionExplanation",
     "LocalExplanation",
     "ReasonCode",

@@ -271,7 +271,7 @@ class Explainer:
         >>> glob.kind, glob.top(1)["feature"].item()
         ('permutation', 'bmi')
         """
-        if is_text_input(X):
+        if is_text_input(X) or _image_batch(X):  # tokens / grid regions: explain_local(X).to_global()
             return self._explain_global_text(X, y, features)
         if is_dask_collection(X):  # the model called on the cluster, never the table collected
             from ._distributed_global import explain_global_on_cluster

@@ -39,6 +39,9 @@ def test_gallery_has_the_examples():
         "plot_more_plots.py",
         "plot_counterfactuals.py",
         "plot_audit_text.py",
+        "plot_images.py",
+        "plot_text.py",
+        "plot_audit_multiclass.py",
     }
     assert expected <= names
 

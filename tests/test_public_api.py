@@ -9,6 +9,7 @@ def test_public_names_are_pinned():
         "Counterfactuals",
         "Explainer",
         "GlobalExplanation",
+        "ImageExplanation",
         "InteractionExplanation",
         "LocalExplanation",
         "ModelCard",

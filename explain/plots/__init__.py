@@ -19,6 +19,7 @@ carry the output space (probability, log-odds, raw) and the class explained.
 :func:`effects_grid`      several effects in one figure
 :func:`pair_effect`       a glass box's pair term of two features, as a map of cells
 :func:`ice`               every row's prediction as one feature moves, and their average
+:func:`image`             an image explanation: region values over the image in grey
 :func:`partial_dependence_2d`  the average prediction over a grid of two features
 :func:`compare`           two explanations of the same rows, with their agreement
 :func:`reasons`           the principal reasons of one decision
@@ -41,6 +42,7 @@ from .dependence import dependence
 from .effects import effects, effects_grid
 from .heatmap import heatmap
 from .ice import ice
+from .image import image
 from .interactions import interactions
 from .pair_effect import pair_effect
 from .partial_dependence_2d import partial_dependence_2d
@@ -62,6 +64,7 @@ __all__ = [
     "effects_grid",
     "heatmap",
     "ice",
+    "image",
     "interactions",
     "pair_effect",
     "partial_dependence_2d",
