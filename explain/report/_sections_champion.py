@@ -264,6 +264,13 @@ def _agreement(ctx: AuditContext, champ: Champion) -> tuple[list[dict[str, Any]]
     return blocks, found
 
 
+def _sensitive_read(ctx: AuditContext, champ: Champion) -> list[str]:
+    """The audit's sensitive attributes that are inputs of the champion (a retired model may have
+    read one the audited model no longer reads)."""
+    names = [] if ctx.sensitive_test is None else [str(c) for c in ctx.sensitive_test.columns]
+    return [c for c in champ.columns if c in names]
+
+
 def champion_section(ctx: AuditContext, champ: Champion) -> Built:
     """The section comparing the audited model with ``champ`` and its findings."""
     ctx.log(f"Comparing with the champion ({champ.name}, {ctx.policy.n_bootstrap} paired resamples)")
@@ -305,6 +312,7 @@ def champion_section(ctx: AuditContext, champ: Champion) -> Built:
                 ("Champion type", champ.type),
                 ("Champion fingerprint (SHA-256)", champ.sha256, "hash"),
                 ("Champion's columns", ", ".join(champ.columns)),
+                ("Sensitive attributes the champion reads", ", ".join(_sensitive_read(ctx, champ)) or "none"),
                 ("Test rows", len(ctx.y_test), "int"),
                 ("Bootstrap resamples (seed)", f"{ctx.policy.n_bootstrap} (random_state {ctx.random_state})"),
             ]

@@ -235,6 +235,19 @@ def test_a_weaker_champion_passes_and_swapping_roles_fails(case: dict) -> None:
     assert swapped.verdict == "fail" and swapped.section("champion")["status"] == "fail"
 
 
+def test_a_champion_reading_a_sensitive_attribute_is_said_so(case: dict) -> None:
+    X_train = case["X_train"].assign(male=(case["X_train"]["sex"] == "m").astype(float))
+    X_test = case["X_test"].assign(male=(case["X_test"]["sex"] == "m").astype(float))
+    champ = LogisticRegression().fit(X_train[["income", "male"]], case["y_train"])
+    report = ex.audit(case["model"], X_train, case["y_train"], X_test, case["y_test"],
+                      sensitive_features=["sex", "male"], policy=FAST, generated_at=STAMP, champion=champ)  # fmt: skip
+    facts = {r["label"]: r["value"] for r in report.section("champion")["blocks"][1]["rows"]}
+    assert facts["Sensitive attributes the champion reads"] == "male"
+    assert {r["label"]: r["value"] for r in case["report"].section("champion")["blocks"][1]["rows"]}[
+        "Sensitive attributes the champion reads"
+    ] == "none"
+
+
 def test_a_dummy_champion_is_beaten(case: dict) -> None:
     dummy = DummyClassifier(strategy="prior").fit(case["X_train"][FEATURES], case["y_train"])
     report = _audit(case, case["model"], dummy)
