@@ -58,7 +58,7 @@ class AuditReport:
     ----------
     evidence : dict
         The evidence (a deep copy each time): every number of the report, schema
-        ``explain.audit`` version ``1.0``.
+        ``explain.audit`` version ``1.1``.
     verdict : str
         ``"pass"``, ``"warn"`` or ``"fail"``: the worst status of any finding.
     """
@@ -83,7 +83,9 @@ class AuditReport:
 
     @property
     def findings(self) -> pd.DataFrame:
-        """One row per finding: section, id, title, metric, threshold, observed, CI, status, message."""
+        """One row per finding: section, id, title, metric, threshold, observed, CI, status, severity,
+        owner (who must remediate it) and message. Evidence of schema 1.0 has no severity or owner:
+        those columns are then missing values."""
         cols = [
             "section",
             "id",
@@ -95,6 +97,8 @@ class AuditReport:
             "ci_low",
             "ci_high",
             "status",
+            "severity",
+            "owner",
             "message",
         ]
         return pd.DataFrame(self._evidence["findings"], columns=cols)
