@@ -343,10 +343,9 @@ def test_the_dataframe_and_the_exports_show_severity_and_owner(audited) -> None:
         assert f"{row['ci']} {row['status_label']} {row['severity_label']}" in page, row["id"]
         assert f"{row['metric']} · Owner: {row['owner']}" in pdf, row["id"]
     frame = report.findings
-    if "severity" in frame.columns:  # AuditReport.findings lives in _audit.py (the patch is in the report)
-        assert frame.set_index("id")[["severity", "owner"]].to_dict("index") == {
-            f["id"]: {"severity": f["severity"], "owner": f["owner"]} for f in report.evidence["findings"]
-        }
+    assert frame.set_index("id")[["severity", "owner"]].to_dict("index") == {
+        f["id"]: {"severity": f["severity"], "owner": f["owner"]} for f in report.evidence["findings"]
+    }
 
 
 def test_the_demo_like_pdf_verifies(audited) -> None:
