@@ -26,7 +26,7 @@ from ..errors import FeatureMismatchError, InputError, ModelError
 from ..metrics.performance import _ROWS
 from ._context import AuditContext, checked_scores
 
-__all__ = ["METRICS", "Champion", "PairedBootstrap", "decisions", "paired_bootstrap", "score_champion"]
+__all__ = ["METRICS", "Champion", "PairedBootstrap", "decisions", "paired_bootstrap", "score_champion", "selected"]
 
 _CHUNK = 100
 
@@ -248,8 +248,18 @@ def score_champion(model: Any, X_test: Any, ctx: AuditContext, *, name: str) -> 
     return Champion(model, name, type_path(model), model_fingerprint(model), tuple(columns), scores)
 
 
-def decisions(ctx: AuditContext, scores: np.ndarray) -> np.ndarray:
-    """The favourable decision per row, as the fairness section takes it for the audited model."""
+def selected(ctx: AuditContext, scores: np.ndarray) -> np.ndarray:
+    """The rows selected, as the fairness section counts them for the audited model: a score at or
+    above the decision threshold (classifier), above the model's own median prediction (regressor)."""
     if ctx.is_classifier:
         return np.asarray(scores >= ctx.policy.decision_threshold)
     return np.asarray(scores > np.median(scores))
+
+
+def decisions(ctx: AuditContext, scores: np.ndarray) -> np.ndarray:
+    """The favourable decision per row: :func:`selected`, except for a regressor whose policy
+    declares ``regression_threshold``, which decides at or above it."""
+    cut = getattr(ctx.policy, "regression_threshold", None)
+    if not ctx.is_classifier and cut is not None:
+        return np.asarray(scores >= cut)
+    return selected(ctx, scores)

@@ -15,8 +15,10 @@ What is compared, all on the rows of ``X_test`` (each model reads its own column
   intersection): the lowest impact ratio and, for a classifier, the largest TPR or FPR gap.
 - **Disagreement**: the share of rows whose decision differs, and the swap set: the rows the
   challenger approves and the champion declines (swap-in), and the reverse (swap-out), with the
-  observed outcome rate of each. The decision is the fairness section's: a score at or above the
-  policy threshold for a classifier, above the model's own median prediction for a regressor.
+  observed outcome rate of each. The decision: a score at or above the policy's threshold for a
+  classifier; for a regressor, a prediction at or above ``regression_threshold`` when the policy
+  declares one, else above the model's own median prediction (the fairness section's rule, which
+  the fairness comparison always uses).
 - **Rank correlation** of the two models' scores (Spearman, ``scipy.stats.spearmanr``).
 - **Stability**: the PSI of the challenger's score distribution against the champion's on the same
   rows (:func:`explain.metrics.prediction_drift`, reference = the champion). The chi-square
@@ -38,7 +40,7 @@ import numpy as np
 from scipy import stats
 
 from .. import metrics
-from ._champion import METRICS, Champion, PairedBootstrap, decisions, paired_bootstrap, score_champion
+from ._champion import METRICS, Champion, PairedBootstrap, decisions, paired_bootstrap, score_champion, selected
 from ._context import AuditContext
 from ._regulations import requirements_for
 from ._schema import SECTION_TITLES, column, facts, finding, findings_block, paragraph, section, table
@@ -148,7 +150,7 @@ def _fairness(ctx: AuditContext, champ: Champion) -> list[dict[str, Any]]:
     y = ctx.y_test if ctx.is_classifier else None
 
     def groups(scores: np.ndarray) -> Any:
-        chosen = decisions(ctx, scores).astype(int)
+        chosen = selected(ctx, scores).astype(int)
         return metrics.group_metrics(
             y,
             chosen,
@@ -203,9 +205,19 @@ def _fairness(ctx: AuditContext, champ: Champion) -> list[dict[str, Any]]:
     ]
 
 
+def _decision_rule(ctx: AuditContext) -> str:
+    cut = getattr(ctx.policy, "regression_threshold", None)
+    if ctx.is_classifier:
+        return f"score at least {ctx.policy.decision_threshold:g}, the policy's threshold."
+    if cut is not None:
+        return f"prediction at least {cut:g}, the policy's regression_threshold."
+    return "prediction above the model's own median (NYC LL144), as in the fairness section."
+
+
 def _swap_rows(ctx: AuditContext, mine: np.ndarray, theirs: np.ndarray) -> list[dict[str, Any]]:
-    n, favourable = len(mine), "approved" if ctx.is_classifier else "above the median"
-    other = "declined" if ctx.is_classifier else "not above it"
+    decides = ctx.is_classifier or getattr(ctx.policy, "regression_threshold", None) is not None
+    n, favourable = len(mine), "approved" if decides else "above the median"
+    other = "declined" if decides else "not above it"
     rows = []
     for label, mask in (
         (f"{favourable} by the challenger, {other} by the champion (swap-in)", mine & ~theirs),
@@ -252,12 +264,7 @@ def _agreement(ctx: AuditContext, champ: Champion) -> tuple[list[dict[str, Any]]
                 column("outcome", f"Observed {outcome}", "pct" if ctx.is_classifier else "float"),
             ],
             swap,
-            note="Decision: "
-            + (
-                f"score at least {ctx.policy.decision_threshold:g}, the policy's threshold."
-                if ctx.is_classifier
-                else "prediction above the model's own median (NYC LL144), as in the fairness section."
-            ),
+            note="Decision: " + _decision_rule(ctx),
         ),
     ]
     found = {"disagreement": disagreement, "spearman": rho, "psi": float(drift["psi"]), "flag": drift["psi_flag"]}

@@ -321,6 +321,21 @@ def test_regression_champion_metrics_equal_sklearn() -> None:
     assert found.loc["champion.primary_metric", "status"] == "pass"
 
 
+def test_a_regression_threshold_decides_the_disagreement() -> None:
+    rng = np.random.default_rng(4)
+    n = 500
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = 2 * X["a"] + X["b"] + rng.normal(size=n)
+    model, champ = LinearRegression().fit(X[:300], y[:300]), LinearRegression().fit(X[:300][["a"]], y[:300])
+    report = ex.audit(model, X[:300], y[:300], X[300:], y[300:], generated_at=STAMP, champion=champ,
+                      policy={**FAST, "regression_threshold": 1.0})  # fmt: skip
+    p, q = model.predict(X[300:]), champ.predict(X[300:][["a"]])
+    found = report.findings.set_index("id")
+    assert found.loc["champion.disagreement", "observed"] == pytest.approx(np.mean((p >= 1.0) != (q >= 1.0)))
+    swap = report.table("champion", "champion_swap")
+    assert swap.loc[0, "count"] == ((p >= 1.0) & (q < 1.0)).sum() and swap.loc[0, "rows"].startswith("approved")
+
+
 # ----------------------------------------------------------------------------- bad champions
 
 
