@@ -25,6 +25,7 @@ from ._sections_model import Built, _sec
 __all__ = ["class_importance_blocks", "decision_explanation", "multiclass_local_section"]
 
 TOP_FEATURES = 8
+SIDE_BY_SIDE = 5  # classes shown as columns; more: a row per class
 ROWS_PER_CLASS = 3
 
 
@@ -62,33 +63,44 @@ def class_importance(ctx: AuditContext) -> np.ndarray:
 
 
 def class_importance_blocks(ctx: AuditContext) -> list[dict[str, Any]]:
-    """A table of the most important features of each class's output, side by side."""
+    """A table of the most important features of each class's output: side by side, a column
+    per class, for up to ``SIDE_BY_SIDE`` classes; else a row per class (a page is too narrow for
+    more columns)."""
     exp = _class_runs(ctx)[0]
     importance = class_importance(ctx)
     d, k = importance.shape
     top = min(TOP_FEATURES, d)
-    rows = []
-    for rank in range(top):
-        row: dict[str, Any] = {"rank": rank + 1}
-        for c in range(k):
-            j = int(np.argsort(-importance[:, c], kind="stable")[rank])
-            row[f"c{c}"] = f"{exp.feature_names[j]} ({importance[j, c]:.3g})"
-        rows.append(row)
+    order = np.argsort(-importance, axis=0, kind="stable")[:top]  # (top, k)
+
+    def cell(rank: int, c: int) -> str:
+        j = int(order[rank, c])
+        return f"{exp.feature_names[j]} ({importance[j, c]:.3g})"
+
     ctx.extras["class_importance"] = {
         ctx.classes[c]: {str(f): float(importance[j, c]) for j, f in enumerate(exp.feature_names)} for c in range(k)
     }
+    caption = f"The {top} most important features of each class (mean |attribution|)"
+    if k <= SIDE_BY_SIDE:
+        block = table(
+            "importance_per_class",
+            caption,
+            [column("rank", "Rank", "int")] + [column(f"c{c}", f"Class {ctx.classes[c]}") for c in range(k)],
+            [{"rank": rank + 1, **{f"c{c}": cell(rank, c) for c in range(k)}} for rank in range(top)],
+        )
+    else:
+        block = table(
+            "importance_per_class",
+            caption + ", most important first",
+            [column("class", "Class"), column("features", "Features")],
+            [{"class": ctx.classes[c], "features": "; ".join(cell(rank, c) for rank in range(top))} for c in range(k)],
+        )
     return [
         paragraph(
             f"Importance per class: the mean absolute attribution of each feature to each class's output "
             f"({exp.output_space}), over the {exp.n_rows} explained rows. A feature can drive one class and not "
             "another; the table lists the most important features of each class, with their importance."
         ),
-        table(
-            "importance_per_class",
-            f"The {top} most important features of each class (mean |attribution|)",
-            [column("rank", "Rank", "int")] + [column(f"c{c}", f"Class {ctx.classes[c]}") for c in range(k)],
-            rows,
-        ),
+        block,
     ]
 
 

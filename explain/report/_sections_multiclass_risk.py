@@ -107,7 +107,14 @@ def multiclass_fairness(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[d
                 else "; no favourable class is declared, so a low ratio of any class is flagged: a group predicted "
                 "a class much less often than another group is treated differently, whichever class it is."
             )
-        )
+        ),
+        paragraph(
+            "Reading these tables: a selection rate counts decisions whatever the true classes, so where groups differ "
+            "in their share of a class its ratio differs too; the error-rate gap compares the groups among rows of "
+            f"the same true class. With {len(ctx.classes)} classes each attribute is tested {len(ctx.classes)} times: "
+            f"at a significance level of {p.alpha:g}, one significant difference among many classes can arise by "
+            "chance. Before concluding on a flagged class, compare its TPR and FPR between the groups."
+        ),
     ]
     assert first_by is not None
     return found, blocks + tables, first_by, len(attributes)

@@ -324,3 +324,21 @@ def test_the_favourable_decision_of_a_regressor_is_its_threshold() -> None:
         chosen = decided[group[300:].to_numpy() == row["group"]]
         assert row["selected"] == int(chosen.sum())
     assert "regression_threshold" in section["blocks"][0]["text"]
+
+
+def test_six_classes_list_their_features_a_row_per_class() -> None:
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=900, n_features=6, n_informative=5, n_redundant=0, n_classes=6, random_state=0)
+    X = pd.DataFrame(X, columns=[f"f{j}" for j in range(6)])
+    model = LogisticRegression(max_iter=1000).fit(X[:450], y[:450])
+    policy = {**POLICY, "explain_rows": 500}  # every test row explained
+    report = ex.audit(model, X[:450], y[:450], X[450:], y[450:], policy=policy, generated_at=STAMP)
+    table = report.table("global_explanations", "importance_per_class")
+    assert list(table.columns) == ["class", "features"] and table["class"].tolist() == [str(c) for c in range(6)]
+    values = model.coef_[None, :, :] * (X[450:].to_numpy() - X[:450].to_numpy().mean(axis=0))[:, None, :]
+    importance = np.abs(values).mean(axis=0)  # (classes, features)
+    for c, features in enumerate(table["features"]):
+        first = features.split(" (", 1)[0]
+        assert first == f"f{int(np.argmax(importance[c]))}"
+    assert len(report.table("performance", "per_class")) == 6 + 2
