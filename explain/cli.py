@@ -340,6 +340,10 @@ def _audit(args: argparse.Namespace) -> int:
     print(f"Verdict: {report.verdict.upper()}  ({report.evidence['report']['verdict_reason']})")
     for r in flagged.itertuples():
         print(f"  {r.status.upper():5} {r.title}")
+    found = report.findings.set_index("id")
+    for fid, label in (("champion.primary_metric", "Champion"), ("change_log.status_changes", "Change log")):
+        if fid in found.index:  # --champion, --previous: one line each, whatever the status
+            print(f"{label}: {found.loc[fid, 'status'].upper()}  {found.loc[fid, 'message']}")
     print(f"Evidence SHA-256: {report.evidence_sha256}\nWrote {out}")
     failed = report.verdict == "fail" or (args.strict and report.verdict == "warn")
     return EXIT_FAIL if failed else EXIT_OK

@@ -270,7 +270,7 @@ def test_audit_reads_the_example_policy_and_card(files: dict[str, Path]) -> None
 # --------------------------------------------------------------------------- --champion, --previous
 
 
-def test_audit_with_champion_and_previous_end_to_end(files: dict[str, Path], tmp_path) -> None:
+def test_audit_with_champion_and_previous_end_to_end(files: dict[str, Path], tmp_path, capsys) -> None:
     """A first audit's evidence is the --previous of a second audit that also names a --champion;
     its PDF has both sections and verifies."""
     import pypdf
@@ -285,6 +285,8 @@ def test_audit_with_champion_and_previous_end_to_end(files: dict[str, Path], tmp
     args += ["--champion", str(tmp_path / "champion.joblib"), "--champion-name", "scorecard 1.3"]
     args += ["--previous", str(first)]
     assert main(args) == 1  # the strict policy fails the model
+    out = capsys.readouterr().out
+    assert "Champion: PASS  ROC AUC" in out and "Change log: INFO  Against report" in out
     text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages).split())
     assert "Comparison with the champion" in text and "scorecard 1.3" in text
     assert "Change log against the previous report" in text
