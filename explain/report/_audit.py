@@ -18,6 +18,7 @@ import pandas as pd
 from .._data import checked_random_state
 from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
+from ._champion import Champion, score_champion
 from ._changelog import changelog_section
 from ._context import AuditContext, _frame, build_context
 from ._context_text import is_text_context
@@ -27,7 +28,7 @@ from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
 from ._row_sample import cluster_record, explain_rows, fairness_context, rows_context
 from ._schema import SCHEMA, SCHEMA_VERSION, SECTION_TITLES, STATUSES, worst
-from ._sections_champion import Champion, champion_section, score_champion
+from ._sections_champion import champion_section
 from ._sections_data import data_section, performance_section
 from ._sections_explain import global_section
 from ._sections_governance import (

@@ -40,13 +40,12 @@ import numpy as np
 from scipy import stats
 
 from .. import metrics
-from ._champion import METRICS, Champion, PairedBootstrap, decisions, paired_bootstrap, score_champion, selected
+from ._champion import METRICS, Champion, PairedBootstrap, decisions, paired_bootstrap, selected
 from ._context import AuditContext
 from ._regulations import requirements_for
 from ._schema import SECTION_TITLES, column, facts, finding, findings_block, paragraph, section, table
 
-# score_champion is imported from here by audit() (its scoring lives in _champion.py)
-__all__ = ["SECTION_ID", "Champion", "champion_section", "score_champion"]
+__all__ = ["SECTION_ID", "champion_section"]
 
 SECTION_ID = "champion"
 TITLE = "Comparison with the champion"
