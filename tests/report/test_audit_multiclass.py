@@ -342,3 +342,17 @@ def test_six_classes_list_their_features_a_row_per_class() -> None:
         first = features.split(" (", 1)[0]
         assert first == f"f{int(np.argmax(importance[c]))}"
     assert len(report.table("performance", "per_class")) == 6 + 2
+
+
+def test_macro_roc_auc_equals_sklearn_with_ties() -> None:
+    from explain.report._sections_multiclass import macro_roc_auc
+
+    rng = np.random.default_rng(0)
+    for n, k in ((40, 3), (500, 5), (200, 10)):
+        y = np.concatenate([np.arange(k), rng.integers(0, k, n - k)])
+        proba = rng.dirichlet(np.ones(k), n).round(2)  # many ties
+        proba /= proba.sum(axis=1, keepdims=True)  # rows summing to 1, as sklearn asks
+        expected = skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=np.arange(k))
+        assert macro_roc_auc(k)(y, proba) == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match="class 2"):  # as sklearn: skipped by the bootstrap
+        macro_roc_auc(3)(np.array([0, 1, 0, 1]), np.full((4, 3), 1 / 3))
