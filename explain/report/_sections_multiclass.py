@@ -26,7 +26,7 @@ from sklearn import metrics as skm
 
 from .. import metrics
 from ._context import AuditContext
-from ._schema import column, facts, finding, paragraph, table
+from ._schema import chart, column, facts, finding, line_chart, paragraph, table
 from ._sections_validation import rank_ordering_blocks
 
 __all__ = [
@@ -228,9 +228,11 @@ def _calibration(ctx: AuditContext) -> tuple[list[dict[str, Any]], dict[str, Any
     assert ctx.proba_test is not None
     p = ctx.policy
     rows: list[dict[str, Any]] = []
+    curves = []
     for c, label in enumerate(ctx.classes):
         cal = metrics.calibration(ctx.y_test == c, ctx.proba_test[:, c], pos_label=True)
         rows.append({"class": label, "ece": cal.ece, "brier": cal.brier, "max_error": cal.max_error})
+        curves.append({"name": ctx.class_score_name(c), "x": list(cal.prob_pred), "y": list(cal.prob_true)})
     worst = max(rows, key=lambda r: r["ece"])
     found = finding(
         "performance.calibration",
@@ -245,6 +247,14 @@ def _calibration(ctx: AuditContext) -> tuple[list[dict[str, Any]], dict[str, Any
         + ", ".join(f"{r['class']} {r['ece']:.3f}" for r in rows)
         + " over 10 bins.",
     )
+    alt = "Reliability curves of each class's probability on the test data: " + "; ".join(
+        f"{curve['name']}: " + ", ".join(f"{x:.2f} to {y:.2f}" for x, y in zip(curve["x"], curve["y"], strict=True))
+        for curve in curves
+    )
+    spec = line_chart(curves, xlabel="Mean predicted probability", ylabel="Observed frequency", diagonal=True)
+    drawn = chart(
+        "calibration", "Calibration of each class's probability on the test data (the diagonal is perfect)", alt, spec
+    )
     block = table(
         "calibration_per_class",
         "Calibration of each class's probability (one against the rest, 10 bins)",
@@ -256,7 +266,7 @@ def _calibration(ctx: AuditContext) -> tuple[list[dict[str, Any]], dict[str, Any
         ],
         rows,
     )
-    return [block], found
+    return [drawn, block], found
 
 
 def _class_auc_finding(ctx: AuditContext, rows: list[dict[str, Any]]) -> dict[str, Any]:
