@@ -2,7 +2,8 @@
 
 The template, the view (display strings, :mod:`._view`), the charts (:mod:`._charts`) and the
 evidence are written into a fresh temporary directory that is Typst's root, and only the fonts
-shipped in ``fonts/`` are loaded, so the compile sees nothing else on the machine: no system
+shipped in ``fonts/`` are loaded (a character they cannot draw is printed as its code point,
+:mod:`._glyphs`), so the compile sees nothing else on the machine: no system
 fonts, no user files, no network packages. The evidence is attached byte for byte as canonical
 JSON (a PDF/A-3 associated file, relationship Data); its SHA-256 is printed on the cover and
 written into the document keywords (``evidence-sha256:<hex>``), next to the generator
@@ -26,6 +27,7 @@ from typing import Any
 from explain.errors import require
 from explain.report._charts import chart_svgs
 from explain.report._evidence import canonical_json, sha256_hex
+from explain.report._glyphs import drawable
 from explain.report._renderer import PDF_LIBRARIES, check_recorded, format_generator, running
 from explain.report._view import build_view
 
@@ -103,8 +105,11 @@ def render_pdf_bytes(evidence: Mapping[str, Any], *, timestamp: datetime) -> byt
     # the one :mod:`._verify` draws from the attachment.
     attached = json.loads(data)
     check_recorded(attached, PDF_LIBRARIES, "A PDF")
-    view = build_view(attached)
-    return _compile(data, view, chart_svgs(attached, view), timestamp)
+    # the pages and charts print a character the shipped fonts lack as its code point (._glyphs);
+    # the attachment keeps the text as it is
+    shown = drawable(attached)
+    view = build_view(shown)
+    return _compile(data, view, chart_svgs(shown, view), timestamp)
 
 
 def render_pdf(evidence: Mapping[str, Any], path: str | Path, *, timestamp: datetime) -> str:

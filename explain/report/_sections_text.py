@@ -44,7 +44,6 @@ from ._sections_risk import drift_section
 from ._sections_text_proxies import text_fairness_section
 from ._sections_text_tokens import (
     explain_text_sample,
-    printable,
     token_importance_section,
     token_reasons_section,
     word_tokens_of,
@@ -276,7 +275,7 @@ def text_data_section(ctx: AuditContext) -> Built:
             threshold=0,
             comparison="<=",
             format="int",
-            message="Likely leakage: " + ", ".join(f"{printable(w)} ({a:.3f})" for w, a in leaky[:10]) + "."
+            message="Likely leakage: " + ", ".join(f"{w} ({a:.3f})" for w, a in leaky[:10]) + "."
             if leaky
             else f"No word's presence ranks the training labels with ROC AUC {LEAKAGE_AUC} or more.",
         ),

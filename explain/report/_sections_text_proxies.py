@@ -39,7 +39,7 @@ from ._schema import column, finding, findings_block, paragraph, table
 from ._sections_model import Built, _sec
 from ._sections_protected import STATUS
 from ._sections_risk import fairness_section
-from ._sections_text_tokens import printable, token_table
+from ._sections_text_tokens import token_table
 
 __all__ = ["MIN_WEIGHT_SHARE", "proxy_tokens", "text_fairness_section"]
 
@@ -138,7 +138,7 @@ def _proxy_blocks(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[st
     frame = proxy_tokens(ctx)
     flagged = frame[frame["proxy"] & frame["carries_weight"]]
     listed = "; ".join(
-        f"{printable(r.token)!r} ({r.attribute} = {r.group}: {r.group_share:.0%} of its {r.documents} documents, mean "
+        f"{r.token!r} ({r.attribute} = {r.group}: {r.group_share:.0%} of its {r.documents} documents, mean "
         f"contribution {r.mean:+.3f})"
         for r in flagged.itertuples()
     )
@@ -193,7 +193,7 @@ def _proxy_blocks(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[st
             ],
             [
                 {
-                    "token": printable(str(r["token"])),
+                    "token": str(r["token"]),
                     **{k: _plain(r[k]) for k in ("attribute", "group", "documents", "group_share")},
                     **{k: _plain(r[k]) for k in ("concentration", "cramers_v", "p_value", "mean", "weight")},
                     "flag": "proxy with weight"

@@ -8,8 +8,6 @@ The check of words that stand for a protected attribute is in :mod:`._sections_t
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,6 @@ from ._sections_protected import STATUS
 
 __all__ = [
     "explain_text_sample",
-    "printable",
     "protected_words",
     "token_importance_section",
     "token_reasons_section",
@@ -37,31 +34,6 @@ TOP_TOKENS = 25
 REASON_ROWS = 12
 SAMPLED = ("lime",)
 _WORD = re.compile(r"\w+")
-
-
-@lru_cache(maxsize=1)
-def _font_characters() -> frozenset[int]:
-    """The characters every text face of the report's font (DejaVu Sans) can show."""
-    from fontTools.ttLib import TTFont  # a dependency of matplotlib
-
-    faces = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf")
-    found = None
-    for face in faces:
-        with resources.files("explain.report").joinpath("fonts", face).open("rb") as f:
-            chars = set(TTFont(f).getBestCmap())
-        found = chars if found is None else found & chars
-    return frozenset(found or ())
-
-
-def printable(text: str) -> str:
-    """``text`` with each character the report's font cannot show written as ``[U+4E2D]``: the
-    archival PDF embeds every glyph it prints, and DejaVu Sans has no Han, Devanagari, ... glyphs.
-
-    >>> printable("English and 中文")
-    'English and [U+4E2D][U+6587]'
-    """
-    chars = _font_characters()
-    return "".join(c if ord(c) in chars or c in "\n\t" else f"[U+{ord(c):04X}]" for c in text)
 
 
 def word_tokens_of(text: str, lowercase: bool) -> list[str]:
@@ -176,7 +148,7 @@ def token_importance_section(ctx: AuditContext) -> Built:
     rows: list[dict[str, Any]] = [
         {
             "rank": i + 1,
-            "token": printable(str(tok)),
+            "token": str(tok),
             "documents": int(r["documents"]),
             "mean": float(r["mean"]),
             "mean_abs": float(r["mean_abs"]),
@@ -295,11 +267,10 @@ def token_reasons_section(ctx: AuditContext) -> Built:
                 "id": str(ctx.X_test.index[position]),
                 "score": float(ctx.scores_test[position]),
                 "reasons": "; ".join(
-                    f"{printable(_statement(ctx, f)[0])} ({c:+.3f})"
-                    + (f" {_mark(f, protected)}" if f in protected else "")
+                    f"{_statement(ctx, f)[0]} ({c:+.3f})" + (f" {_mark(f, protected)}" if f in protected else "")
                     for f, c in zip(part["feature"], part["contribution"], strict=True)
                 ),
-                "excerpt": printable(_excerpt(docs[position], list(part["feature"]))),
+                "excerpt": _excerpt(docs[position], list(part["feature"])),
             }
         )
     cited = frame.groupby("feature")["row"].nunique().sort_values(ascending=False, kind="stable").head(15)
@@ -354,7 +325,7 @@ def token_reasons_section(ctx: AuditContext) -> Built:
             ],
             [
                 {
-                    "token": printable(str(t)),
+                    "token": str(t),
                     "decisions": int(c),
                     "share": c / max(len(adverse_rows), 1),
                     "flag": _mark(t, protected),
@@ -367,7 +338,7 @@ def token_reasons_section(ctx: AuditContext) -> Built:
         blocks.append(paragraph(_worked_example(exp, shown[0], str(decisions[0]["id"]))))
         first = frame[frame["row"] == shown[0]]
         lines = "\n".join(
-            f"{i}. {printable(_statement(ctx, f)[1])}" + (f" {_mark(f, protected)}" if f in protected else "")
+            f"{i}. {_statement(ctx, f)[1]}" + (f" {_mark(f, protected)}" if f in protected else "")
             for i, f in enumerate(first["feature"], start=1)
         )
         blocks.append(
@@ -390,7 +361,7 @@ def _worked_example(exp: Any, r: int, row_id: str) -> str:
     """How to read one document's token values: base, prediction, the largest contributions."""
     values = np.asarray(exp.values[r], dtype=float)
     order = np.argsort(-np.abs(values), kind="stable")[:4]
-    parts = ", ".join(f"{printable(exp.tokens[r][j])} {values[j]:+.3f}" for j in order)
+    parts = ", ".join(f"{exp.tokens[r][j]} {values[j]:+.3f}" for j in order)
     space = exp.output_space.replace("_", "-")
     adds = (
         f"; the empty document's score plus the contributions of its {len(values)} tokens gives this "
@@ -446,7 +417,7 @@ def _protected_reasons(
         format="int",
         status=STATUS[policy_value] if citing else "pass",  # type: ignore[arg-type]
         message=f"{len(citing)} of {len(rows)} explained adverse decisions cite "
-        f"{', '.join(repr(printable(c)) for c in cited)} among their principal reasons (marked in the tables and "
+        f"{', '.join(repr(c) for c in cited)} among their principal reasons (marked in the tables and "
         "the sample notice)."
         if citing
         else f"None of the {len(rows)} explained adverse decisions cites a proxy word.",

@@ -31,7 +31,6 @@ from explain.report._sections_text import (
 from explain.report._sections_text_proxies import proxy_tokens, text_fairness_section
 from explain.report._sections_text_tokens import (
     explain_text_sample,
-    printable,
     token_importance_section,
     token_reasons_section,
     token_table,
@@ -329,11 +328,6 @@ def test_performance_section_reads_scores_as_for_a_table(ctx):
     assert _finding(found, "performance.test_score")["observed"] == pytest.approx(
         roc_auc_score(ctx.y_test, ctx.scores_test)
     )
-
-
-def test_printable_writes_what_the_font_lacks():
-    assert printable("Español, Français") == "Español, Français"
-    assert printable("中文 (Mandarin)") == "[U+4E2D][U+6587] (Mandarin)"
 
 
 # --------------------------------------------------------------------------- the whole report
