@@ -77,7 +77,10 @@ def multiclass_fairness(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[d
         for attr in gm.attributes:
             rows = by[by["attribute"] == attr]
             impact_id, error_id, title = _ids(ctx, c, attr)
-            found.append(impact_finding(ctx, gm, rows, attr, impact_id, f"Impact ratio, {title}"))
+            if not np.any(predicted == c):  # no group is selected: there is no rate to compare
+                found.append(_never_predicted(impact_id, f"Impact ratio, {title}", label, len(predicted)))
+            else:
+                found.append(impact_finding(ctx, gm, rows, attr, impact_id, f"Impact ratio, {title}"))
             if len(rows[~rows["suppressed"].astype(bool)]) > 1:
                 found += error_rate_finding(ctx, gm, attr, error_id, f"Error-rate gap, {title}")
             tables.append(
@@ -118,6 +121,18 @@ def multiclass_fairness(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[d
     ]
     assert first_by is not None
     return found, blocks + tables, first_by, len(attributes)
+
+
+def _never_predicted(id: str, title: str, label: str, n: int) -> dict[str, Any]:
+    return finding(
+        id,
+        "fairness",
+        title,
+        metric="lowest impact ratio",
+        observed=None,
+        message=f"The model predicts {label} for none of the {n} test rows: every group's selection rate is 0, so "
+        "there is no ratio to compare. See the class's recall in the performance section.",
+    )
 
 
 def multiclass_drift(ctx: AuditContext, status: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

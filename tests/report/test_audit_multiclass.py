@@ -356,3 +356,23 @@ def test_macro_roc_auc_equals_sklearn_with_ties() -> None:
         assert macro_roc_auc(k)(y, proba) == pytest.approx(expected, abs=1e-12)
     with pytest.raises(ValueError, match="class 2"):  # as sklearn: skipped by the bootstrap
         macro_roc_auc(3)(np.array([0, 1, 0, 1]), np.full((4, 3), 1 / 3))
+
+
+def test_a_class_never_predicted_has_no_impact_ratio() -> None:
+    """A model that never predicts one class: its per-class row and its fairness finding say so."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(size=600)})
+    y = np.where(X["a"] > 0.3, 2, np.where(X["a"] < -0.3, 0, 1))
+    y[rng.random(600) < 0.04] = 3  # a rare class no feature predicts: never a majority of 31 neighbours
+    group = pd.DataFrame({"g": np.where(rng.random(300) < 0.5, "u", "v")})
+    model = KNeighborsClassifier(n_neighbors=31).fit(X[:300], y[:300])
+    predicted = model.predict(X[300:])
+    assert not np.any(predicted == 3)
+    report = ex.audit(model, X[:300], y[:300], X[300:], y[300:], sensitive_features=group, policy=POLICY,
+                      generated_at=STAMP)  # fmt: skip
+    never = _finding(report, "fairness.impact_ratio.g.3")
+    assert never["status"] == "not_applicable" and "none of the 300" in never["message"]
+    per_class = report.table("performance", "per_class").set_index("class")
+    assert per_class.loc["3", "predicted"] == 0 and per_class.loc["3", "recall"] == 0
