@@ -16,7 +16,17 @@ from typing import Any
 
 from .report import AuditReport, ModelCard, Policy, SignOff, audit
 
-__all__ = ["CARD", "POLICY", "REASON_CODES", "REPORT_DATE", "DemoResult", "describe", "run_demo", "train_model"]
+__all__ = [
+    "CARD",
+    "POLICY",
+    "REASON_CODES",
+    "REPORT_DATE",
+    "DemoResult",
+    "describe",
+    "run_demo",
+    "train_champion",
+    "train_model",
+]
 
 RANDOM_STATE = 0
 REPORT_DATE = "2026-01-15T09:00:00Z"
@@ -106,6 +116,26 @@ def train_model(X: Any, y: Any, features: tuple[str, ...]) -> Any:
     return model.fit(X[list(features)], y)
 
 
+def train_champion(X: Any, y: Any, features: tuple[str, ...]) -> Any:
+    """Version 1.3, the logistic scorecard the model replaces: median-imputed, standardized numeric
+    features and one-hot categories into a logistic regression, fitted on the same applications."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    categorical = [c for c in features if str(X[c].dtype) in ("category", "object")]
+    numeric = [c for c in features if c not in categorical]
+    encode = ColumnTransformer(
+        [
+            ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            ("categories", OneHotEncoder(handle_unknown="ignore"), categorical),
+        ]
+    )
+    return Pipeline([("encode", encode), ("logistic", LogisticRegression(max_iter=2000))]).fit(X[list(features)], y)
+
+
 def run_demo(out: str | Path, *, log: Callable[[str], None] = print, progress: bool | None = None) -> DemoResult:
     """Train the demo model, audit it, and write ``audit.pdf``, ``audit.html`` and ``evidence.json``
     into ``out``. Needs the ``pdf`` extra for the PDF (the HTML and JSON are written first)."""
@@ -116,6 +146,7 @@ def run_demo(out: str | Path, *, log: Callable[[str], None] = print, progress: b
     data = credit_splits()
     log(f"[2/4] Training a gradient-boosting model on {len(data.X_train)} applications of 2022-2023")
     model = train_model(data.X_train, data.y_train, data.features)
+    champion = train_champion(data.X_train, data.y_train, data.features)
     log(f"[3/4] Auditing it on {len(data.X_test)} applications of 2024")
     report = audit(
         model,
@@ -130,6 +161,8 @@ def run_demo(out: str | Path, *, log: Callable[[str], None] = print, progress: b
         random_state=RANDOM_STATE,
         generated_at=REPORT_DATE,
         progress=progress,
+        champion=champion,
+        champion_name="version 1.3 (logistic scorecard)",
     )
     out.mkdir(parents=True, exist_ok=True)
     log(f"[4/4] Writing the report to {out}")

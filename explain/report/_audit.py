@@ -27,7 +27,7 @@ from ._governance import rate_findings
 from ._policy import ModelCard, Policy
 from ._regulations import crosswalk, frameworks
 from ._row_sample import cluster_record, explain_rows, fairness_context, rows_context
-from ._schema import SCHEMA, SCHEMA_VERSION, SECTION_TITLES, STATUSES, worst
+from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, worst
 from ._sections_champion import champion_section
 from ._sections_data import data_section, performance_section
 from ._sections_explain import global_section
@@ -559,7 +559,7 @@ def audit(
         "sections": sections,
         "frameworks": frameworks(),
         # sections whose ids the crosswalk does not know yet (champion, change_log) answer no requirement
-        "crosswalk": crosswalk([s for s in sections if s["id"] in SECTION_TITLES], findings),
+        "crosswalk": crosswalk(sections, findings),
         "signoff": signers(ctx),
         "provenance": provenance,
     }

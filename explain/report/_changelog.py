@@ -33,7 +33,6 @@ from ._schema import SECTION_TITLES, column, facts, finding, findings_block, par
 __all__ = ["SECTION_ID", "changelog_section", "compare_findings"]
 
 SECTION_ID = "change_log"
-TITLE = "Change log against the previous report"
 NEW, RESOLVED, CHANGED, UNCHANGED = "new", "resolved", "status changed", "unchanged"
 _ORDER = (CHANGED, NEW, RESOLVED, UNCHANGED)
 _MAX_TEXT = 200
@@ -260,11 +259,11 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
             note="Policy thresholds are listed when they changed only.",
         ),
     ]
-    requirements = requirements_for(SECTION_ID) if SECTION_ID in SECTION_TITLES else ()
+    requirements = requirements_for(SECTION_ID)
     summary = f"Against report {_text(pr.get('id'))}: {said}."
     built = section(
         SECTION_ID,
-        SECTION_TITLES.get(SECTION_ID, TITLE),
+        SECTION_TITLES[SECTION_ID],
         requirements=requirements,
         summary=summary,
         blocks=blocks,

@@ -39,8 +39,9 @@ and print it (PDF cover, HTML header).
 
 Section ids, in reading order (:data:`SECTION_TITLES`): ``document_control``, ``summary``,
 ``intended_use``, ``design``, ``data``, ``performance``, ``robustness``,
-``global_explanations``, ``local_explanations``, ``fairness``, ``drift``, ``limitations``,
-``monitoring``, ``standards``, ``signoff``; appendices ``crosswalk``, ``provenance``,
+``global_explanations``, ``local_explanations``, ``fairness``, ``drift``, ``champion`` (only
+with ``audit(champion=...)``), ``limitations``, ``monitoring``, ``change_log`` (only with
+``audit(previous=...)``), ``standards``, ``signoff``; appendices ``crosswalk``, ``provenance``,
 ``glossary``.
 
 Finding::
@@ -111,6 +112,7 @@ __all__ = [
     "chart",
     "column",
     "facts",
+    "OPTIONAL_SECTIONS",
     "SEVERITIES",
     "finding",
     "finding_index",
@@ -136,8 +138,10 @@ SECTION_TITLES: dict[str, str] = {
     "local_explanations": "Local explanations and reason codes",
     "fairness": "Fairness and bias audit",
     "drift": "Drift",
+    "champion": "Comparison with the champion",
     "limitations": "Limitations, risks and human oversight",
     "monitoring": "Monitoring plan and change management",
+    "change_log": "Change log against the previous report",
     "standards": "Standards and conformity references",
     "signoff": "Sign-off",
     "crosswalk": "Regulation crosswalk",
@@ -145,6 +149,8 @@ SECTION_TITLES: dict[str, str] = {
     "glossary": "Glossary",
 }
 """Every section id with its title, in reading order; the last three are appendices."""
+OPTIONAL_SECTIONS: tuple[str, ...] = ("champion", "change_log")
+"""Sections only in some reports: ``audit(champion=...)``, ``audit(previous=...)``."""
 APPENDICES: tuple[str, ...] = ("crosswalk", "provenance", "glossary")
 
 SCHEMA = "explain.audit"

@@ -48,7 +48,6 @@ from ._schema import SECTION_TITLES, column, facts, finding, findings_block, par
 __all__ = ["SECTION_ID", "champion_section"]
 
 SECTION_ID = "champion"
-TITLE = "Comparison with the champion"
 
 Built = tuple[dict[str, Any], list[dict[str, Any]]]
 
@@ -329,10 +328,10 @@ def champion_section(ctx: AuditContext, champ: Champion) -> Built:
         *_fairness(ctx, champ),
     ]
     summary = primary["message"].split(";")[-1].strip().rstrip(".").capitalize() + "."
-    requirements = requirements_for(SECTION_ID) if SECTION_ID in SECTION_TITLES else ()
+    requirements = requirements_for(SECTION_ID)
     built = section(
         SECTION_ID,
-        SECTION_TITLES.get(SECTION_ID, TITLE),
+        SECTION_TITLES[SECTION_ID],
         requirements=requirements,
         summary=summary,
         blocks=blocks,

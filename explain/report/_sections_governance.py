@@ -162,7 +162,8 @@ def monitoring_section(ctx: AuditContext) -> Built:
                 (
                     "Change log",
                     f"previous version: {ctx.card.previous_version or 'none stated'}; re-run explain.audit "
-                    "with the same policy and compare the evidence documents (every number is in evidence.json)",
+                    "with previous= this report's evidence.json (explain audit --previous evidence.json): the "
+                    "change log lists every finding that changed, and what changed in the model, data and policy",
                 ),
             ]
         ),
