@@ -138,6 +138,12 @@ class Policy:
     max_psi : float, default 0.25
         Population stability index above which a feature (or the prediction) has drifted
         significantly (fail); above ``0.1``, moderately (warn). Industry convention.
+    champion_margin : float, default 0.0
+        Non-inferiority margin of ``audit(champion=...)``, in the units of the primary metric
+        (ROC AUC, or R² for a regressor): the challenger fails when its metric is significantly
+        lower than the champion's by more than this (the upper bound of the paired interval of
+        the difference is below ``-champion_margin``); worse but within the margin, or not
+        significantly, warns. E.g. 0.005 accepts a challenger up to half a point of AUC worse.
     max_missing_share : float, default 0.2
         Share of missing values in a column above which the data section warns.
     max_flip_rate : float, default 0.05
@@ -216,6 +222,7 @@ class Policy:
     alpha: float = 0.05
     max_psi: float = 0.25
     warn_psi: float = 0.1
+    champion_margin: float = 0.0
     max_missing_share: float = 0.2
     max_flip_rate: float = 0.05
     noise_scale: float = 0.05

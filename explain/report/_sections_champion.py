@@ -26,8 +26,9 @@ What is compared, all on the rows of ``X_test`` (each model reads its own column
   the same rows scored twice.
 
 Findings: ``champion.primary_metric`` fails when the challenger's primary metric (ROC AUC, or R²)
-is significantly worse than the champion's (the upper bound of the paired interval of the
-difference is below 0), warns when it is worse but not significantly, and passes otherwise;
+is significantly worse than the champion's by more than ``Policy.champion_margin`` (0 by
+default: the upper bound of the paired interval of the difference is below ``-champion_margin``),
+warns when it is worse but within the margin or not significantly, and passes otherwise;
 ``champion.disagreement`` and ``champion.score_psi`` are reported without a threshold (``info``).
 """
 
@@ -106,12 +107,14 @@ def _performance(ctx: AuditContext, champ: Champion) -> tuple[list[PairedBootstr
 def _primary_finding(ctx: AuditContext, primary: PairedBootstrap, champ: Champion) -> dict[str, Any]:
     label = METRICS[primary.metric][0]
     low, high = primary.difference_ci
+    margin = float(ctx.policy.champion_margin)
+    beyond = f" by more than the margin of {margin:g}" if margin else ""
     if not np.isfinite(high):
         status, verdict = "not_applicable", "no bootstrap resample gave the metric for both models"
-    elif high < 0:
-        status, verdict = "fail", "the challenger is significantly worse than the champion"
+    elif high < -margin:
+        status, verdict = "fail", f"the challenger is significantly worse than the champion{beyond}"
     elif primary.difference < 0:
-        status, verdict = "warn", "the challenger is worse than the champion, but not significantly"
+        status, verdict = "warn", f"the challenger is worse than the champion, but not significantly{beyond}"
     else:
         status, verdict = "pass", "the challenger is at least as good as the champion"
     return finding(
@@ -120,7 +123,7 @@ def _primary_finding(ctx: AuditContext, primary: PairedBootstrap, champ: Champio
         f"{label} against the champion",
         metric=f"{label} difference (challenger - champion)",
         observed=_none(primary.difference),
-        threshold=0.0,
+        threshold=-margin,
         comparison=">=",
         ci=(_none(low), _none(high)),
         status=status,  # type: ignore[arg-type]

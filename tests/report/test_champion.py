@@ -409,3 +409,20 @@ def test_a_dask_x_test_on_a_local_cluster_gives_the_in_memory_comparison(case: d
     pd.testing.assert_frame_equal(
         report.table("champion", "champion_performance"), case["report"].table("champion", "champion_performance")
     )
+
+
+def test_champion_margin_turns_a_significant_but_small_loss_into_a_warning(case: dict) -> None:
+    """Policy.champion_margin is a non-inferiority margin: a challenger significantly worse, but by
+    less than the margin, warns instead of failing; the finding's threshold is -margin."""
+    swapped = _audit(case, case["weak"], case["model"])
+    row = swapped.findings.set_index("id").loc["champion.primary_metric"]
+    assert row["status"] == "fail" and row["threshold"] == 0.0
+    loss = -row["ci_low"]  # beyond the worst plausible loss
+    within = _audit(case, case["weak"], case["model"], policy={**FAST, "champion_margin": loss + 0.01})
+    row = within.findings.set_index("id").loc["champion.primary_metric"]
+    assert row["status"] == "warn" and row["threshold"] == pytest.approx(-(loss + 0.01))
+    assert "by more than the margin of" in row["message"]
+    tight = _audit(case, case["weak"], case["model"], policy={**FAST, "champion_margin": -row["ci_high"] / 2})
+    assert tight.findings.set_index("id").loc["champion.primary_metric", "status"] == "fail"
+    with pytest.raises(ex.errors.InputError, match="champion_margin"):
+        ex.Policy(champion_margin=-0.01)
