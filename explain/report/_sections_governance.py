@@ -125,14 +125,20 @@ def limitations_section(ctx: AuditContext, findings: list[dict[str, Any]]) -> Bu
 
 def monitoring_section(ctx: AuditContext) -> Built:
     p = ctx.policy
-    score = "ROC AUC" if ctx.is_classifier else "R²"
+    score = "macro ROC AUC (one-vs-rest)" if ctx.is_multiclass else "ROC AUC" if ctx.is_classifier else "R²"
     rows = [
         {
             "metric": "PSI of each input feature",
             "threshold": f"> {p.warn_psi:g} warn, > {p.max_psi:g} act",
             "action": "investigate the data source; revalidate if it persists",
         },
-        {"metric": "PSI of the scores", "threshold": f"> {p.max_psi:g}", "action": "revalidate the model"},
+        {
+            "metric": "PSI of each class's probability and of the predicted classes"
+            if ctx.is_multiclass
+            else "PSI of the scores",
+            "threshold": f"> {p.max_psi:g}",
+            "action": "revalidate the model",
+        },
         {
             "metric": f"{score} on newly labelled outcomes",
             "threshold": f"< {p.min_test_score:g}",

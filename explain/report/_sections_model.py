@@ -136,18 +136,24 @@ def intended_use(ctx: AuditContext) -> Built:
                 for c in ctx.X_test.columns
             ],
         ),
-        paragraph(
-            f"Output: {ctx.score_name}"
-            + (
-                f", the probability of the favourable outcome; the decision is favourable when it is at least "
-                f"{ctx.policy.decision_threshold:g}."
-                if ctx.is_classifier
-                else ", a continuous prediction."
-            )
-        ),
+        paragraph(_output(ctx)),
         findings_block([f["id"] for f in found]),
     ]
     return _sec("intended_use", "What the model is for, who uses it and whom it affects.", blocks, found)
+
+
+def _output(ctx: AuditContext) -> str:
+    """What the model outputs, and the decision taken from it."""
+    if ctx.is_multiclass:
+        from ._sections_multiclass import decision_text
+
+        return f"Output: the probability of each class. {decision_text(ctx)}"
+    return f"Output: {ctx.score_name}" + (
+        f", the probability of the favourable outcome; the decision is favourable when it is at least "
+        f"{ctx.policy.decision_threshold:g}."
+        if ctx.is_classifier
+        else ", a continuous prediction."
+    )
 
 
 def _show(value: Any) -> str:
@@ -230,6 +236,10 @@ def glassbox_benchmark(ctx: AuditContext) -> dict[str, Any]:
     gam = cls(random_state=ctx.random_state)
     train, test = _glassbox_frame(ctx.X_train, ctx.X_train), _glassbox_frame(ctx.X_test, ctx.X_train)
     gam.fit(train, ctx.y_train)
+    if ctx.is_multiclass:
+        from ._sections_multiclass import multiclass_glassbox
+
+        return multiclass_glassbox(ctx, gam, test)
     scores = gam.predict_proba(test)[:, 1] if ctx.is_classifier else gam.predict(test)
     metric: Any = "roc_auc" if ctx.is_classifier else "r2"
     ours = metrics.bootstrap_ci(metric, ctx.y_test, ctx.scores_test, n_boot=1, random_state=ctx.random_state).value
@@ -255,6 +265,22 @@ def _agreement(ctx: AuditContext, bench: dict[str, Any]) -> str:
     return "the glass-box model gives every test row the same score, so the rank correlation is not defined."
 
 
+def _task(ctx: AuditContext) -> str:
+    if ctx.is_multiclass:
+        return f"multiclass classification ({len(ctx.classes)} classes: {', '.join(ctx.classes)})"
+    return "binary classification" if ctx.is_classifier else "regression"
+
+
+def _favourable_row(ctx: AuditContext) -> tuple[str, Any]:
+    if ctx.is_multiclass:
+        favourable = ctx.favourable_index
+        declared = ctx.classes[favourable] if favourable is not None else "none declared (policy.favourable_class)"
+        return ("Favourable class", declared)
+    if ctx.is_classifier:
+        return ("Positive (favourable) class", ctx.positive_class)
+    return ("Target", "a continuous prediction (no class, no decision unless the policy sets one)")
+
+
 def design_section(ctx: AuditContext) -> Built:
     model, adapter = ctx.model, ctx.adapter
     estimator = adapter.estimator
@@ -265,10 +291,8 @@ def design_section(ctx: AuditContext) -> Built:
     rows = [
         ("Algorithm", _algorithm(model)),
         ("Library", f"{dist} {version}"),
-        ("Task", "binary classification" if ctx.is_classifier else "regression"),
-        ("Positive (favourable) class", ctx.positive_class)
-        if ctx.is_classifier
-        else ("Target", "a continuous prediction (no class, no decision unless the policy sets one)"),
+        ("Task", _task(ctx)),
+        _favourable_row(ctx),
         ("Objective", str(objective) if objective is not None else "not exposed by the model"),
         ("Inputs", f"{ctx.X_test.shape[1]} features"),
         ("Model fingerprint (SHA-256)", ctx.model_sha256(), "hash"),
@@ -277,7 +301,7 @@ def design_section(ctx: AuditContext) -> Built:
     log("Fitting the glass-box benchmark (additive model)")
     bench = glassbox_benchmark(ctx)
     ctx.extras["glassbox"] = bench
-    name = "ROC AUC" if ctx.is_classifier else "R²"
+    name = "macro ROC AUC (one-vs-rest)" if ctx.is_multiclass else "ROC AUC" if ctx.is_classifier else "R²"
     gain = bench["model"] - bench["glassbox"]
     found = [
         finding(

@@ -299,12 +299,13 @@ def test_unfitted_model(small: tuple) -> None:
         ex.audit(LogisticRegression(), X[:300], y[:300], X[300:], y[300:])
 
 
-def test_multiclass_is_refused_with_advice(small: tuple) -> None:
+def test_multiclass_is_audited(small: tuple) -> None:
+    # (tests/report/test_audit_multiclass.py checks the multiclass audit's numbers)
     _, X, _ = small
     y3 = np.arange(len(X)) % 3
     model = LogisticRegression(max_iter=300).fit(X[:300], y3[:300])
-    with pytest.raises(ModelError, match="binary"):
-        ex.audit(model, X[:300], y3[:300], X[300:], y3[300:])
+    report = ex.audit(model, X[:300], y3[:300], X[300:], y3[300:], policy={"n_bootstrap": 20, "explain_rows": 20})
+    assert report.table("performance", "per_class")["class"].tolist()[:3] == ["0", "1", "2"]
 
 
 def test_unknown_sensitive_column(small: tuple) -> None:
