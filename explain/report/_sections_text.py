@@ -205,6 +205,18 @@ def _profile(docs: list[str]) -> dict[str, Any]:
     }
 
 
+def _repeated_or_seen(test_docs: list[str], train_docs: set[str]) -> int:
+    """Test rows (non-empty) that repeat an earlier test document or are a training document:
+    each row counted once, whichever and however many of the two it is."""
+    seen: set[str] = set()
+    count = 0
+    for d in test_docs:
+        if d.strip() and (d in seen or d in train_docs):
+            count += 1
+        seen.add(d)
+    return count
+
+
 def _leaky_tokens(ctx: AuditContext) -> list[tuple[str, float]]:
     """Words whose presence alone ranks the training labels with ROC AUC at least ``LEAKAGE_AUC``
     (the AUC of a yes/no indicator: 0.5 + (P(word | positive) - P(word | negative)) / 2, either way)."""
@@ -247,11 +259,13 @@ def text_data_section(ctx: AuditContext) -> Built:
     )
     profiles = {name: _profile(documents(frame, column)) for name, frame in sets}
     train_docs = set(documents(ctx.X_train, column)) - {""}
-    in_train = sum(1 for d in documents(ctx.X_test, column) if d in train_docs)
+    test_docs = documents(ctx.X_test, column)
+    in_train = sum(1 for d in test_docs if d in train_docs)
+    repeated = _repeated_or_seen(test_docs, train_docs)
     empty_share = max(profiles[n]["empty"] / max(profiles[n]["documents"], 1) for n in profiles)
     leaky = _leaky_tokens(ctx)
     test = profiles["test"]
-    dup_share = (test["duplicates"] + in_train) / max(test["documents"], 1)
+    dup_share = repeated / max(test["documents"], 1)
     found = [
         finding(
             "data.missing",
@@ -288,7 +302,8 @@ def text_data_section(ctx: AuditContext) -> Built:
             format="pct",
             status="info",
             message=f"{test['duplicates']} test documents repeat another test document word for word and "
-            f"{in_train} are also training documents ({dup_share:.1%} of the test documents together): the test "
+            f"{in_train} are also training documents ({repeated} distinct test rows, {dup_share:.1%} of the test "
+            "documents, are one or the other or both): the test "
             "score is optimistic by as much as the model memorised them.",
         ),
     ]

@@ -178,8 +178,27 @@ def test_data_section_counts_by_hand(ctx, jobs):
     assert missing["observed"] == pytest.approx(max(8 / 2000, 9 / 1000))
     in_train = jobs.X_test["application"].isin(set(jobs.X_train["application"]) - {""}).sum()
     duplicates = _finding(found, "data.duplicates")
-    assert duplicates["observed"] == pytest.approx((rows["test"]["duplicates"] + in_train) / 1000)
+    docs = jobs.X_test["application"]
+    filled = docs.str.strip() != ""
+    either = filled & (docs.duplicated() | docs.isin(set(jobs.X_train["application"]) - {""}))
+    assert duplicates["observed"] == pytest.approx(either.sum() / 1000)
+    assert f"{in_train} are also training documents ({either.sum()} distinct test rows" in duplicates["message"]
     assert _finding(found, "data.leakage")["status"] == "pass"
+
+
+def test_a_test_document_repeated_and_in_training_counts_once(model, jobs):
+    # one document three times in the test data and twice in the training data: three rows, not 2 + 3
+    doc = "A unique python and sql application written only for this test."
+    X_train, X_test = jobs.X_train.copy(), jobs.X_test.copy()
+    X_train.iloc[:2, 0] = doc
+    X_test.iloc[:3, 0] = doc
+    baseline = _finding(text_data_section(_context(model, jobs))[1], "data.duplicates")["observed"]
+    context = _context(model, jobs, X=(X_train, X_test))
+    observed = _finding(text_data_section(context)[1], "data.duplicates")["observed"]
+    docs = X_test["application"]
+    either = (docs.str.strip() != "") & (docs.duplicated() | docs.isin(set(X_train["application"]) - {""}))
+    assert observed == pytest.approx(either.sum() / len(docs))
+    assert observed <= baseline + 3 / len(docs)
 
 
 def test_a_word_that_gives_the_label_away_is_leakage(model, jobs):
