@@ -365,8 +365,11 @@ def audit(
 
     Parameters
     ----------
-    model : fitted binary classifier or regressor
+    model : fitted binary or multiclass classifier, regressor, or text model
         Anything :class:`~explain.Explainer` accepts (scikit-learn, Pipelines, LightGBM, XGBoost, EBM).
+        A multiclass classifier's decision is its predicted class (``Policy.favourable_class``
+        names the favourable one); a Pipeline that starts with a text vectorizer, given a column of
+        documents, is audited word by word.
     X_train, y_train, X_test, y_test : DataFrames / arrays
         The data the model was fitted on and held-out data (ideally out-of-time) it is judged on.
         Columns not used by the model (e.g. sensitive attributes) may be present. ``X_test``,

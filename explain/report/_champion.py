@@ -153,6 +153,12 @@ def _champion_columns(adapter: ModelAdapter, frame: Any, ctx: AuditContext) -> l
 
 
 def _check_same_task(adapter: ModelAdapter, ctx: AuditContext) -> None:
+    if ctx.task == "multiclass":
+        raise InputError(
+            f"champion= compares binary classifiers and regressors; the audited model is a multiclass classifier "
+            f"(classes {list(ctx.adapter.classes or ())}). Audit the two models separately and compare their "
+            "per-class tables, or compare one class against the rest (binary models)."
+        )
     if adapter.task != ctx.task:
         raise ModelError(
             f"the champion is a {adapter.task} model and the audited model a {ctx.task} model; a champion is "
@@ -249,17 +255,18 @@ def score_champion(model: Any, X_test: Any, ctx: AuditContext, *, name: str) -> 
 
 
 def selected(ctx: AuditContext, scores: np.ndarray) -> np.ndarray:
-    """The rows selected, as the fairness section counts them for the audited model: a score at or
-    above the decision threshold (classifier), above the model's own median prediction (regressor)."""
+    """The rows selected, as the fairness section counts them for the audited model
+    (``AuditContext.selected_test``): a score at or above the decision threshold (classifier); a
+    prediction at or above ``regression_threshold`` when the policy declares one, else above the
+    model's own median prediction (regressor)."""
     if ctx.is_classifier:
         return np.asarray(scores >= ctx.policy.decision_threshold)
+    cut = ctx.policy.regression_threshold
+    if cut is not None:
+        return np.asarray(scores >= cut)
     return np.asarray(scores > np.median(scores))
 
 
 def decisions(ctx: AuditContext, scores: np.ndarray) -> np.ndarray:
-    """The favourable decision per row: :func:`selected`, except for a regressor whose policy
-    declares ``regression_threshold``, which decides at or above it."""
-    cut = getattr(ctx.policy, "regression_threshold", None)
-    if not ctx.is_classifier and cut is not None:
-        return np.asarray(scores >= cut)
+    """The favourable decision per row: the same rows as :func:`selected`."""
     return selected(ctx, scores)

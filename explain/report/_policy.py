@@ -106,13 +106,18 @@ class Policy:
         ``"referred"``, ``"declined"``): a row's decision is favourable when the model predicts
         this class, which is what the fairness audit compares between groups. ``None`` (the
         default): a multiclass audit judges each class against the rest, with no single
-        favourable decision. For a binary classifier the favourable outcome is already the
-        positive class (``classes_[1]``); declared there, it must name one of the two classes. A
-        regression model refuses it (declare ``regression_threshold`` instead). In TOML, leave the
-        key out for ``None``.
+        favourable decision. A multiclass decision is the predicted class (``decision_threshold``
+        applies to binary classifiers only); with a favourable class declared, the adverse
+        decisions (any other class) get principal reasons, what-if changes and a sample notice,
+        and KS, Gini and the score deciles are computed on P(favourable class). For a binary
+        classifier the favourable outcome is the positive class (``classes_[1]``): declared there,
+        it must name that class (to audit ``classes_[0]`` as favourable, fit the model with the
+        labels the other way round). A regression model refuses it (declare
+        ``regression_threshold`` instead). In TOML, leave the key out for ``None``.
     min_test_score : float, default 0.70
-        Least acceptable test ROC AUC (R² for regression): the declared accuracy (EU AI Act
-        Art. 15(3)). Within ``score_margin`` of it: warn.
+        Least acceptable test ROC AUC (macro one-vs-rest ROC AUC for a multiclass model; R² for
+        regression): the declared accuracy (EU AI Act Art. 15(3)). Within ``score_margin`` of it:
+        warn.
     max_train_test_gap : float, default 0.05
         Largest acceptable train minus test score; above it the model overfits (fail).
     max_calibration_error : float, default 0.05

@@ -426,3 +426,25 @@ def test_champion_margin_turns_a_significant_but_small_loss_into_a_warning(case:
     assert tight.findings.set_index("id").loc["champion.primary_metric", "status"] == "fail"
     with pytest.raises(ex.errors.InputError, match="champion_margin"):
         ex.Policy(champion_margin=-0.01)
+
+
+def test_a_multiclass_audited_model_refuses_a_champion_by_name() -> None:
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=5000).fit(X[::2], y[::2])
+    with pytest.raises(InputError, match="the audited model is a multiclass classifier"):
+        ex.audit(model, X[::2], y[::2], X[1::2], y[1::2], champion=model, policy=FAST, generated_at=STAMP)
+
+
+def test_a_regressor_with_a_threshold_selects_as_the_fairness_section_does() -> None:
+    from types import SimpleNamespace
+
+    from explain.report._champion import decisions, selected
+
+    scores = np.array([1.0, 2.0, 3.0, 4.0, 10.0])
+    ctx = SimpleNamespace(is_classifier=False, policy=ex.Policy(regression_threshold=3.0))
+    assert selected(ctx, scores).tolist() == [False, False, True, True, True]  # type: ignore[arg-type]
+    assert decisions(ctx, scores).tolist() == selected(ctx, scores).tolist()  # type: ignore[arg-type]
+    ctx = SimpleNamespace(is_classifier=False, policy=ex.Policy())
+    assert selected(ctx, scores).tolist() == [False, False, False, True, True]  # type: ignore[arg-type]
