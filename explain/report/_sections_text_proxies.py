@@ -163,7 +163,7 @@ def _proxy_blocks(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[st
             f"weight in the explanations (at least {MIN_WEIGHT_SHARE:.0%} of the largest mean |contribution|)."
         ),
     )
-    shown = frame.head(TOP_PROXIES)
+    shown = _shown(frame, flagged)
     blocks = [
         paragraph(
             "Words that stand for a protected attribute. A text model is not given the sensitive attributes, but the "
@@ -177,7 +177,8 @@ def _proxy_blocks(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[st
         ),
         table(
             "proxy_tokens",
-            f"Words most concentrated in one group (top {TOP_PROXIES} of {len(frame)} word-attribute pairs tested)",
+            f"Every flagged word and the words most concentrated in one group ({len(shown)} of {len(frame)} "
+            "word-attribute pairs tested)",
             [
                 column("token", "Word"),
                 column("attribute", "Attribute"),
@@ -209,6 +210,14 @@ def _proxy_blocks(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[st
         ),
     ]
     return [found], blocks
+
+
+def _shown(frame: pd.DataFrame, flagged: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the evidence table: every flagged pair (proxy with weight), then the most
+    concentrated others up to ``TOP_PROXIES`` rows in all, in the frame's order (most concentrated
+    first)."""
+    others = frame.index.difference(flagged.index)[: max(TOP_PROXIES - len(flagged), 0)]
+    return frame.loc[frame.index.isin(flagged.index) | frame.index.isin(others)]
 
 
 def _plain(value: Any) -> Any:

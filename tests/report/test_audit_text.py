@@ -276,6 +276,22 @@ def test_fairness_section_keeps_the_rates_and_checks_words(ctx, jobs):
     assert ratio["status"] == "fail"
 
 
+@pytest.mark.parametrize("limit", [1, 15])
+def test_every_flagged_word_is_in_the_evidence_table(ctx, monkeypatch, limit):
+    import explain.report._sections_text_proxies as proxies_module
+
+    monkeypatch.setattr(proxies_module, "TOP_PROXIES", limit)
+    section, _ = text_fairness_section(ctx)
+    rows = _block(section, "proxy_tokens")["rows"]
+    frame = proxy_tokens(ctx)
+    flagged = frame[frame["proxy"] & frame["carries_weight"]]
+    assert len(flagged) >= 3
+    shown = {(r["token"], r["attribute"]) for r in rows if r["flag"] == "proxy with weight"}
+    assert shown == set(zip(flagged["token"], flagged["attribute"], strict=True))
+    assert len(rows) == max(limit, len(flagged))
+    assert [r["concentration"] for r in rows] == sorted((r["concentration"] for r in rows), reverse=True)
+
+
 def test_policy_fail_and_allow_for_proxy_words(model, jobs):
     for value, status in (("fail", "fail"), ("allow", "info")):
         context = _context(model, jobs, policy={"protected_inputs": value})
