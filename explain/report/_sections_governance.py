@@ -75,6 +75,39 @@ GLOSSARY = (
 )
 
 
+def _worked_example(ctx: AuditContext) -> list[dict[str, Any]]:
+    """One explained row read aloud, in the output space the explanation is in (a linear model's
+    log-odds are not a probability), for the class it explains."""
+    exp = ctx.explanation
+    if exp is None or not exp.n_rows:
+        return []
+    row = exp[:1]
+    if row.is_multi_output:  # a multiclass model: the row's own most likely class
+        row = row.for_output(int(np.argmax(np.asarray(row.predictions)[0])))
+    name, space = row.output_names[0], row.output_space
+    words = {"probability": "probability", "log_odds": "log-odds", "raw": "raw score", "margin": "margin"}[space]
+    if not ctx.is_classifier:
+        what = f"prediction of {ctx.target_name}" if ctx.target_name else "prediction"
+    elif space == "probability" and not ctx.is_multiclass:
+        what = ctx.score_name if space in ("probability", "raw") else f"{words} ({ctx.score_name})"
+    elif name == "predicted class":  # a multiclass explanation of each row's own predicted class
+        what = f"{words} of the row's predicted class"
+    else:
+        what = f"{words} of class {name}"
+    values = np.asarray(row.values)[0]
+    order = np.argsort(-np.abs(values), kind="stable")[:3]
+    parts = ", ".join(f"{row.feature_names[j]} {values[j]:+.3f}" for j in order)
+    row_id = ctx.X_test.index[ctx.sample[0]] if ctx.sample is not None else 0
+    return [
+        paragraph(
+            f"How to read an explanation (worked example, test row {row_id}): the model's {what} averages "
+            f"{float(np.asarray(row.base_values)[0]):.3f} over the reference data; for this row it is "
+            f"{float(np.asarray(row.predictions)[0]):.3f}. The largest contributions are {parts}; all contributions "
+            "add up to the difference."
+        )
+    ]
+
+
 def limitations_section(ctx: AuditContext, findings: list[dict[str, Any]]) -> Built:
     card = ctx.card
     # the risks this audit found are the findings that need attention: the executive summary
@@ -92,21 +125,7 @@ def limitations_section(ctx: AuditContext, findings: list[dict[str, Any]]) -> Bu
         if open_items
         else "Risks found by this audit: none; no finding fails or warns."
     )
-    exp = ctx.explanation
-    example = []
-    if exp is not None and exp.n_rows:
-        values = np.asarray(exp.values)[0]
-        order = np.argsort(-np.abs(values), kind="stable")[:3]
-        parts = ", ".join(f"{exp.feature_names[j]} {values[j]:+.3f}" for j in order)
-        row_id = ctx.X_test.index[ctx.sample[0]] if ctx.sample is not None else 0
-        example = [
-            paragraph(
-                f"How to read an explanation (worked example, test row {row_id}): the average "
-                f"{ctx.score_name} over the reference data is {float(exp.base_values[0]):.3f}; this row scores "
-                f"{float(exp.predictions[0]):.3f}. The largest contributions are {parts}; all contributions add up to "
-                "the difference."
-            )
-        ]
+    example = _worked_example(ctx)
     blocks = [
         paragraph("Limitations stated by the model owner:"),
         bullets(card.limitations or ["None documented in the model card."]),
