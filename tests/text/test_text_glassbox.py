@@ -77,6 +77,50 @@ def test_hashing_vectorizer_and_a_transformer_step_add_up():
         np.testing.assert_allclose(exp.predictions, model.decision_function(SHORT), atol=1e-12)
 
 
+def _opposite_pair(hashing, words):
+    """Two words the vectorizer puts in one column with opposite signs."""
+    signed = {w: hashing.transform([w]).toarray()[0] for w in words}
+    for a in words:
+        for b in words:
+            ja, jb = np.flatnonzero(signed[a]), np.flatnonzero(signed[b])
+            if ja.tolist() == jb.tolist() and signed[a][ja[0]] == -signed[b][jb[0]]:
+                return a, b
+    raise AssertionError("no colliding pair")
+
+
+@pytest.mark.parametrize("middle", [None, "maxabs"])
+def test_hashing_words_of_opposite_signs_in_one_column_each_get_their_own_term(middle):
+    from sklearn.preprocessing import MaxAbsScaler
+
+    docs, y = corpus()
+    hashing = HashingVectorizer(n_features=8, norm=None)
+    steps = [hashing] + ([MaxAbsScaler()] if middle else []) + [LogisticRegression()]
+    model = make_pipeline(*steps).fit(docs, y)
+    words = sorted({w.lower() for d in docs for w in re.findall(r"\w\w+", d)})
+    a, b = _opposite_pair(hashing, words)
+    doc = [f"{a} {b} {words[0]}"]
+    glass = ex.Explainer(model, method="glassbox").explain_local(doc)
+    exact = ex.Explainer(model, method="exact_shap", output="log_odds").explain_local(doc)
+    # norm=None, column-wise linear steps: the margin is additive over tokens, so the Shapley values
+    np.testing.assert_allclose(glass.values[0], exact.values[0], atol=1e-9)
+    assert glass.values[0][0] == pytest.approx(-glass.values[0][1]) != 0
+    assert glass.additivity_error() < 1e-10
+
+
+def test_hashing_with_a_norm_adds_up_when_a_column_cancels():
+    docs, y = corpus()
+    hashing = HashingVectorizer(n_features=8)
+    model = make_pipeline(hashing, TfidfTransformer(), LogisticRegression()).fit(docs, y)
+    words = sorted({w.lower() for d in docs for w in re.findall(r"\w\w+", d)})
+    a, b = _opposite_pair(hashing, words)
+    exp = ex.Explainer(model, method="glassbox").explain_local([f"{a} {b}", f"{a} {b} {words[1]} {words[2]}"])
+    assert exp.additivity_error() < 1e-8
+    assert exp.values[0][0] != 0 and exp.values[0][0] == pytest.approx(-exp.values[0][1])
+    # two tokens alone, each read at norm 1: the Shapley values of removing tokens
+    exact = ex.Explainer(model, method="exact_shap", output="log_odds").explain_local([f"{a} {b}"])
+    np.testing.assert_allclose(exp.values[0], exact.values[0], atol=1e-6)
+
+
 def test_models_without_a_per_token_decomposition_are_refused_and_auto_moves_on():
     docs, y = corpus()
     bigrams = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression()).fit(docs, y)
@@ -89,3 +133,12 @@ def test_models_without_a_per_token_decomposition_are_refused_and_auto_moves_on(
         ex.Explainer(model, method="glassbox", output="probability").explain_local(SHORT)
     with pytest.raises(MethodError, match="Pipeline"):
         ex.Explainer(lambda d: np.zeros(len(d)), task="regression", method="glassbox").explain_local(SHORT)
+
+
+@pytest.mark.parametrize("kw", [{"binary": True}, {"binary": True, "norm": None}, {"norm": "l1"}, {"norm": None}])
+def test_small_hashing_spaces_add_up(kw):
+    docs, y = corpus()
+    model = make_pipeline(HashingVectorizer(n_features=8, **kw), LogisticRegression()).fit(docs, y)
+    exp = ex.Explainer(model, method="glassbox").explain_local(docs[:60])
+    assert exp.additivity_error() < 1e-10
+    np.testing.assert_allclose(exp.predictions, model.decision_function(docs[:60]), atol=1e-12)
