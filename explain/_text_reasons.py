@@ -1,8 +1,12 @@
 """Principal reasons of a text decision: the tokens that pushed it furthest toward the adverse side.
 
 The rules of :mod:`explain._reasons` apply (only tokens pushing toward the adverse side, by more
-than ``min_contribution``; ranked by contribution, ties by position; at most ``k``), with
-tokens in the place of features: each occurrence of a word is its own reason, at its position.
+than ``min_contribution``; ranked by contribution, ties by first position; at most ``k``), with
+words in the place of features. A word is one reason however often it occurs: its contribution
+is the **sum** of the contributions of its occurrences in the document (the change in the
+prediction its occurrences make together under an additive method), and ``value`` lists their
+positions (``"positions 0, 3"``). With ``lowercase=True`` the occurrences of a word in any case
+are one reason, cited in lower case.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ def token_reasons(
     threshold: float | None,
     min_contribution: float,
     output: str | int | None,
+    lowercase: bool = False,
 ) -> Reasons:
     """See :meth:`TextExplanation.reasons`."""
     if adverse not in ("increase", "decrease"):
@@ -51,11 +56,28 @@ def token_reasons(
     for r, (tokens, values) in enumerate(zip(exp.tokens, exp.values, strict=True)):
         if decisions is not None and not decisions[r]:
             continue
-        toward = np.asarray(values) * sign
-        order = np.argsort(-toward, kind="stable")
-        kept = [int(p) for p in order if toward[p] > min_contribution][:k]
-        for rank, p in enumerate(kept, start=1):
-            statement = f"the word {tokens[p]!r}"
-            records.append((r, rank, tokens[p], f"position {p}", float(values[p]), tokens[p], statement))
+        words, totals, positions = _by_word(tokens, np.asarray(values, dtype=float), lowercase)
+        toward = totals * sign
+        order = np.argsort(-toward, kind="stable")  # words are in order of first occurrence: ties by position
+        kept = [int(w) for w in order if toward[w] > min_contribution][:k]
+        for rank, w in enumerate(kept, start=1):
+            where = ", ".join(str(p) for p in positions[w])
+            value = f"position {where}" if len(positions[w]) == 1 else f"positions {where}"
+            records.append((r, rank, words[w], value, float(totals[w]), words[w], f"the word {words[w]!r}"))
     frame = pd.DataFrame(records, columns=["row", "rank", "feature", "value", "contribution", "code", "statement"])
     return Reasons(frame, adverse, exp.output_names[0], exp.output_space, predictions.copy(), decisions)
+
+
+def _by_word(tokens: Any, values: np.ndarray, lowercase: bool) -> tuple[list[str], np.ndarray, list[list[int]]]:
+    """The distinct words of a document in order of first occurrence, the sum of each word's
+    values, and its positions."""
+    index: dict[str, int] = {}
+    positions: list[list[int]] = []
+    for p, token in enumerate(tokens):
+        key = token.lower() if lowercase else token
+        if key not in index:
+            index[key] = len(index)
+            positions.append([])
+        positions[index[key]].append(p)
+    totals = np.array([values[ps].sum() for ps in positions]) if positions else np.zeros(0)
+    return list(index), totals, positions

@@ -293,8 +293,13 @@ class TextExplanation(_Base):
         threshold: float | None = None,
         min_contribution: float = 1e-9,
         output: str | int | None = None,
+        lowercase: bool = False,
     ) -> Reasons:
-        """Principal reasons for an adverse decision, as the tokens that pushed it there.
+        """Principal reasons for an adverse decision, as the words that pushed it there.
+
+        A word is one reason however often it occurs in the document: its contribution is the
+        sum of its occurrences' contributions ("excel excel excel" gives one reason, ``excel``,
+        with the three values added), and ``value`` lists its positions.
 
         Note the default: ``adverse="decrease"``, since a text classifier explained in its
         positive class (the favourable outcome, e.g. "invite to interview") decides adversely
@@ -312,17 +317,27 @@ class TextExplanation(_Base):
             A token must push toward the adverse side by more than this to be a reason.
         output : str or int, optional
             The output the decision is made on (required for several outputs).
+        lowercase : bool, default False
+            Count a word in any case as one word (cited in lower case), as a lower-casing
+            vectorizer reads it.
 
         Returns
         -------
         Reasons
-            ``.to_frame()``: row, rank, feature (the token), value (``"position p"``),
-            contribution, code, statement; ``.text()``.
+            ``.to_frame()``: row, rank, feature (the word), value (``"position p"`` or
+            ``"positions p, q"``), contribution (summed over the word's occurrences), code,
+            statement; ``.text()``.
         """
         from ._text_reasons import token_reasons
 
         return token_reasons(
-            self, k=k, adverse=adverse, threshold=threshold, min_contribution=min_contribution, output=output
+            self,
+            k=k,
+            adverse=adverse,
+            threshold=threshold,
+            min_contribution=min_contribution,
+            output=output,
+            lowercase=lowercase,
         )
 
     # ------------------------------------------------------------------ serialization

@@ -240,10 +240,8 @@ def _statement(ctx: AuditContext, token: str) -> tuple[str, str]:
 def _reasons(exp: Any, adverse: np.ndarray, k: int, lower: bool) -> pd.DataFrame:
     if not len(adverse):
         return pd.DataFrame(columns=["row", "rank", "feature", "contribution"])
-    frame = exp[adverse].reasons(k=k, adverse="decrease").to_frame()
+    frame = exp[adverse].reasons(k=k, adverse="decrease", lowercase=lower).to_frame()
     frame["row"] = adverse[frame["row"].to_numpy(dtype=np.intp)]
-    if lower:
-        frame["feature"] = frame["feature"].str.lower()
     return frame
 
 
@@ -298,7 +296,8 @@ def token_reasons_section(ctx: AuditContext) -> Built:
         paragraph(
             f"Selection method: for each adverse decision (score below {cut:g}) among the {exp.n_rows} explained "
             f"documents, the tokens whose contributions push the score furthest toward the adverse side, at most "
-            f"{p.max_reasons}, largest first; each occurrence of a word is its own reason. Only words the model "
+            f"{p.max_reasons}, largest first; a word is one reason however often it occurs (its contribution: the sum "
+            "of its occurrences'). Only words the model "
             "reads can be reasons. What-if changes (counterfactuals) are not computed for a text model: there is "
             "no set of allowed values of a document to search, and a rewritten application is not the applicant's."
         ),

@@ -303,20 +303,32 @@ def test_reasons_of_adverse_decisions_are_words(ctx):
     section, found = token_reasons_section(ctx)
     exp, sample = ctx.extras["text_explanation"], ctx.sample
     adverse = np.flatnonzero(ctx.scores_test[sample] < 0.5)
-    # by hand: the most negative token of each adverse document is its first reason
+    # by hand: a word's occurrences summed; the most negative words of each adverse document are its reasons
     citing = 0
     for r in adverse:
-        values = np.asarray(exp.values[r])
-        negative = [(v, i) for i, v in enumerate(values) if v < -1e-9]
-        top = sorted(negative)[: ctx.policy.max_reasons]
-        words = {exp.tokens[r][i].lower() for _, i in top}
-        citing += bool(words & set(ctx.extras["protected"]))
+        words = pd.Series(np.asarray(exp.values[r])).groupby([t.lower() for t in exp.tokens[r]], sort=False).sum()
+        top = set(words[words < -1e-9].sort_values(kind="stable").index[: ctx.policy.max_reasons])
+        citing += bool(top & set(ctx.extras["protected"]))
     protected = _finding(found, "local.protected_reasons")
     assert protected["observed"] == citing > 0
     assert _finding(found, "local.reason_stability")["observed"] == 1.0  # the glass box is deterministic
     assert _finding(found, "local.codes")["status"] == "warn"
     cited = {r["token"] for r in _block(section, "cited_tokens")["rows"]}
     assert "women" in cited
+
+
+def test_a_repeated_word_is_one_reason_in_the_notice(model, jobs):
+    X_test = jobs.X_test.copy()
+    X_test["application"] = X_test["application"] + " excel excel excel Excel"
+    context = _context(model, jobs, X=(jobs.X_train, X_test))
+    explain_text_sample(context)
+    section, _ = token_reasons_section(context)
+    for row in _block(section, "adverse_decisions")["rows"]:
+        words = [w.split(" (")[0] for w in row["reasons"].split("; ")]
+        assert len(words) == len(set(words)), row["reasons"]
+    notice = next(b for b in section["blocks"] if b["type"] == "notice")
+    lines = [line for line in notice["text"].splitlines() if re.match(r"\d+\. ", line)]
+    assert len(lines) == len(set(lines)) >= 1
 
 
 def test_reason_codes_keyed_by_word(model, jobs):
@@ -418,6 +430,6 @@ def test_pdf_renders_and_verifies(report, tmp_path):
     path = report.to_pdf(tmp_path / "audit.pdf")
     assert verify_pdf(path).verdict == "verified"
     text = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(str(path)).pages)
-    assert "Words most concentrated in one group" in text
+    assert "Every flagged word and the words most concentrated in one group" in text
     assert "Most influential tokens" in text
     assert "women" in text

@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -109,6 +110,23 @@ def test_reasons_cite_the_tokens_that_lowered_the_score(exp):
     assert set(cut["row"]) <= set(np.flatnonzero(exp.predictions < np.median(exp.predictions)))
     with pytest.raises(InputError, match="adverse"):
         exp.reasons(adverse="down")  # type: ignore[arg-type]
+
+
+def test_a_repeated_word_is_one_reason_with_its_occurrences_summed():
+    docs, y = corpus()
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, y)
+    text = ["dull film dull boring Dull dull"]
+    exp = ex.Explainer(model, method="exact_shap").explain_local(text)
+    frame = exp.reasons(k=4).to_frame()
+    by_word = pd.DataFrame({"word": exp.tokens[0], "value": exp.values[0]}).groupby("word", sort=False)["value"]
+    totals = by_word.sum()
+    expected = totals[totals < -1e-9].sort_values(kind="stable")
+    assert list(frame["feature"]) == list(expected.index) and len(frame) == len(set(frame["feature"]))
+    np.testing.assert_allclose(frame["contribution"], expected.to_numpy(), atol=1e-12)
+    assert frame.set_index("feature").loc["dull", "value"] == "positions 0, 2, 5"
+    lower = exp.reasons(k=4, lowercase=True).to_frame().set_index("feature")
+    assert "Dull" not in lower.index
+    assert lower.loc["dull", "contribution"] == pytest.approx(totals["dull"] + totals["Dull"])
 
 
 def test_html_highlights_every_token_and_escapes_the_text(exp):
