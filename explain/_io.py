@@ -135,6 +135,11 @@ def from_dict(obj: Any) -> Any:
             "this JSON has no 'schema' field, so it is not a saved explanation; load() reads the "
             "files that the to_json() of explanations and of Counterfactuals write."
         )
+    if obj.get("schema") == "explain.audit":
+        raise SchemaError(
+            "this JSON is an audit report's evidence (schema 'explain.audit', written by AuditReport.to_json), not a "
+            "saved explanation; read it with explain.AuditReport.from_json(path)."
+        )
     version = obj.get("schema_version")
     if type(version) is not int or version not in _SUPPORTED_VERSIONS:
         raise SchemaError(

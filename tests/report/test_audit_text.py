@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 import explain as ex
 from explain.datasets import jobs_splits
-from explain.errors import FeatureMismatchError, InputError, ModelError
+from explain.errors import FeatureMismatchError, InputError, ModelError, SchemaError
 from explain.report._context_text import build_text_context, is_text_audit, is_text_context
 from explain.report._policy import ModelCard, Policy
 from explain.report._sections_data import performance_section
@@ -406,6 +406,13 @@ def test_evidence_has_every_section_and_is_valid(report):
     assert status["fairness.impact_ratio.gender"] == "fail"
     assert status["fairness.protected_inputs"] == "warn"
     assert status["global.additivity"] == "pass"
+
+
+def test_load_of_audit_evidence_points_to_the_audit_reader(report, tmp_path):
+    path = report.to_json(tmp_path / "audit.json")
+    with pytest.raises(SchemaError, match=r"audit report's evidence.*AuditReport\.from_json"):
+        ex.load(path)
+    assert ex.AuditReport.from_json(path).evidence_sha256 == report.evidence_sha256
 
 
 def test_same_inputs_same_evidence(report, model, jobs):
