@@ -599,30 +599,18 @@ def build_context(
 ) -> AuditContext:
     """Validate the inputs and predict every data set once."""
     from ..distributed import is_dask_collection
+    from ._context_text import build_text_context, is_text_audit
 
     given = (X_train, y_train, X_test, y_test, reference, sensitive_features)
+    special: Callable[..., AuditContext] | None = None
     if any(is_dask_collection(v) for v in given):
         from ._context_dask import build_cluster_context
 
-        return build_cluster_context(
-            model,
-            X_train,
-            y_train,
-            X_test,
-            y_test,
-            sensitive_features=sensitive_features,
-            reference=reference,
-            reason_codes=reason_codes,
-            card=card,
-            policy=policy,
-            random_state=random_state,
-            log=log,
-            progress=progress,
-        )
-    from ._context_text import build_text_context, is_text_audit
-
-    if is_text_audit(model, X_test):  # a model reading documents: explained by token
-        return build_text_context(
+        special = build_cluster_context
+    elif is_text_audit(model, X_test):  # a model reading documents: explained by token
+        special = build_text_context
+    if special is not None:
+        return special(
             model,
             X_train,
             y_train,
