@@ -168,7 +168,32 @@ def is_text_audit(model: Any, X_test: Any) -> bool:
             return True
     except Exception:  # text with other columns, or an odd model: the tabular audit's checks speak about it
         return False
+    if _is_plain_function(model) and _holds_text(X_test):  # refused by build_text_context, saying what to do
+        return True
     return bool(is_text_input(X_test))
+
+
+def _is_plain_function(model: Any) -> bool:
+    return callable(model) and not any(hasattr(model, a) for a in ("predict", "predict_proba", "steps"))
+
+
+def _holds_text(X: Any) -> bool:
+    """Documents, or a DataFrame with a column of str."""
+    from .._text import is_text_input
+
+    if isinstance(X, pd.DataFrame):
+        return bool(len(X)) and any(all(isinstance(v, str) for v in X[c].head(50)) for c in X.columns)
+    return bool(is_text_input(X))
+
+
+PLAIN_FUNCTION = (
+    "audit() was given a plain function as the model; audit() takes a fitted classifier object (it has no task= "
+    "and reads the classes and probabilities from the model). Wrap the function in a scikit-learn-compatible "
+    "classifier: a class with fit(X, y) setting classes_, predict_proba(X) calling your function on list(X), and "
+    "predict; fit it, and pass X_train / X_test as pandas Series of documents with sensitive_features= as a "
+    "DataFrame aligned with X_test. (explain.Explainer(fn, task='classification') explains a plain function "
+    "without an audit.)"
+)
 
 
 def text_input(ctx: AuditContext) -> TextInput:
@@ -214,6 +239,13 @@ def _text_column(frame: pd.DataFrame, given: str | None, sensitive_names: list[s
                 "pass the frame the model was fitted on."
             )
         return given
+    absent = [c for c in sensitive_names if c not in frame.columns]
+    if absent:
+        raise FeatureMismatchError(
+            f"sensitive_features {absent} {'is not a column' if len(absent) == 1 else 'are not columns'} of {name} "
+            f"(columns: {list(frame.columns)}). Name columns of {name}, or pass the attributes as a DataFrame aligned "
+            f"with {name}."
+        )
     candidates = [c for c in frame.columns if c not in sensitive_names]
     if len(candidates) != 1:
         raise FeatureMismatchError(
@@ -307,6 +339,8 @@ def build_text_context(
             "the audit of a text model reads its documents in memory; pass pandas Series or DataFrames "
             "(compute() the dask collections first)."
         )
+    if _is_plain_function(model):
+        raise ModelError(PLAIN_FUNCTION)
     form = text_model(model)
     adapter = ModelAdapter.from_model(model)
     _check_task(adapter)

@@ -157,6 +157,48 @@ def test_refusals_say_what_to_do(model, jobs):
         _context(regressor, jobs)
 
 
+def test_a_sensitive_feature_that_is_not_a_column_is_named(model, jobs):
+    with pytest.raises(FeatureMismatchError, match=r"sensitive_features \['race'\] is not a column of X_test"):
+        _context(model, jobs, sensitive=["race"])
+    with pytest.raises(FeatureMismatchError, match=r"\['race'\] is not a column of X_test"):
+        ex.audit(model, jobs.X_train, jobs.y_train, jobs.X_test, jobs.y_test, sensitive_features=["race"])
+
+
+def test_a_plain_function_is_refused_with_what_audit_takes(model, jobs):
+    def screen(docs):
+        return model.predict_proba(list(docs))
+
+    for X_train, X_test in ((jobs.X_train, jobs.X_test), (jobs.X_train["application"], jobs.X_test["application"])):
+        with pytest.raises(ModelError, match=r"plain function.*no task=.*Wrap the function") as caught:
+            ex.audit(screen, X_train, jobs.y_train, X_test, jobs.y_test, sensitive_features=jobs.X_test[["gender"]])
+        assert "Pass task=" not in str(caught.value)
+
+
+def test_the_advice_for_a_plain_function_works(model, jobs):
+    # the wrapper the message describes, audited on Series of documents
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class Wrapped(ClassifierMixin, BaseEstimator):
+        def __init__(self, fn=None):
+            self.fn = fn
+
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict_proba(self, X):
+            return np.asarray(self.fn(list(X)))
+
+        def predict(self, X):
+            return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    wrapped = Wrapped(lambda docs: model.predict_proba(docs)).fit(None, jobs.y_train)
+    context = _context(
+        wrapped, jobs, sensitive=jobs.X_test[["gender"]], X=(jobs.X_train["application"], jobs.X_test["application"])
+    )
+    np.testing.assert_allclose(context.scores_test, model.predict_proba(jobs.X_test["application"])[:, 1])
+
+
 # --------------------------------------------------------------------------- data
 
 
