@@ -56,6 +56,7 @@ from .errors import InputError
 __all__ = [
     "Document",
     "is_text_input",
+    "looks_like_documents",
     "read_documents",
     "tokenize",
     "word_tokens",
@@ -92,17 +93,95 @@ def is_text_input(X: Any) -> bool:
     return False
 
 
+def looks_like_documents(X: Any) -> bool:
+    """Whether ``X`` is shaped as a batch of documents (one value per document), whatever its
+    values: a string, a list or tuple of scalars (empty included), a 1-D array of str or
+    objects, a pandas Series that is not numeric, or a DataFrame with one such column. A model
+    that reads text sends such input to :func:`read_documents`, whose message names the bad
+    value, rather than to the table reader.
+
+    Examples
+    --------
+    >>> looks_like_documents(["a cat", None]), looks_like_documents([]), looks_like_documents([[1.0, 2.0]])
+    (True, True, False)
+    """
+    if isinstance(X, (str, bytes)):
+        return True
+    if isinstance(X, (list, tuple)):
+        return all(np.ndim(v) == 0 and not isinstance(v, dict) for v in X)
+    if isinstance(X, np.ndarray):
+        return X.ndim == 1 and (X.size == 0 or X.dtype.kind in "OUS")
+    module = type(X).__module__
+    if module.startswith("pandas") and type(X).__name__ == "Series":
+        return not _numeric(X)
+    if module.startswith("pandas") and type(X).__name__ == "DataFrame":
+        return X.shape[1] == 1 and not _numeric(X.iloc[:, 0])
+    return False
+
+
+def _numeric(series: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(series.dtype)) and not bool(series.isna().all())
+
+
 def read_documents(X: Any, role: str = "X") -> list[str]:
     """The documents of ``X`` as a list of ``str`` (see :func:`is_text_input`), or an
-    :class:`InputError` that says what to pass."""
+    :class:`InputError` that names the value that is not a document and says what to pass.
+
+    Examples
+    --------
+    >>> read_documents(("a cat", "a dog"))
+    ['a cat', 'a dog']
+    >>> read_documents(["a cat", 3])
+    Traceback (most recent call last):
+    ...
+    explain.errors.InputError: X[1] is int 3, not a str; every document must be a str (convert with str() if ...
+    """
     if isinstance(X, str):
         raise InputError(f"{role} is a single string; pass a list of documents, e.g. [{X[:30]!r}].")
-    if not is_text_input(X):
+    module = type(X).__module__
+    if module.startswith("pandas") and type(X).__name__ == "DataFrame":
+        name = X.columns[0] if X.shape[1] == 1 else None
         raise InputError(
-            f"{role} is not a batch of documents; pass a list, tuple, pandas Series or 1-D numpy array of str "
-            "(every item a str: replace missing documents by '' or drop them)."
+            f"{role} is a DataFrame; a text model is explained on documents. Pass its text column as a Series"
+            + (f": {role}[{name!r}]." if name is not None else ", e.g. X['text'].")
         )
+    if not is_text_input(X):
+        _refuse_documents(X, role)
     return [str(v) for v in (X.tolist() if hasattr(X, "tolist") else X)]
+
+
+def _refuse_documents(X: Any, role: str) -> None:
+    """The :class:`InputError` for a batch that is not every item a ``str``, naming the first bad item."""
+    import pandas as pd
+
+    if not looks_like_documents(X):
+        raise InputError(
+            f"{role} is not a batch of documents ({type(X).__name__}); pass a list, tuple, pandas Series or 1-D numpy "
+            "array of str (every item a str: replace missing documents by '' or drop them)."
+        )
+    items = X.tolist() if hasattr(X, "tolist") else list(X)
+    labels = list(X.index) if isinstance(X, pd.Series) else list(range(len(items)))
+    if not items:
+        raise InputError(f"{role} holds no documents; pass at least one, e.g. ['the text to explain'].")
+    for label, v in zip(labels, items, strict=True):
+        if isinstance(v, str):
+            continue
+        where = f"{role}[{label!r}]"
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+            raise InputError(
+                f"{where} is {v!r}, a missing document; replace missing documents by '' (the empty document) or "
+                "drop them."
+            )
+        if isinstance(v, (bytes, bytearray)):
+            raise InputError(f"{where} is bytes ({bytes(v)[:30]!r}); decode the documents to str first, e.g. "
+                             "b.decode('utf-8').")  # fmt: skip
+        raise InputError(
+            f"{where} is {type(v).__name__} {v!r}, not a str; every document must be a str (convert with str() "
+            "if the value is meant as text)."
+        )
+    raise InputError(f"{role} is not a batch of documents; pass a list of str.")  # pragma: no cover
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ._data import (
 from ._interactions import InteractionExplanation
 from ._model import ModelAdapter, OutputSpace, Task
 from ._provenance import Provenance, data_fingerprint, library_versions, model_fingerprint, type_path
-from ._text import check_tokenizer, is_text_input
+from ._text import check_tokenizer, is_text_input, looks_like_documents
 from .distributed import DistributedExplanation, is_dask_collection
 from .errors import AdditivityError, FeatureMismatchError, InputError, MethodError, ModelError
 from .explanation import GlobalExplanation, LocalExplanation
@@ -208,7 +208,7 @@ class Explainer:
                 f"{self.method!r} is a global method: it explains the model as a whole, not rows. "
                 "Call explain_global(X, y), or choose a local method for explain_local."
             )
-        if is_text_input(X) or (isinstance(X, str) and _reads_text(self)):
+        if is_text_input(X) or (looks_like_documents(X) and _reads_text(self)):  # the text reader names bad items
             from ._text_explain import explain_text
 
             return explain_text(self, X)  # type: ignore[return-value]
@@ -271,7 +271,8 @@ class Explainer:
         >>> glob.kind, glob.top(1)["feature"].item()
         ('permutation', 'bmi')
         """
-        if is_text_input(X) or _image_batch(X):  # tokens / grid regions: explain_local(X).to_global()
+        if is_text_input(X) or _image_batch(X) or (looks_like_documents(X) and _reads_text(self)):
+            # tokens / grid regions: explain_local(X).to_global()
             return self._explain_global_text(X, y, features)
         if is_dask_collection(X):  # the model called on the cluster, never the table collected
             from ._distributed_global import explain_global_on_cluster

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +50,35 @@ def test_what_counts_as_documents():
     assert not is_text_input([]) and not is_text_input("a") and not is_text_input(["a", 1])
     assert not is_text_input(np.array([["a"]])) and not is_text_input(pd.DataFrame({"t": ["a"]}))
     assert not is_text_input(pd.Series(["a", None]))
+
+
+BAD_DOCUMENTS = [
+    (["python", None], r"X\[1\] is None, a missing document; replace missing documents by ''"),
+    ([], r"X holds no documents"),
+    (["a", 3], r"X\[1\] is int 3, not a str"),
+    ([b"a"], r"X\[0\] is bytes .*decode"),
+    (np.array(["python", None], dtype=object), r"X\[1\] is None, a missing document"),
+    (pd.Series(["python", np.nan], index=[10, 20]), r"X\[20\] is nan, a missing document"),
+    (pd.Series(["python", None], dtype="string"), r"X\[1\] is <NA>, a missing document"),
+    (pd.DataFrame({"application": ["python sql"]}), r"Pass its text column as a Series: X\['application'\]"),
+]
+
+
+@pytest.mark.parametrize(("X", "message"), BAD_DOCUMENTS)
+def test_bad_documents_for_a_text_model_are_named(X, message):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    import explain as ex
+    from explain.errors import InputError
+
+    from ._corpus import corpus
+
+    docs, y = corpus()
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, y)
+    for method in ("auto", "exact_shap"):
+        with pytest.raises(InputError, match=message):
+            ex.Explainer(model, method=method).explain_local(X)
+    with pytest.raises(InputError, match=message):
+        ex.Explainer(model).explain_global(X)
