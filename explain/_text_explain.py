@@ -10,9 +10,12 @@ Methods over tokens (see :mod:`explain._text` for tokens and masking):
 ``glassbox``        a vectorizer + linear model Pipeline's own per-token decomposition
 ==================  ==========================================================================
 
-``method="auto"``: ``glassbox`` when the model is a linear text Pipeline and the output is
+``method="auto"``: ``glassbox`` when the model is a linear text Pipeline, the output is
 left to ``"auto"`` (it then explains the margin: log-odds of a binary logistic model, recorded
-in ``params["output_note"]``); else ``exact_shap`` when every document has at most
+in ``params["output_note"]``) and glassbox can map the vectorizer's terms to these documents'
+tokens (a custom ``tokenizer`` / ``preprocessor`` / ``token_pattern`` of the vectorizer may
+read a document differently from its tokens one by one: then glassbox is skipped, with the
+reason in ``params["auto"]["skipped"]``); else ``exact_shap`` when every document has at most
 :data:`AUTO_EXACT_TOKENS` tokens; else ``partition_shap`` up to :data:`AUTO_PARTITION_TOKENS`
 tokens; else ``lime``. The choice and the reasons are in
 ``params["auto"]``.
@@ -137,6 +140,7 @@ def _choose(
     try:
         if requested is None or requested in ("log_odds", "raw", "margin"):
             space = _glassbox_space(model, requested)
+            _run("glassbox", model, docs, space, {}, None)  # can it credit these documents' tokens? (instant)
             note = {"chosen": "glassbox", "skipped": skipped, "reason": "a linear text Pipeline: exact and instant"}
             return "glassbox", space, {"auto": note, **({} if requested else {"output_note": _margin_note(space)})}
         skipped["glassbox"] = "glassbox explains a linear model's margin, and output='probability' was asked"

@@ -373,6 +373,23 @@ def test_a_repeated_word_is_one_reason_in_the_notice(model, jobs):
     assert len(lines) == len(set(lines)) >= 1
 
 
+def test_a_vectorizer_with_its_own_preprocessor_is_audited(jobs):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    def female(text):
+        return text.lower().replace("women's", "female")
+
+    model = make_pipeline(CountVectorizer(preprocessor=female), LogisticRegression(max_iter=2000)).fit(
+        jobs.X_train["application"], jobs.y_train
+    )
+    context = _context(model, jobs, policy={"explain_rows": 60})
+    explain_text_sample(context)
+    exp = context.extras["text_explanation"]
+    assert exp.method != "glassbox" and "glassbox" in exp.params["auto"]["skipped"]
+    _, found = token_importance_section(context)
+    assert _finding(found, "global.additivity")["status"] == "pass"
+
+
 def test_reason_codes_keyed_by_word(model, jobs):
     codes = {"women": ("W01", "Membership of a women's organisation (a proxy: not job-related)")}
     context = _context(model, jobs, reason_codes=codes)

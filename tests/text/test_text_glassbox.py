@@ -142,3 +142,17 @@ def test_small_hashing_spaces_add_up(kw):
     exp = ex.Explainer(model, method="glassbox").explain_local(docs[:60])
     assert exp.additivity_error() < 1e-10
     np.testing.assert_allclose(exp.predictions, model.decision_function(docs[:60]), atol=1e-12)
+
+
+def test_auto_skips_glassbox_when_the_vectorizer_reads_documents_differently_from_their_tokens():
+    docs, y = corpus()
+    joined = CountVectorizer(token_pattern=r"great fun|\w\w+")  # a term spanning two tokens
+    model = make_pipeline(joined, LogisticRegression()).fit(docs + ["great fun"] * 5, np.r_[y, [1] * 5])
+    with pytest.raises(MethodError, match="reads this document's terms differently"):
+        ex.Explainer(model, method="glassbox").explain_local(["a great fun film"])
+    exp = ex.Explainer(model).explain_local(["a great fun film"])
+    assert exp.method == "exact_shap"
+    assert "reads this document's terms differently" in exp.params["auto"]["skipped"]["glassbox"]
+    assert exp.additivity_error() < 1e-10
+    # documents it reads token by token keep glassbox
+    assert ex.Explainer(model).explain_local(["a dull film"]).method == "glassbox"
