@@ -196,10 +196,77 @@ def compare(a: LocalExplanation, b: LocalExplanation, *, k: int = 5) -> pd.DataF
     >>> table = ex.compare(tree, exact)
     >>> table[["metric", "mean"]].round(6).values.tolist()[0]
     ['spearman', 1.0]
+
+    Two :class:`~explain.text_explanation.TextExplanation` of the same documents, cut into the
+    same tokens (the same tokenizer), are compared token by token in the same way: per
+    document, over its tokens (a document with fewer than two tokens has no rank order: NaN).
     """
+    text = _text_pair(a, b)
+    if text:
+        frame = _text_agreement(a, b, k=k)
+        return _summary(frame, ["spearman", "sign_agreement", "top_k_jaccard"], {"a": a.method, "b": b.method, "k": k})
     frame = agreement(a, b, k=k)
     extra = {"a": a.method, "b": b.method, "k": k}
     return _summary(frame, ["spearman", "sign_agreement", "top_k_jaccard"], extra)
+
+
+def _text_pair(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are two text explanations; an :class:`InputError` for a pair
+    compare does not take."""
+    from ..text_explanation import TextExplanation
+
+    texts = isinstance(a, TextExplanation), isinstance(b, TextExplanation)
+    tables = isinstance(a, LocalExplanation), isinstance(b, LocalExplanation)
+    if all(texts):
+        return True
+    if not all(tables):
+        raise InputError(
+            f"compare takes two LocalExplanations of the same rows, or two TextExplanations of the same documents "
+            f"and tokens; got {type(a).__name__} and {type(b).__name__}."
+        )
+    return False
+
+
+def _text_agreement(a: Any, b: Any, *, k: int) -> pd.DataFrame:
+    """Per-document agreement of two text explanations (one row per document and output)."""
+    if k < 1:
+        raise InputError(f"k={k}; pass k >= 1.")
+    if a.tokens != b.tokens:
+        same_docs = a.documents == b.documents
+        raise InputError(
+            "the two text explanations are not of the same "
+            + ("tokens (the same documents cut differently: use the same tokenizer=)" if same_docs else "documents")
+            + "; explain the same documents with the same tokenizer in both."
+        )
+    if a.output_names != b.output_names:
+        raise InputError(
+            f"the explanations are of different outputs ({list(a.output_names)} vs {list(b.output_names)}); "
+            "use for_output() on both."
+        )
+    rows = []
+    for r, (va, vb) in enumerate(zip(a.values, b.values, strict=True)):
+        ma = np.reshape(np.asarray(va, dtype=float), (len(a.tokens[r]), a.n_outputs))
+        mb = np.reshape(np.asarray(vb, dtype=float), (len(a.tokens[r]), a.n_outputs))
+        for j, output in enumerate(a.output_names):
+            rows.append({"row": r, "output": output, **_vector_agreement(ma[:, j], mb[:, j], k)})
+    return pd.DataFrame(rows, columns=["row", "output", "spearman", "sign_agreement", "top_k_jaccard"])
+
+
+def _vector_agreement(x: np.ndarray, y: np.ndarray, k: int, atol: float = 1e-12) -> dict[str, float]:
+    """The three agreement numbers of two attribution vectors (as the table functions compute them)."""
+    if not len(x):
+        return {"spearman": np.nan, "sign_agreement": np.nan, "top_k_jaccard": np.nan}
+    rx, ry = rankdata(x) - (len(x) + 1) / 2, rankdata(y) - (len(y) + 1) / 2
+    denominator = float(np.sqrt((rx**2).sum() * (ry**2).sum()))
+    sx, sy = np.sign(np.where(np.abs(x) <= atol, 0.0, x)), np.sign(np.where(np.abs(y) <= atol, 0.0, y))
+    kk = min(k, len(x))
+    top_x = set(np.argsort(-np.abs(x), kind="stable")[:kk].tolist())
+    top_y = set(np.argsort(-np.abs(y), kind="stable")[:kk].tolist())
+    return {
+        "spearman": float((rx * ry).sum() / denominator) if denominator > 0 else np.nan,
+        "sign_agreement": float((sx == sy).mean()),
+        "top_k_jaccard": len(top_x & top_y) / len(top_x | top_y),
+    }
 
 
 def stability(

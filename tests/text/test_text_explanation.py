@@ -181,3 +181,43 @@ def test_top_lists_the_largest_absolute_values_per_document(exp):
         assert list(part["token"]) == [exp.tokens[r][p] for p in part["position"]]
     with pytest.raises(InputError, match="k="):
         exp.top(0)
+
+
+def test_compare_two_text_explanations_token_by_token():
+    from scipy.stats import spearmanr
+
+    docs, y = corpus()
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, y)
+    exact = ex.Explainer(model, method="exact_shap").explain_local(SHORT)
+    lime = ex.Explainer(model, method="lime", method_params={"num_samples": 300}).explain_local(SHORT)
+    table = ex.compare(exact, lime, k=3).set_index("metric")
+    rho = [spearmanr(a, b).statistic for a, b in zip(exact.values, lime.values, strict=True)]
+    top = [
+        len(set(np.argsort(-np.abs(a))[:3]) & set(np.argsort(-np.abs(b))[:3]))
+        / len(set(np.argsort(-np.abs(a))[:3]) | set(np.argsort(-np.abs(b))[:3]))
+        for a, b in zip(exact.values, lime.values, strict=True)
+    ]
+    signs = [np.mean(np.sign(a) == np.sign(b)) for a, b in zip(exact.values, lime.values, strict=True)]
+    assert table.loc["spearman", "mean"] == pytest.approx(np.mean(rho))
+    assert table.loc["top_k_jaccard", "mean"] == pytest.approx(np.mean(top))
+    assert table.loc["sign_agreement", "min"] == pytest.approx(np.min(signs))
+    assert table.loc["spearman", "a"] == "exact_shap" and table.loc["spearman", "b"] == "lime"
+    assert ex.compare(exact, exact).set_index("metric").loc["spearman", "min"] == pytest.approx(1.0)
+
+
+def test_compare_refuses_what_it_does_not_take():
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    docs, y = corpus()
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, y)
+    exact = ex.Explainer(model, method="exact_shap").explain_local(SHORT)
+    with pytest.raises(InputError, match="not of the same documents"):
+        ex.compare(exact, ex.Explainer(model, method="exact_shap").explain_local(SHORT[::-1]))
+    split = ex.Explainer(model, method="exact_shap", tokenizer=str.split).explain_local(SHORT)
+    with pytest.raises(InputError, match="same tokenizer"):
+        ex.compare(exact, split)
+    X, t = load_diabetes(return_X_y=True)
+    table = ex.Explainer(Ridge().fit(X, t), background=X[:20]).explain_local(X[:3])
+    with pytest.raises(InputError, match="two TextExplanations of the same documents and tokens; got TextExplanation"):
+        ex.compare(exact, table)
