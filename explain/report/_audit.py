@@ -20,7 +20,8 @@ from .._provenance import library_versions, model_libraries
 from ..errors import InputError, SchemaError
 from ._champion import Champion, score_champion
 from ._changelog import changelog_section
-from ._context import AuditContext, _frame, build_context
+from ._context import AuditContext, build_context
+from ._context_checks import _frame
 from ._context_text import is_text_context
 from ._evidence import canonical_json, sha256_hex
 from ._governance import rate_findings

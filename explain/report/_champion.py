@@ -24,7 +24,8 @@ from .._model import ModelAdapter
 from .._provenance import model_fingerprint, type_path
 from ..errors import FeatureMismatchError, InputError, ModelError
 from ..metrics.performance import _ROWS
-from ._context import AuditContext, checked_scores
+from ._context import AuditContext
+from ._context_targets import checked_scores
 
 __all__ = ["METRICS", "Champion", "PairedBootstrap", "decisions", "paired_bootstrap", "score_champion", "selected"]
 

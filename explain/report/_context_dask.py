@@ -52,26 +52,21 @@ from .._data import check_column_types
 from .._model import ModelAdapter
 from ..errors import FeatureMismatchError, InputError, ModelError
 from . import _row_sample
-from ._context import (
-    AuditContext,
+from ._context import AuditContext, frame_sha256, schema_sha256
+from ._context_checks import (
     _check_duplicates,
+    _check_finite,
     _check_groups,
     _check_reason_codes,
     _frame,
     _model_columns,
     _sensitive,
-    _target,
-    audit_space,
     beyond_float32,
     check_same_columns,
-    checked_scores,
     float32_message,
-    frame_sha256,
     infinite_message,
-    is_multiclass,
-    model_targets,
-    schema_sha256,
 )
+from ._context_targets import _target, audit_space, checked_scores, is_multiclass, model_targets
 from ._evidence import canonical_json, sha256_hex
 from ._policy import ModelCard, Policy
 from ._row_sample import sample_positions, take_rows
@@ -269,8 +264,6 @@ def _dataset(data: _Data, y: Any) -> dict[str, Any]:
 def _meta_checks(data: _Data, columns: list[str]) -> None:
     """Date columns (from the dtypes; each partition's values are checked on its worker), or the
     in-memory checks of a data set in memory."""
-    from ._context import _check_finite
-
     if data.lazy:
         empty = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in data.frame[columns].dtypes.items()})
         check_column_types(empty, data.name)
