@@ -175,13 +175,33 @@ def text_design_section(ctx: AuditContext) -> Built:
 # --------------------------------------------------------------------------- data
 
 
+#: The scripts named in the scripts table: a letter (or combining mark) whose Unicode name holds
+#: one of these words is of that script (FULLWIDTH LATIN SMALL LETTER A: Latin; CJK UNIFIED
+#: IDEOGRAPH-4E2D: CJK (Han)); a letter holding none is "other letters".
+SCRIPTS = (
+    "LATIN GREEK COPTIC CYRILLIC ARMENIAN HEBREW ARABIC SYRIAC THAANA NKO DEVANAGARI BENGALI GURMUKHI GUJARATI "
+    "ORIYA TAMIL TELUGU KANNADA MALAYALAM SINHALA THAI LAO TIBETAN MYANMAR GEORGIAN HANGUL ETHIOPIC CHEROKEE "
+    "CANADIAN OGHAM RUNIC TAGALOG KHMER MONGOLIAN LIMBU BUGINESE BALINESE SUNDANESE JAVANESE HIRAGANA KATAKANA "
+    "BOPOMOFO CJK YI VAI BAMUM TIFINAGH"
+).split()
+_SCRIPT_WORDS = frozenset(SCRIPTS)
+SYMBOLS = "symbols and punctuation"
+
+
 def _script(char: str) -> str:
-    """The script of a character outside ASCII, from its Unicode name (LATIN, CJK, DEVANAGARI, ...)."""
-    name = unicodedata.name(char, "")
-    if not name:
-        return "unnamed"
-    first = name.split()[0]
-    return "CJK (Han)" if first == "CJK" else first.capitalize()
+    """Where a character outside ASCII belongs in the scripts table, by its Unicode general
+    category: letters and combining marks by the script word of their name (:data:`SCRIPTS`;
+    "other letters" / "combining marks" when none), digits and other numbers as "numbers",
+    everything else (emoji, symbols, punctuation, spaces, format characters) as
+    "symbols and punctuation"."""
+    category = unicodedata.category(char)
+    if category[0] in "LM":
+        words = unicodedata.name(char, "").replace("-", " ").split()
+        found = next((w for w in words if w in _SCRIPT_WORDS), None)
+        if found is None:
+            return "other letters" if category[0] == "L" else "combining marks"
+        return "CJK (Han)" if found == "CJK" else found.capitalize()
+    return "numbers" if category[0] == "N" else SYMBOLS
 
 
 def _profile(docs: list[str]) -> dict[str, Any]:
@@ -383,8 +403,10 @@ def _data_blocks(ctx: AuditContext, profiles: dict[str, dict[str, Any]], in_trai
             "Scripts of the characters outside ASCII (documents holding at least one)",
             [column("script", "Script"), *[column(name, name.capitalize(), "int") for name in profiles]],
             [{"script": s, **{n: int(prof["scripts"].get(s, 0)) for n, prof in profiles.items()}} for s in scripts],
-            note="The script is the first word of the character's Unicode name (LATIN for é, CJK for Han "
-            "characters). A model fitted on one language reads another's words as unknown: check that every "
+            note="Letters (and combining marks) count by their script, the script word of the character's Unicode "
+            "name (Latin for é, CJK (Han) for Han characters, Hiragana, Cyrillic, ...); digits outside ASCII count as "
+            "numbers, and emoji, symbols and punctuation (typographic quotes, fullwidth or ideographic punctuation) "
+            f"as {SYMBOLS}. A model fitted on one language reads another's words as unknown: check that every "
             "script shown is one the model was meant to read.",
         ),
         *(

@@ -243,6 +243,24 @@ def test_a_test_document_repeated_and_in_training_counts_once(model, jobs):
     assert observed <= baseline + 3 / len(docs)
 
 
+def test_scripts_are_read_from_letters_only(model, jobs):
+    from explain.report._sections_text import _script
+
+    assert [_script(c) for c in "éＡ中あアДα"] == ["Latin", "Latin", "CJK (Han)", "Hiragana", "Katakana", "Cyrillic", "Greek"]
+    assert {_script(c) for c in "😀，。“—€"} == {"symbols and punctuation"}
+    assert _script("١") == "numbers"
+    X_test = jobs.X_test.copy()
+    X_test.iloc[:5, 0] = X_test.iloc[:5, 0] + " 😀 （ｏｋ）。 Ｐｙｔｈｏｎ"
+    section, _ = text_data_section(_context(model, jobs, X=(jobs.X_train, X_test)))
+    scripts = {r["script"]: r["test"] for r in _block(section, "scripts")["rows"]}
+    assert not {"Grinning", "Fullwidth", "Ideographic"} & set(scripts)
+    # by hand: documents holding a character outside ASCII that is not a letter, mark or digit
+    symbols = X_test["application"].map(
+        lambda d: any(ord(c) > 127 and not c.isspace() and unicodedata.category(c)[0] not in "LMN" for c in d)
+    )
+    assert scripts["symbols and punctuation"] == symbols.sum() >= 5
+
+
 def test_a_word_that_gives_the_label_away_is_leakage(model, jobs):
     leaked = jobs.X_train.copy()
     leaked["application"] = leaked["application"] + np.where(jobs.y_train == 1, " Shortlisted.", "")
