@@ -179,11 +179,54 @@ def text_design_section(ctx: AuditContext) -> Built:
 #: one of these words is of that script (FULLWIDTH LATIN SMALL LETTER A: Latin; CJK UNIFIED
 #: IDEOGRAPH-4E2D: CJK (Han)); a letter holding none is "other letters".
 SCRIPTS = (
-    "LATIN GREEK COPTIC CYRILLIC ARMENIAN HEBREW ARABIC SYRIAC THAANA NKO DEVANAGARI BENGALI GURMUKHI GUJARATI "
-    "ORIYA TAMIL TELUGU KANNADA MALAYALAM SINHALA THAI LAO TIBETAN MYANMAR GEORGIAN HANGUL ETHIOPIC CHEROKEE "
-    "CANADIAN OGHAM RUNIC TAGALOG KHMER MONGOLIAN LIMBU BUGINESE BALINESE SUNDANESE JAVANESE HIRAGANA KATAKANA "
-    "BOPOMOFO CJK YI VAI BAMUM TIFINAGH"
-).split()
+    "LATIN",
+    "GREEK",
+    "COPTIC",
+    "CYRILLIC",
+    "ARMENIAN",
+    "HEBREW",
+    "ARABIC",
+    "SYRIAC",
+    "THAANA",
+    "NKO",
+    "DEVANAGARI",
+    "BENGALI",
+    "GURMUKHI",
+    "GUJARATI",
+    "ORIYA",
+    "TAMIL",
+    "TELUGU",
+    "KANNADA",
+    "MALAYALAM",
+    "SINHALA",
+    "THAI",
+    "LAO",
+    "TIBETAN",
+    "MYANMAR",
+    "GEORGIAN",
+    "HANGUL",
+    "ETHIOPIC",
+    "CHEROKEE",
+    "CANADIAN",
+    "OGHAM",
+    "RUNIC",
+    "TAGALOG",
+    "KHMER",
+    "MONGOLIAN",
+    "LIMBU",
+    "BUGINESE",
+    "BALINESE",
+    "SUNDANESE",
+    "JAVANESE",
+    "HIRAGANA",
+    "KATAKANA",
+    "BOPOMOFO",
+    "CJK",
+    "YI",
+    "VAI",
+    "BAMUM",
+    "TIFINAGH",
+)
 _SCRIPT_WORDS = frozenset(SCRIPTS)
 SYMBOLS = "symbols and punctuation"
 

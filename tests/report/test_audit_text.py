@@ -246,11 +246,15 @@ def test_a_test_document_repeated_and_in_training_counts_once(model, jobs):
 def test_scripts_are_read_from_letters_only(model, jobs):
     from explain.report._sections_text import _script
 
-    assert [_script(c) for c in "éＡ中あアДα"] == ["Latin", "Latin", "CJK (Han)", "Hiragana", "Katakana", "Cyrillic", "Greek"]
-    assert {_script(c) for c in "😀，。“—€"} == {"symbols and punctuation"}
-    assert _script("١") == "numbers"
+    letters = "\N{LATIN SMALL LETTER E WITH ACUTE}\N{FULLWIDTH LATIN CAPITAL LETTER A}\u4e2d\u3042\u30a2\u0414\u03b1"
+    expected = ["Latin", "Latin", "CJK (Han)", "Hiragana", "Katakana", "Cyrillic", "Greek"]
+    assert [_script(c) for c in letters] == expected
+    marks = "\U0001f600\N{FULLWIDTH COMMA}\N{IDEOGRAPHIC FULL STOP}\u201c\u2014\u20ac"
+    assert {_script(c) for c in marks} == {"symbols and punctuation"}
+    assert _script("\N{ARABIC-INDIC DIGIT ONE}") == "numbers"
     X_test = jobs.X_test.copy()
-    X_test.iloc[:5, 0] = X_test.iloc[:5, 0] + " 😀 （ｏｋ）。 Ｐｙｔｈｏｎ"
+    added = " \U0001f600 \N{FULLWIDTH LEFT PARENTHESIS}ok\N{FULLWIDTH RIGHT PARENTHESIS}\N{IDEOGRAPHIC FULL STOP}"
+    X_test.iloc[:5, 0] = X_test.iloc[:5, 0] + added
     section, _ = text_data_section(_context(model, jobs, X=(jobs.X_train, X_test)))
     scripts = {r["script"]: r["test"] for r in _block(section, "scripts")["rows"]}
     assert not {"Grinning", "Fullwidth", "Ideographic"} & set(scripts)
