@@ -340,6 +340,23 @@ def test_fairness_section_keeps_the_rates_and_checks_words(ctx, jobs):
     assert ratio["status"] == "fail"
 
 
+def test_the_datasheet_and_the_section_say_what_the_proxy_check_cannot_catch(ctx):
+    from importlib.resources import files
+
+    sheet = " ".join(files("explain.datasets").joinpath("jobs.md").read_text(encoding="utf-8").split())
+    frame = proxy_tokens(ctx)
+    gender = frame[frame["attribute"] == "gender"].set_index("token")
+    career, women = gender.loc["career"], gender.loc["women"]
+    assert not career["proxy"] and women["proxy"] and women["carries_weight"]
+    assert f"75 % of their {career['documents']} test documents are women's" in sheet
+    assert f"a concentration of {career['concentration']:.2f} against the default threshold of 0.8" in sheet
+    assert f"every one of its {women['documents']} test documents is a woman's" in sheet
+    assert round(career["group_share"] * 100) == 75
+    section, _ = text_fairness_section(ctx)
+    text = " ".join(b.get("text", "") for b in section["blocks"] if b["type"] == "text")
+    assert "What this check cannot catch" in text and "impact ratio" in text
+
+
 @pytest.mark.parametrize("limit", [1, 15])
 def test_every_flagged_word_is_in_the_evidence_table(ctx, monkeypatch, limit):
     import explain.report._sections_text_proxies as proxies_module
