@@ -8,6 +8,7 @@ prediction's units, and says nothing of adverse decisions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,9 @@ from ._context import AuditContext
 from ._schema import column, finding, findings_block, notice, paragraph, table
 from ._sections_explain import _explanation, _show, regression_threshold
 from ._sections_model import Built, _sec
-from ._sections_protected import mark, protected_features
+from ._sections_protected import STATUS, mark, protected_features
 
-__all__ = ["local_section"]
+__all__ = ["local_section", "protected_reasons_finding", "reason_stability_finding"]
 
 REASON_ROWS = 10
 WHATIF_ROWS = 5
@@ -171,18 +172,8 @@ def local_section(ctx: AuditContext) -> Built:
     same = _reason_stability(ctx, codes, adverse, adverse_rows)
     if same is not None:
         found.append(
-            finding(
-                "local.reason_stability",
-                "local_explanations",
-                "Principal reasons stable across runs",
-                metric="adverse decisions whose reasons do not change",
-                observed=same,
-                format="pct",
-                threshold=p.min_explanation_stability,
-                comparison=">=",
-                status="pass" if same >= p.min_explanation_stability else "warn",
-                message=f"{same:.1%} of the adverse decisions keep the same set of up to {p.max_reasons} reasons "
-                f"in all {len(ctx.stability_runs)} runs.",
+            reason_stability_finding(
+                ctx, same, metric="adverse decisions whose reasons do not change", of="the adverse decisions"
             )
         )
     if ctx.sensitive_test is not None:
@@ -249,26 +240,71 @@ def _protected_reasons(
     ctx: AuditContext, frame: pd.DataFrame, rows: list[int], protected: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     """How many adverse decisions cite a protected attribute (or a proxy of one) among their reasons."""
+    return protected_reasons_finding(
+        ctx,
+        frame,
+        protected,
+        title="No adverse decision cites a protected attribute",
+        metric="adverse decisions citing a protected attribute or proxy",
+        cite=lambda n, cited: (
+            f"{n} of {len(rows)} explained adverse decisions cite {', '.join(cited)} among their "
+            "principal reasons (marked in the table and the sample notice). Regulation B (12 CFR 1002.6(b)) forbids "
+            "considering a prohibited basis."
+        ),
+        none=f"None of the {len(rows)} explained adverse decisions cites a sensitive attribute or a proxy of one.",
+    )
+
+
+def protected_reasons_finding(
+    ctx: AuditContext,
+    frame: pd.DataFrame,
+    protected: dict[str, Any],
+    *,
+    title: str,
+    metric: str,
+    cite: Callable[[int, list[str]], str],
+    none: str,
+) -> dict[str, Any]:
+    """The finding ``local.protected_reasons``: how many rows of ``frame`` (principal reasons, one
+    line per reason, numbered by ``row``) cite a feature of ``protected`` (a sensitive attribute or
+    a proxy of one). ``cite(count, cited features)`` is the message when some do, ``none`` when none
+    does; the status when some do is the policy's ``protected_inputs``."""
     citing = sorted({int(r) for r, f in zip(frame["row"], frame["feature"], strict=True) if str(f) in protected})
     cited = sorted({str(f) for f in frame["feature"] if str(f) in protected})
-    status = {"warn": "warn", "fail": "fail", "allow": "info"}[ctx.policy.protected_inputs] if citing else "pass"
+    status = STATUS[ctx.policy.protected_inputs] if citing else "pass"
     return finding(
         "local.protected_reasons",
         "local_explanations",
-        "No adverse decision cites a protected attribute",
-        metric="adverse decisions citing a protected attribute or proxy",
+        title,
+        metric=metric,
         observed=len(citing),
         threshold=0,
         comparison="<=",
         format="int",
         status=status,  # type: ignore[arg-type]
-        message=(
-            f"{len(citing)} of {len(rows)} explained adverse decisions cite {', '.join(cited)} among their principal "
-            "reasons (marked in the table and the sample notice). Regulation B (12 CFR 1002.6(b)) forbids "
-            "considering a prohibited basis."
-        )
-        if citing
-        else f"None of the {len(rows)} explained adverse decisions cites a sensitive attribute or a proxy of one.",
+        message=cite(len(citing), cited) if citing else none,
+    )
+
+
+def reason_stability_finding(
+    ctx: AuditContext, same: float, *, metric: str, of: str, reasons: str = "reasons", runs: int | None = None
+) -> dict[str, Any]:
+    """The finding ``local.reason_stability``: the share ``same`` of ``of`` (e.g. "the adverse
+    decisions") that keep the same set of principal ``reasons`` in every one of ``runs``
+    explanations (default: the context's stability runs)."""
+    p = ctx.policy
+    n_runs = len(ctx.stability_runs) if runs is None else runs
+    return finding(
+        "local.reason_stability",
+        "local_explanations",
+        "Principal reasons stable across runs",
+        metric=metric,
+        observed=same,
+        format="pct",
+        threshold=p.min_explanation_stability,
+        comparison=">=",
+        status="pass" if same >= p.min_explanation_stability else "warn",
+        message=f"{same:.1%} of {of} keep the same set of up to {p.max_reasons} {reasons} in all {n_runs} runs.",
     )
 
 

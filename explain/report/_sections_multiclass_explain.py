@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..explanation import LocalExplanation
 from ._context import AuditContext
-from ._schema import column, finding, findings_block, notice, paragraph, table
+from ._schema import column, findings_block, notice, paragraph, table
 from ._sections_model import Built, _sec
 
 __all__ = ["class_importance_blocks", "decision_explanation", "multiclass_local_section"]
@@ -153,25 +153,19 @@ def _protected_drivers(
 ) -> dict[str, Any]:
     """How many shown rows cite a protected attribute (or a proxy of one) among the reasons for
     their predicted class (no favourable class: no decision is adverse)."""
-    citing = sorted({int(r) for r, f in zip(frame["row"], frame["feature"], strict=True) if str(f) in protected})
-    cited = sorted({str(f) for f in frame["feature"] if str(f) in protected})
-    status = {"warn": "warn", "fail": "fail", "allow": "info"}[ctx.policy.protected_inputs] if citing else "pass"
-    return finding(
-        "local.protected_reasons",
-        "local_explanations",
-        "No decision's reasons cite a protected attribute",
+    from ._sections_local import protected_reasons_finding
+
+    return protected_reasons_finding(
+        ctx,
+        frame,
+        protected,
+        title="No decision's reasons cite a protected attribute",
         metric="shown decisions citing a protected attribute or proxy",
-        observed=len(citing),
-        threshold=0,
-        comparison="<=",
-        format="int",
-        status=status,  # type: ignore[arg-type]
-        message=(
-            f"{len(citing)} of the {n_rows} shown decisions cite {', '.join(cited)} among the reasons for their "
-            "predicted class (marked in the table)."
-        )
-        if citing
-        else f"None of the {n_rows} shown decisions cites a sensitive attribute or a proxy of one among the reasons "
+        cite=lambda n, cited: (
+            f"{n} of the {n_rows} shown decisions cite {', '.join(cited)} among the reasons for "
+            "their predicted class (marked in the table)."
+        ),
+        none=f"None of the {n_rows} shown decisions cites a sensitive attribute or a proxy of one among the reasons "
         "for its predicted class.",
     )
 
@@ -211,28 +205,21 @@ def _findings(
 ) -> list[dict[str, Any]]:
     """The reason-code dictionary, the stability of the reasons (of the adverse decisions, or of
     every explained decision without a favourable class) and the protected attributes they cite."""
-    from ._sections_local import _codes, _codes_finding, _protected_reasons
+    from ._sections_local import _codes, _codes_finding, _protected_reasons, reason_stability_finding
     from ._sections_protected import protected_features
 
-    p, codes, decides = ctx.policy, _codes(ctx), ctx.favourable_index is not None
+    codes, decides = _codes(ctx), ctx.favourable_index is not None
     assert ctx.sample is not None
     found = [_codes_finding(ctx, codes, decides=decides)]
     rows = adverse if decides else np.arange(len(ctx.sample))
     same = _stability(ctx, codes, rows)
     if same is not None:
         found.append(
-            finding(
-                "local.reason_stability",
-                "local_explanations",
-                "Principal reasons stable across runs",
+            reason_stability_finding(
+                ctx,
+                same,
                 metric="explained decisions whose reasons do not change",
-                observed=same,
-                format="pct",
-                threshold=p.min_explanation_stability,
-                comparison=">=",
-                status="pass" if same >= p.min_explanation_stability else "warn",
-                message=f"{same:.1%} of the {len(rows)} explained {'adverse ' if decides else ''}decisions keep the "
-                f"same set of up to {p.max_reasons} reasons in all {len(ctx.stability_runs)} runs.",
+                of=f"the {len(rows)} explained {'adverse ' if decides else ''}decisions",
             )
         )
     if ctx.sensitive_test is not None:
