@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from ._counterfactual_result import Counterfactuals
     from ._reasons import Reasons
+    from .image_explanation import ImageExplanation
 
 __all__ = ["GlobalExplanation", "LocalExplanation", "concat", "freeze", "thaw"]
 
@@ -248,18 +249,7 @@ class LocalExplanation(_Base):
 
     def to_global(self) -> GlobalExplanation:
         """Mean absolute attribution per feature, with its standard deviation across rows."""
-        absolute = np.abs(self.values)
-        return GlobalExplanation(
-            importances=absolute.mean(axis=0),
-            spread=absolute.std(axis=0),
-            feature_names=self.feature_names,
-            output_names=self.output_names,
-            output_space=self.output_space,
-            kind="mean_abs_attribution",
-            method=self.method,
-            params={**thaw(self.params), "aggregation": "mean_abs", "spread": "std_abs", "n_rows": self.n_rows},
-            provenance=self.provenance,
-        )
+        return _mean_abs_global(self)
 
     def reasons(
         self,
@@ -531,3 +521,21 @@ class LocalExplanation(_Base):
         from .plots._dispatch import plot_local
 
         return plot_local(self, kind, **kwargs)
+
+
+def _mean_abs_global(exp: LocalExplanation | ImageExplanation) -> GlobalExplanation:
+    """The mean absolute attribution of each feature (each region of an image) over the rows of
+    ``exp``, with its standard deviation as spread: what ``to_global()`` of a local and of an image
+    explanation return."""
+    absolute = np.abs(exp.values)
+    return GlobalExplanation(
+        importances=absolute.mean(axis=0),
+        spread=absolute.std(axis=0),
+        feature_names=exp.feature_names,
+        output_names=exp.output_names,
+        output_space=exp.output_space,
+        kind="mean_abs_attribution",
+        method=exp.method,
+        params={**thaw(exp.params), "aggregation": "mean_abs", "spread": "std_abs", "n_rows": exp.n_rows},
+        provenance=exp.provenance,
+    )

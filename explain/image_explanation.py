@@ -236,7 +236,7 @@ class ImageExplanation(_Base):
         >>> glob.feature_names[:2], bool(glob.importances[4:].max() == 0)  # only the top row counts
         (('region_0', 'region_1'), True)
         """
-        from ._global_explanation import GlobalExplanation
+        from .explanation import _mean_abs_global
 
         if self.n_rows and not (self.segments == self.segments[:1]).all():
             raise InputError(
@@ -244,18 +244,7 @@ class ImageExplanation(_Base):
                 "place in every image and its values cannot be averaged across images. Explain with a grid "
                 "(segmentation=(4, 4)) or one label array for every image, or read each image's values."
             )
-        absolute = np.abs(self.values)
-        return GlobalExplanation(
-            importances=absolute.mean(axis=0),
-            spread=absolute.std(axis=0),
-            feature_names=self.feature_names,
-            output_names=self.output_names,
-            output_space=self.output_space,
-            kind="mean_abs_attribution",
-            method=self.method,
-            params={**thaw(self.params), "aggregation": "mean_abs", "spread": "std_abs", "n_rows": self.n_rows},
-            provenance=self.provenance,
-        )
+        return _mean_abs_global(self)
 
     # ------------------------------------------------------------------ serialization
 
