@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._evidence import canonical_json
-from ._regulations import requirements_for
-from ._schema import SECTION_TITLES, column, facts, finding, findings_block, paragraph, section, table
+from ._schema import column, facts, finding, findings_block, paragraph, table
+from ._sections_model import Built, _sec
 
 __all__ = ["SECTION_ID", "changelog_section", "compare_findings"]
 
@@ -36,8 +36,6 @@ SECTION_ID = "change_log"
 NEW, RESOLVED, CHANGED, UNCHANGED = "new", "resolved", "status changed", "unchanged"
 _ORDER = (CHANGED, NEW, RESOLVED, UNCHANGED)
 _MAX_TEXT = 200
-
-Built = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
 def _plain(value: Any) -> Any:
@@ -259,14 +257,5 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
             note="Policy thresholds are listed when they changed only.",
         ),
     ]
-    requirements = requirements_for(SECTION_ID)
     summary = f"Against report {_text(pr.get('id'))}: {said}."
-    built = section(
-        SECTION_ID,
-        SECTION_TITLES[SECTION_ID],
-        requirements=requirements,
-        summary=summary,
-        blocks=blocks,
-        findings=found,
-    )
-    return built, found
+    return _sec(SECTION_ID, summary, blocks, found)

@@ -43,14 +43,12 @@ from scipy import stats
 from .. import metrics
 from ._champion import METRICS, Champion, PairedBootstrap, decisions, paired_bootstrap, selected
 from ._context import AuditContext
-from ._regulations import requirements_for
-from ._schema import SECTION_TITLES, column, facts, finding, findings_block, paragraph, section, table
+from ._schema import column, facts, finding, findings_block, paragraph, table
+from ._sections_model import Built, _sec
 
 __all__ = ["SECTION_ID", "champion_section"]
 
 SECTION_ID = "champion"
-
-Built = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
 def _none(x: float) -> float | None:
@@ -331,13 +329,4 @@ def champion_section(ctx: AuditContext, champ: Champion) -> Built:
         *_fairness(ctx, champ),
     ]
     summary = primary["message"].split(";")[-1].strip().rstrip(".").capitalize() + "."
-    requirements = requirements_for(SECTION_ID)
-    built = section(
-        SECTION_ID,
-        SECTION_TITLES[SECTION_ID],
-        requirements=requirements,
-        summary=summary,
-        blocks=blocks,
-        findings=found,
-    )
-    return built, found
+    return _sec(SECTION_ID, summary, blocks, found)
