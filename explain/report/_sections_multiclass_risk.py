@@ -124,13 +124,12 @@ def multiclass_fairness(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[d
 
 
 def _never_predicted(id: str, title: str, label: str, n: int) -> dict[str, Any]:
-    return finding(
+    from ._sections_risk import no_ratio_finding
+
+    return no_ratio_finding(
         id,
-        "fairness",
         title,
-        metric="lowest impact ratio",
-        observed=None,
-        message=f"The model predicts {label} for none of the {n} test rows: every group's selection rate is 0, so "
+        f"The model predicts {label} for none of the {n} test rows: every group's selection rate is 0, so "
         "there is no ratio to compare. See the class's recall in the performance section.",
     )
 

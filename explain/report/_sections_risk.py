@@ -169,6 +169,11 @@ def group_row(r: Any) -> dict[str, Any]:
     return {k: _plain(r[k]) for k in GROUP_KEYS}
 
 
+def no_ratio_finding(id: str, title: str, message: str) -> dict[str, Any]:
+    """An impact-ratio finding with no ratio to judge (no status: not applicable); ``message`` says why."""
+    return finding(id, "fairness", title, metric="lowest impact ratio", observed=None, message=message)
+
+
 def impact_finding(ctx: AuditContext, gm: Any, rows: Any, attr: str, id: str, title: str) -> dict[str, Any]:
     """The lowest impact ratio of an attribute's groups (``rows`` of group_metrics' table): pass at
     or above the policy's min_impact_ratio, else fail when significant, warn otherwise."""
@@ -179,13 +184,10 @@ def impact_finding(ctx: AuditContext, gm: Any, rows: Any, attr: str, id: str, ti
     compared = kept[kept["impact_ratio"].notna() & ~kept["is_reference"].astype(bool)]
     worst = compared.loc[compared["impact_ratio"].idxmin()] if len(compared) else None
     if worst is None:
-        return finding(
+        return no_ratio_finding(
             id,
-            "fairness",
             title,
-            metric="lowest impact ratio",
-            observed=None,
-            message="No two groups are large enough to compare."
+            "No two groups are large enough to compare."
             if not rows["reason"].str.contains(DERIVABLE, regex=False).any()
             else "No two groups can be compared: the others are too small, or left out so that a small "
             "group cannot be derived by subtraction.",
