@@ -30,7 +30,11 @@ if TYPE_CHECKING:
     from ._counterfactual_result import Counterfactuals
     from .explanation import LocalExplanation
 
-__all__ = ["ReasonCode", "Reasons", "principal_reasons"]
+__all__ = ["PROTECTED_FLAG", "ReasonCode", "Reasons", "principal_reasons"]
+
+PROTECTED_FLAG = (
+    " [PROTECTED ATTRIBUTE: not a permissible reason; Regulation B (12 CFR 1002.6(b)) forbids considering it]"
+)
 
 Adverse = Literal["increase", "decrease"]
 
@@ -56,11 +60,15 @@ class Reasons:
     counterfactuals: Counterfactuals | None = None  # of the same rows: what would change each decision
 
     def to_frame(self) -> pd.DataFrame:
-        """A copy of the table: row, rank, feature, value, contribution, code, statement."""
+        """A copy of the table: row, rank, feature, value, contribution, code, statement (and
+        ``protected`` when protected features were named)."""
         return self.frame.copy()
 
-    def text(self, row: int | None = None) -> str:
-        """The reasons of one row (or of every row), as sentences a person can read."""
+    def text(self, row: int | None = None, *, outcome: str | None = None) -> str:
+        """The reasons of one row (or of every row), as sentences a person can read.
+
+        ``outcome`` is the phrase for the favourable outcome in the counterfactual sentences
+        (e.g. ``"the application would be approved"``); by default the new decision and score."""
         rows = range(len(self.predictions)) if row is None else [row]
         direction = "higher" if self.adverse == "increase" else "lower"
         blocks = []
@@ -80,16 +88,17 @@ class Reasons:
                 f"  {int(rec.rank)}. [{rec.code}] {rec.statement} ("
                 + ("" if rec.statement == f"{rec.feature} = {rec.value}" else f"{rec.feature} = {rec.value}; ")
                 + f"contribution {rec.contribution:+.4g})"
+                + (PROTECTED_FLAG if getattr(rec, "protected", False) else "")
                 for rec in part.itertuples()
             ]
-            blocks.append("\n".join([head + ":", *lines]) + self._what_if(r))
+            blocks.append("\n".join([head + ":", *lines]) + self._what_if(r, outcome))
         return "\n".join(blocks)
 
-    def _what_if(self, r: int) -> str:
+    def _what_if(self, r: int, outcome: str | None = None) -> str:
         """The counterfactuals of row ``r`` (when given), as indented sentences."""
         if self.counterfactuals is None:
             return ""
-        sentences = self.counterfactuals.text(r).splitlines()
+        sentences = self.counterfactuals.text(r, outcome=outcome).splitlines()
         return "\n  What would change the decision:\n" + "\n".join(f"    {s}" for s in sentences)
 
     def __str__(self) -> str:
@@ -147,6 +156,7 @@ def principal_reasons(
     min_contribution: float = 1e-9,
     output: str | int | None = None,
     counterfactuals: Counterfactuals | None = None,
+    protected: Any = (),
 ) -> Reasons:
     """See :meth:`LocalExplanation.reasons`."""
     if adverse not in ("increase", "decrease"):
@@ -176,8 +186,12 @@ def principal_reasons(
             code, statement = _code_for(labels[g], shown[r, g], codes)
             records.append((r, rank, labels[g], shown[r, g], float(values[r, g]), code, statement))
     frame = pd.DataFrame(records, columns=["row", "rank", "feature", "value", "contribution", "code", "statement"])
+    flagged = _protected_names(protected, exp, groups)
+    if flagged:
+        frame["protected"] = frame["feature"].isin(flagged)
     if counterfactuals is not None:
         _check_same_rows(exp, counterfactuals)
+        _check_same_decision(exp, counterfactuals, adverse, threshold)
     return Reasons(
         frame, adverse, exp.output_names[0], exp.output_space, np.array(exp.predictions), decisions, counterfactuals
     )
@@ -219,3 +233,46 @@ def _check_same_rows(exp: LocalExplanation, cf: Any) -> None:
                 f"row {r} of the counterfactuals has {name} = {b.iloc[r]!r}, the explanation {a.iloc[r]!r}: they "
                 f"are of different rows. Compute both for the same rows X, in the same order (feature {j + 1})."
             )
+
+
+def _protected_names(protected: Any, exp: LocalExplanation, groups: Mapping[str, str] | None) -> set[str]:
+    """The reason labels that are protected: the named features, and groups holding one."""
+    names = [protected] if isinstance(protected, str) else list(protected or ())
+    if not all(isinstance(n, str) for n in names):
+        raise InputError(f"protected={protected!r}; pass the names of the protected features, e.g. ['sex', 'age'].")
+    known = set(exp.feature_names) | set((groups or {}).values())
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise InputError(
+            f"protected names {unknown}, which the explanation does not have (features: {list(exp.feature_names)}); "
+            "a protected attribute that is not a model input cannot be a reason."
+        )
+    return set(names) | {(groups or {}).get(n, n) for n in names}
+
+
+def _check_same_decision(exp: LocalExplanation, cf: Any, adverse: Adverse, threshold: float | None) -> None:
+    """Refuse counterfactuals searched for another decision rule than the reasons': a change that
+    reaches P >= 0.5 is no way out of a decline at 0.7."""
+    if threshold is None or cf.task == "multiclass":
+        return
+    space, name = exp.output_space, exp.output_names[0]
+    if cf.task == "binary":
+        if cf.score_name != f"P({name})" or space not in ("probability", "log_odds"):
+            raise InputError(
+                f"the counterfactuals are judged on {cf.score_name}, the reasons on the {space} of {name!r}; explain "
+                "the same output (the positive class, in probability or log-odds) to put them together."
+            )
+        cut = float(threshold) if space == "probability" else float(1.0 / (1.0 + np.exp(-float(threshold))))
+    else:
+        cut = float(threshold)
+    adverse_rows = exp.predictions > threshold if adverse == "increase" else exp.predictions < threshold
+    new = np.asarray(cf.new_scores, dtype=float)[adverse_rows[np.asarray(cf.rows, dtype=int)]]
+    fine = new >= cut if adverse == "decrease" else new <= cut
+    if not fine.all():
+        searched = cf.params.get("threshold")
+        raise InputError(
+            f"{int((~fine).sum())} of the {len(new)} counterfactuals would still be adverse at the reasons' threshold "
+            f"{threshold!r} (they were searched for {cf.desired[0]!r}"
+            + (f" at threshold {searched!r}" if searched is not None else "")
+            + "). Compute them with the same cut-off: explain.counterfactuals(..., threshold=...)."
+        )

@@ -262,6 +262,7 @@ class LocalExplanation(_Base):
         min_contribution: float = 1e-9,
         output: str | int | None = None,
         counterfactuals: Counterfactuals | None = None,
+        protected: Sequence[str] = (),
     ) -> Reasons:
         """Principal reasons for an adverse decision, per row (reason codes).
 
@@ -291,7 +292,13 @@ class LocalExplanation(_Base):
             What :func:`explain.counterfactuals` found for the same rows (same order): the text
             then says, under each adverse row's reasons, which changes would reverse the decision
             (GDPR Art. 22 read with CJEU C-203/22 asks for the logic involved in a way the person can
-            act on). Counterfactuals of other rows are refused.
+            act on). Counterfactuals of other rows are refused, and so are counterfactuals
+            searched for another cut-off than ``threshold`` (one that would still leave the
+            decision adverse).
+        protected : sequence of str, optional
+            Protected features (e.g. ``["sex", "age"]``): a reason citing one is flagged in the
+            text and in a ``protected`` column of the table; Regulation B does not allow it as a
+            reason for an adverse action. The audit flags them the same way.
 
         Returns
         -------
@@ -325,6 +332,7 @@ class LocalExplanation(_Base):
         return principal_reasons(
             self, k=k, adverse=adverse, codes=codes, groups=groups, threshold=threshold,
             min_contribution=min_contribution, output=output, counterfactuals=counterfactuals,
+            protected=protected,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ serialization

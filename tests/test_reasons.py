@@ -136,3 +136,39 @@ def test_reasons_refuse_counterfactuals_of_other_rows() -> None:
         local[:2].reasons(adverse="decrease", counterfactuals=cfs)
     with pytest.raises(InputError, match=r"Counterfactuals that explain\.counterfactuals"):
         local.reasons(adverse="decrease", counterfactuals=cfs.to_frame())  # type: ignore[arg-type]
+
+
+def test_counterfactuals_searched_at_another_cut_off_are_refused() -> None:
+    """Counterfactuals that reach P >= 0.5 are no way out of a decline at 0.7: refused, naming both."""
+    from explain.datasets import credit_splits
+
+    local, cfs, declined = _credit_reasons_setup()  # searched at threshold 0.7
+    split = credit_splits()
+    numeric = list(local.feature_names)
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(split.X_train[numeric], split.y_train)
+    at_half = ex.counterfactuals(model, declined, data=split.X_train[numeric], desired=1, immutable=["age"])
+    assert (np.asarray(at_half.new_scores) < 0.7).any()  # some stop between 0.5 and 0.7
+    with pytest.raises(InputError, match=r"still be adverse at the reasons' threshold 0\.7"):
+        local.reasons(adverse="decrease", threshold=0.7, counterfactuals=at_half)
+    assert local.reasons(adverse="decrease", threshold=0.7, counterfactuals=cfs).counterfactuals is cfs
+    # the same rule in log-odds: logit(0.7)
+    logit = float(np.log(0.7 / 0.3))
+    log_odds = ex.Explainer(model, background=split.X_train[numeric], output="log_odds").explain_local(declined)
+    assert log_odds.reasons(adverse="decrease", threshold=logit, counterfactuals=cfs).counterfactuals is cfs
+    with pytest.raises(InputError, match="still be adverse"):
+        log_odds.reasons(adverse="decrease", threshold=logit, counterfactuals=at_half)
+
+
+def test_reasons_flag_protected_features_and_say_the_outcome() -> None:
+    local, cfs, _ = _credit_reasons_setup()
+    top = local.reasons(k=1, adverse="decrease").to_frame()["feature"].iloc[0]
+    reasons = local.reasons(k=3, adverse="decrease", threshold=0.7, protected=[top], counterfactuals=cfs)
+    frame = reasons.to_frame()
+    assert frame["protected"].tolist() == (frame["feature"] == top).tolist()
+    flagged = [line for line in reasons.text(0).splitlines() if "PROTECTED ATTRIBUTE" in line]
+    assert flagged and all(f"[{top}]" in line for line in flagged)
+    assert "protected" not in local.reasons(adverse="decrease").to_frame().columns
+    text = reasons.text(0, outcome="the loan would be approved")
+    assert "the loan would be approved." in text and "the decision would be" not in text
+    with pytest.raises(InputError, match="does not have"):
+        local.reasons(adverse="decrease", protected=["sex"])
