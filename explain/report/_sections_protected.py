@@ -198,8 +198,9 @@ def _partial_dependence(ctx: AuditContext, feature: str, values: np.ndarray) -> 
 
 
 def age_rule(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Regulation B's age rule: applicants aged 62 or more are not scored adversely for age (for a
-    regressor without a decision threshold: people aged 62 or more are not predicted lower for age).
+    """Regulation B's age rule: applicants aged 62 or more are not scored adversely for age. Checked
+    for classifiers and for regressors with a declared ``regression_threshold`` (their predictions
+    decide); a regressor that only predicts is not judged by it.
 
     The partial dependence of the score on age (the mean score of a sample of test applicants
     with their age set to each value) is averaged over the ages of the older test applicants and
@@ -207,21 +208,15 @@ def age_rule(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[str, An
     more than ``AGE_TOLERANCE``.
     """
     age = age_column(ctx)
-    if age is None:
+    # Regulation B governs credit decisions: a regressor whose predictions decide nothing (no
+    # regression_threshold) is not judged by it
+    if age is None or not (ctx.is_classifier or ctx.policy.regression_threshold is not None):
         return [], []
     ages = ctx.X_test[age].astype(float).dropna()
     old, young = ages[ages >= AGE_LIMIT], ages[ages < AGE_LIMIT]
-    # a classifier's score, or a regressor's prediction with a declared decision threshold,
-    # decides on applicants; a regressor without one only predicts, for people in the data
-    decides = ctx.is_classifier or ctx.policy.regression_threshold is not None
-    who = "applicants" if decides else "people"
-    title = f"{who.capitalize()} aged {AGE_LIMIT}+ not {'scored' if decides else 'predicted'} adversely for age"
+    title = f"Applicants aged {AGE_LIMIT}+ not scored adversely for age"
     if not len(old) or not len(young):
-        side = (
-            f"no test {who[:-1] if decides else 'row'} is"
-            if not len(old)
-            else f"every test {who[:-1] if decides else 'row'} is"
-        )
+        side = "no test applicant is" if not len(old) else "every test applicant is"
         return [
             finding(
                 "fairness.age_rule",
@@ -238,16 +233,6 @@ def age_rule(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[str, An
     pd_young = _partial_dependence(ctx, age, young_grid)
     gap = float(pd_old.mean() - pd_young.mean())
     tolerance = AGE_TOLERANCE * (1.0 if ctx.is_classifier else float(np.std(ctx.scores_test)) or 1.0)
-    rule = (
-        "Regulation B (12 CFR 1002.6(b)(2)(ii)) lets an empirically derived credit scoring system use age only if "
-        "an elderly applicant's age is not assigned a negative factor or value."
-    )
-    if not decides:
-        rule = (
-            "Regulation B's rule on age in credit scoring (12 CFR 1002.6(b)(2)(ii)) applies when these predictions "
-            "feed credit decisions; this audit declares no decision threshold (Policy.regression_threshold), so a "
-            "lower prediction is read as the less favourable one."
-        )
     found = finding(
         "fairness.age_rule",
         "fairness",
@@ -256,15 +241,16 @@ def age_rule(ctx: AuditContext) -> tuple[list[dict[str, Any]], list[dict[str, An
         observed=gap,
         threshold=-tolerance,
         comparison=">=",
-        message=f"Mean {ctx.score_name} with {age} set to the ages of {who} aged {AGE_LIMIT}+: {pd_old.mean():.4f}"
-        f" (lowest {pd_old.min():.4f}); to the ages of younger {who}: {pd_young.mean():.4f}. {rule}",
+        message=f"Mean {ctx.score_name} with {age} set to the ages of applicants aged {AGE_LIMIT}+: {pd_old.mean():.4f}"
+        f" (lowest {pd_old.min():.4f}); to the ages of younger applicants: {pd_young.mean():.4f}. Regulation B "
+        "(12 CFR 1002.6(b)(2)(ii)) lets an empirically derived credit scoring system use age only if an elderly "
+        "applicant's age is not assigned a negative factor or value.",
     )
-    rows = "applicants" if decides else "rows"
     blocks = [
         paragraph(
             f"Age rule (12 CFR 1002.6(b)(2)): {age} is a model input. The partial dependence of {ctx.score_name} on "
-            f"{age} (the mean over {min(PD_ROWS, len(ctx.X_test))} test {rows} with {age} set to a value) is "
-            f"averaged over the deciles of the ages of the {len(old)} test {rows} aged {AGE_LIMIT}+ and of the "
+            f"{age} (the mean over {min(PD_ROWS, len(ctx.X_test))} test applicants with {age} set to a value) is "
+            f"averaged over the deciles of the ages of the {len(old)} test applicants aged {AGE_LIMIT}+ and of the "
             f"{len(young)} younger ones; the older average may not be lower by more than {tolerance:.3g}."
         )
     ]

@@ -114,9 +114,9 @@ def test_regression_threshold_is_optional_signed_and_left_out_when_unset() -> No
 
 
 @pytest.mark.parametrize("threshold", [None, 40.0])
-def test_age_rule_speaks_of_applicants_only_with_decisions(threshold: float | None) -> None:
-    """Regulation B's age rule for a regressor: without a decision threshold it compares the
-    predictions for people aged 62+ with the younger, in neutral words; with one, applicants."""
+def test_age_rule_only_when_predictions_decide(threshold: float | None) -> None:
+    """Regulation B's age rule governs credit decisions: a regressor is judged by it only with a
+    declared decision threshold, and then the gap is the partial dependence's."""
     import numpy as np
     import pandas as pd
     from sklearn.linear_model import LinearRegression
@@ -127,17 +127,14 @@ def test_age_rule_speaks_of_applicants_only_with_decisions(threshold: float | No
     model = LinearRegression().fit(X[:400], y[:400])
     policy = Policy.from_dict({**FAST, "regression_threshold": threshold})
     report = ex.audit(model, X[:400], y[:400], X[400:], y[400:], policy=policy, generated_at=STAMP)
+    if threshold is None:
+        assert "fairness.age_rule" not in set(report.findings["id"])
+        return
     rule = report.findings.set_index("id").loc["fairness.age_rule"]
-    # the model gives older people lower predictions: the rule fails either way
-    assert rule.status == "fail"
+    assert rule.status == "fail"  # the model gives older applicants lower predictions
+    assert rule.title == "Applicants aged 62+ not scored adversely for age"
     ages = X["age"][400:]
     grid = np.linspace(0.05, 0.95, 10)
     old, young = (np.unique(np.quantile(a, grid)).mean() for a in (ages[ages >= 62], ages[ages < 62]))
     # a linear model's partial dependence moves by its coefficient times the change in age
     assert rule.observed == pytest.approx(model.coef_[0] * (old - young), rel=1e-9)
-    if threshold is None:
-        assert rule.title == "People aged 62+ not predicted adversely for age"
-        assert not CREDIT.search(rule.message)
-    else:
-        assert rule.title == "Applicants aged 62+ not scored adversely for age"
-        assert "applicant" in rule.message
