@@ -68,11 +68,14 @@ def score_deciles(y: np.ndarray, scores: np.ndarray, n_bins: int = N_DECILES) ->
     Rows with the same score may fall in neighbouring groups (the groups are cut by rank, so their
     sizes differ by at most one). Per group: rows, score range, good and bad rate, the cumulative
     shares of all goods and all bads in this group and the ones above it, and whether the bad rate
-    is at least the one of the group above (``monotone``; the first group is ``True``).
+    is at least the one of the group above (``monotone``; ``None`` for the first group, which has
+    no group above: the report shows it as missing, not as a "yes" it never tested).
 
     >>> rows = score_deciles(np.array([1, 1, 0, 1, 0, 0]), np.arange(6.0)[::-1], n_bins=3)
     >>> [r["bad_rate"] for r in rows], rows[-1]["cum_bads"]
     ([0.0, 0.5, 1.0], 1.0)
+    >>> [r["monotone"] for r in rows]
+    [None, True, True]
     """
     y = np.asarray(y).astype(bool)
     scores = np.asarray(scores, dtype=float)
@@ -95,7 +98,7 @@ def score_deciles(y: np.ndarray, scores: np.ndarray, n_bins: int = N_DECILES) ->
                 "cum_goods": cum_good / goods,
                 "cum_bads": cum_bad / bads,
                 "separation": cum_good / goods - cum_bad / bads,
-                "monotone": not rows or bad_rate >= rows[-1]["bad_rate"],
+                "monotone": bad_rate >= rows[-1]["bad_rate"] if rows else None,
             }
         )
     return rows

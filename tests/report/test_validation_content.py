@@ -102,6 +102,22 @@ def test_rank_ordering_blocks_hold_the_table_and_facts(credit):
     assert [f["id"] for f in found] == ["performance.rank_ordering"]
 
 
+def test_the_first_decile_has_no_decile_above_and_shows_a_dash(credit):
+    """Decile 1 has no decile above it: its "Bad rate >= decile above" is missing (shown as a dash),
+    not a "yes" that was never tested; the others compare with the decile above, by hand."""
+    from explain.report._view import DASH, _block
+
+    _, y, scores = credit
+    blocks, _ = rank_ordering_blocks(y, scores)
+    table = next(b for b in blocks if b.get("id") == "score_deciles")
+    rates = [r["bad_rate"] for r in table["rows"]]
+    assert [r["monotone"] for r in table["rows"]] == [None] + [b >= a for a, b in itertools.pairwise(rates)]
+    shown = _block(table, {})
+    column = next(i for i, c in enumerate(table["columns"]) if c["key"] == "monotone")
+    cells = [row[column] for row in shown["rows"]]
+    assert cells[0] == DASH and set(cells[1:]) <= {"yes", "no"}
+
+
 def test_hyperparameter_table_lists_pipeline_steps_and_non_default(credit):
     model = credit[0]
     blocks = hyperparameter_blocks(model)
