@@ -11,7 +11,7 @@ import pandas as pd
 from .. import metrics
 from ._context import AuditContext
 from ._schema import column, facts, finding, findings_block, paragraph, table
-from ._sections_explain import _decide, _explanation, _proba, _score, _std
+from ._sections_explain import _decide, _explanation, _proba, _score, _std, regression_threshold
 from ._sections_model import Built, _sec, constant_score
 
 __all__ = ["robustness_section"]
@@ -58,19 +58,20 @@ def robustness_section(ctx: AuditContext) -> Built:
     changes = [float(c) for c in moved.mean(axis=1)]
     flip = float(np.mean(flips))
     score = "probability of the class predicted" if ctx.is_multiclass else "score"
+    words = _wording(ctx)
     found = [
         finding(
             "robustness.noise",
             "robustness",
-            "Decisions stable under small input noise",
-            metric="share of decisions that change",
+            words["title"],
+            metric=words["metric"],
             observed=flip,
             threshold=p.max_flip_rate,
             comparison="<=",
             format="pct",
             status="pass" if flip <= p.max_flip_rate else "warn" if flip <= 2 * p.max_flip_rate else "fail",
             message=f"Gaussian noise of {p.noise_scale:g} standard deviations on every numeric "
-            f"feature of {len(rows)} test rows, {NOISE_REPEATS} repeats: {flip:.2%} of decisions change on "
+            f"feature of {len(rows)} test rows, {NOISE_REPEATS} repeats: {flip:.2%} of {words['changed']} on "
             f"average; the {score} moves by "
             f"{np.mean(changes):.4f} on average.",
         )
@@ -79,18 +80,14 @@ def robustness_section(ctx: AuditContext) -> Built:
         paragraph(
             "Small, plausible errors in the inputs should not change decisions. Every numeric feature of every test "
             f"row gets independent Gaussian noise of {p.noise_scale:g} of its training standard deviation."
-            + (
-                " The decision of a multiclass model is its predicted class: a decision changes when another class "
-                "becomes the most probable."
-                if ctx.is_multiclass
-                else ""
-            )
+            + words["how"]
         ),
         facts(
             [
                 ("Noise repeats", NOISE_REPEATS, "int"),
-                ("Decisions changed (mean over repeats)", flip, "pct"),
-                ("Decisions changed (worst repeat)", max(flips), "pct"),
+                *words["facts"],
+                (f"{words['label']} (mean over repeats)", flip, "pct"),
+                (f"{words['label']} (worst repeat)", max(flips), "pct"),
                 (f"Mean absolute change of the {score}", float(np.mean(changes)), "float"),
             ]
         ),
@@ -138,7 +135,39 @@ def robustness_section(ctx: AuditContext) -> Built:
         ),
         findings_block([f["id"] for f in found]),
     ]
-    return _sec("robustness", f"{flip:.1%} of decisions change under small input noise.", blocks, found)
+    return _sec("robustness", f"{flip:.1%} of {words['changed']} under small input noise.", blocks, found)
+
+
+def _wording(ctx: AuditContext) -> dict[str, Any]:
+    """What a change under noise is, in words: a decision that changes, or, for a regressor that
+    takes no decision (no ``regression_threshold``), a prediction that crosses the median test
+    prediction, the cut ``_decide`` falls back to."""
+    if ctx.is_classifier or regression_threshold(ctx) is not None:
+        how = (
+            " The decision of a multiclass model is its predicted class: a decision changes when another class "
+            "becomes the most probable."
+            if ctx.is_multiclass
+            else ""
+        )
+        return {
+            "title": "Decisions stable under small input noise",
+            "metric": "share of decisions that change",
+            "changed": "decisions change",
+            "label": "Decisions changed",
+            "how": how,
+            "facts": [],
+        }
+    median = float(np.median(ctx.scores_test))
+    return {
+        "title": "Predictions stable around the median under small input noise",
+        "metric": "share of rows whose prediction crosses the median prediction",
+        "changed": f"rows' predictions cross the median test prediction ({median:.4g})",
+        "label": "Rows crossing the median prediction",
+        "how": " The regressor takes no decision (the policy sets no regression_threshold), so the cut is the "
+        f"median prediction over the test rows ({median:.4g}): a row counts when its prediction is above the "
+        "median before the noise and not after, or the reverse. Set regression_threshold to test the decisions.",
+        "facts": [("Median test prediction (the cut)", median, "float")],
+    }
 
 
 def _class_changes(ctx: AuditContext, rows: np.ndarray, noisy: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
