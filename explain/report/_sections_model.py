@@ -328,7 +328,9 @@ def design_section(ctx: AuditContext) -> Built:
         ("Rank correlation of scores (Spearman)", bench["spearman"], "float"),
     ]
     if "decision_agreement" in bench:
-        facts_rows.append(("Decisions in agreement at the threshold", bench["decision_agreement"], "pct"))
+        # a multiclass decision is the most probable class: there is no threshold to agree at
+        label = "Predicted classes in agreement" if ctx.is_multiclass else "Decisions in agreement at the threshold"
+        facts_rows.append((label, bench["decision_agreement"], "pct"))
     blocks = [
         facts(rows),
         *hyperparameter_blocks(model),

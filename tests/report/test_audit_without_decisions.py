@@ -107,3 +107,13 @@ def test_a_regressor_with_a_threshold_and_a_classifier_keep_the_decision_wording
         assert noise["metric"] == "share of decisions that change"
         assert "decisions change under small input noise" in section["summary"]
         assert "Decisions changed (mean over repeats)" in _facts(section) and "median" not in section["summary"]
+
+
+# --------------------------------------------------------------------------- design section (E)
+
+
+def test_a_multiclass_design_section_compares_predicted_classes_without_a_threshold(wine: AuditReport) -> None:
+    facts = _facts(_section(wine, "design"))
+    assert not [label for label in facts if "threshold" in label]
+    agreement = facts["Predicted classes in agreement"]
+    assert 0.0 <= agreement <= 1.0
