@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._provenance import Provenance
-from ._values import SCHEMA_VERSION, _canonical_missing, _frozen_array, freeze, thaw
+from ._values import SCHEMA_VERSION, _canonical_missing, _frozen_array, freeze, reduce_by_dict, thaw
 from .errors import SchemaError
 
 __all__ = ["Counterfactuals"]
@@ -75,6 +75,8 @@ class Counterfactuals:
     score_name: str
     params: Mapping[str, Any] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
+
+    __reduce__ = reduce_by_dict
 
     def __post_init__(self) -> None:
         names, kinds = tuple(str(n) for n in self.feature_names), tuple(self.feature_kinds)

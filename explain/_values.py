@@ -196,12 +196,28 @@ def _frozen_diagnostics(diagnostics: Mapping[str, Any], n: int) -> Mapping[str, 
     return MappingProxyType(out)
 
 
+def _from_saved(obj: dict[str, Any]) -> Any:
+    """Rebuild an explanation from its ``to_dict()``: how explanations pickle and deep-copy."""
+    from ._io import from_dict
+
+    return from_dict(obj)
+
+
+def reduce_by_dict(self: Any) -> tuple[Any, tuple[dict[str, Any]]]:
+    """``__reduce__`` of the explanation classes: they pickle (joblib, multiprocessing) and
+    ``copy.deepcopy`` through the same JSON-ready data as :func:`explain.load`, so a copy is
+    checked like a loaded file (their read-only parameters cannot be pickled as they are)."""
+    return _from_saved, (self.to_dict(),)
+
+
 class _Base:
     """Behaviour shared by local and global explanations (names, outputs, JSON)."""
 
     feature_names: tuple[str, ...]
     output_names: tuple[str, ...]
     params: Mapping[str, Any]
+
+    __reduce__ = reduce_by_dict
 
     @property
     def n_features(self) -> int:
