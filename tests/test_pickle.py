@@ -21,7 +21,18 @@ def explained():  # type: ignore[no-untyped-def]
     explainer = ex.Explainer(model, background=X[:50])
     local = explainer.explain_local(X[:5])
     cfs = ex.counterfactuals(model, X[:3], data=X, desired=(None, 100.0))
-    return [local, local.to_global(), explainer.explain_interactions(X[:3]), cfs]
+    docs = ["python and sql", "ten years of sql", "excel"]
+    words = ex.Explainer(lambda d: np.array([t.count("sql") + 0.5 * t.count("python") for t in d]), task="regression")
+    digits = np.random.default_rng(0).uniform(size=(2, 4, 4))
+    pixels = ex.Explainer(lambda b: b.reshape(len(b), -1).mean(axis=1), task="regression", segmentation=(2, 2))
+    return [
+        local,
+        local.to_global(),
+        explainer.explain_interactions(X[:3]),
+        cfs,
+        words.explain_local(docs),
+        pixels.explain_local(digits),
+    ]
 
 
 @pytest.mark.parametrize("how", ["pickle", "deepcopy", "copy"])
