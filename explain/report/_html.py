@@ -75,6 +75,9 @@ figure svg{width:100%;height:auto;display:block}
 .notice{border:1px solid var(--accent);background:#f3f6fa;border-radius:4px;padding:.7rem 1rem;margin:1rem 0;
 white-space:pre-line}
 .notice strong{display:block;color:var(--accent)}
+.highlight .document{border:1px solid var(--rule);border-radius:4px;padding:.6rem .8rem;white-space:pre-wrap;
+line-height:1.7} .highlight span{border-radius:2px;padding:0 1px} .highlight .neg{text-decoration:underline}
+.highlight .legend{font-size:.78rem;color:var(--muted)} .highlight .legend span{color:#000;margin-right:.3rem}
 .signoff{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem;margin:1rem 0}
 .signoff div{border:1px solid var(--rule);border-radius:4px;padding:.7rem .9rem}
 .signoff dl{display:grid;grid-template-columns:max-content 1fr;gap:.6rem .5rem;margin:.4rem 0 0}
@@ -205,6 +208,30 @@ def _chart(b: Mapping[str, Any], svgs: Mapping[str, bytes]) -> str:
     )
 
 
+def _highlighted(b: Mapping[str, Any]) -> str:
+    """A document with its words on the colour of their contribution (the view's steps); the
+    value is in each word's title, negative words are underlined; every text escaped."""
+    words = []
+    neg = ' class="neg"'
+    for p in b["pieces"]:
+        if p["level"] == 0 and not p["value"]:
+            words.append(_e(p["text"]))
+            continue
+        style = f"background:{_e(p['color'])}" if p["color"] else ""
+        cls = neg if p["level"] < 0 else ""
+        words.append(f'<span{cls} style="{style}" title="{_e(p["value"])}">{_e(p["text"])}</span>')
+    legend = "".join(
+        f'<span{neg if s["level"] < 0 else ""} style="background:{_e(s["color"])}">{_e(s["label"])}</span>'
+        for s in b["legend"]
+    )
+    return (
+        f'<figure class="highlight" id="fig-{_e(re.sub(r"[^A-Za-z0-9_.-]", "-", b["id"]))}">'
+        f"<figcaption>{_e(b['label'])}. {_e(b['caption'])}</figcaption>"
+        f'<p class="document">{"".join(words)}</p>'
+        f'<p class="legend">{_e(b["legend_text"])} {legend}</p></figure>'
+    )
+
+
 def _signoff(b: Mapping[str, Any]) -> str:
     def field(label: str, value: str) -> str:
         cls = ' class="filled"' if value else ""
@@ -245,6 +272,8 @@ def _block(b: Mapping[str, Any], statuses: Mapping[str, str], svgs: Mapping[str,
         return f'<aside class="notice"><strong>{_e(b["title"])}</strong>{_e(b["text"])}</aside>'
     if kind == "chart":
         return _chart(b, svgs)
+    if kind == "highlighted_text":
+        return _highlighted(b)
     if kind in ("table", "facts"):
         return (_table if kind == "table" else _facts)(b, statuses)
     renderers = {"findings": _findings, "finding_index": _finding_index, "signoff": _signoff, "crosswalk": _crosswalk}

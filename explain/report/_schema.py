@@ -81,6 +81,14 @@ Blocks (``type`` decides the rest):
   by the exporter from the data in ``chart``; ``alt`` describes it in words (PDF/UA, HTML).
 - ``{"type": "notice", "title": str, "text": str}``: a boxed text, e.g. a sample
   adverse-action notice.
+- ``{"type": "highlighted_text", "id": str, "caption": str, "tokens": [str],
+  "values": [number | null], "scale": number, "legend": str}``: a document whose pieces are
+  coloured by their contribution: ``tokens`` are the document's pieces in order (their
+  concatenation is the text), ``values`` each piece's contribution, ``null`` for the text
+  between words (not coloured); ``scale`` (> 0) is the contribution drawn in the strongest
+  colour (shared by the documents of a section); ``legend`` says what the colours mean. The
+  exporters colour a piece by sign (blue positive, orange and underlined negative) and by
+  ``|value| / scale`` in four steps (:mod:`._view`); the text is always escaped.
 
 Charts (``kind`` decides the rest):
 
@@ -97,6 +105,7 @@ Formats: ``text``, ``int``, ``float`` (4 significant digits), ``float2`` (2 deci
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -117,6 +126,7 @@ __all__ = [
     "finding",
     "finding_index",
     "findings_block",
+    "highlighted_text",
     "line_chart",
     "notice",
     "paragraph",
@@ -327,6 +337,32 @@ def finding_index(ids: Iterable[str]) -> dict[str, Any]:
 
 def notice(title: str, text: str) -> dict[str, Any]:
     return {"type": "notice", "title": title, "text": text}
+
+
+def highlighted_text(
+    id: str, caption: str, tokens: Sequence[str], values: Sequence[float | None], *, scale: float, legend: str
+) -> dict[str, Any]:
+    """A ``highlighted_text`` block (see the module docstring): ``tokens`` and ``values`` of the
+    same length, a value per word and ``None`` for the text between words.
+
+    >>> b = highlighted_text("d", "A document", ["python", " and ", "excel"], [0.5, None, -0.25],
+    ...                      scale=0.5, legend="blue: up")
+    >>> b["tokens"], b["values"], b["scale"]
+    (['python', ' and ', 'excel'], [0.5, None, -0.25], 0.5)
+    """
+    if len(tokens) != len(values):
+        raise ValueError(f"highlighted_text {id!r}: {len(tokens)} tokens and {len(values)} values")
+    if not (scale > 0 and math.isfinite(scale)):
+        raise ValueError(f"highlighted_text {id!r}: scale={scale!r}; pass a positive number")
+    return {
+        "type": "highlighted_text",
+        "id": id,
+        "caption": caption,
+        "tokens": [str(t) for t in tokens],
+        "values": [None if v is None else float(v) for v in values],
+        "scale": float(scale),
+        "legend": legend,
+    }
 
 
 def chart(id: str, caption: str, alt: str, spec: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,17 @@ import pandas as pd
 from ..explainer import Explainer
 from ._context import AuditContext
 from ._context_text import documents, text_input
-from ._schema import bar_chart, chart, column, finding, findings_block, notice, paragraph, table
+from ._schema import (
+    bar_chart,
+    chart,
+    column,
+    finding,
+    findings_block,
+    highlighted_text,
+    notice,
+    paragraph,
+    table,
+)
 from ._sections_model import Built, _sec
 from ._sections_protected import STATUS
 
@@ -32,6 +42,8 @@ __all__ = [
 MIN_TOKEN_COUNT = 10  # occurrences in the explained documents for a token to be ranked
 TOP_TOKENS = 25
 REASON_ROWS = 12
+HIGHLIGHTED_ROWS = 3  # adverse decisions whose documents are shown highlighted by contribution
+HIGHLIGHT_TOKENS = 400  # words shown of a highlighted document (the rest elided)
 SAMPLED = ("lime",)
 _WORD = re.compile(r"\w+")
 
@@ -333,6 +345,7 @@ def token_reasons_section(ctx: AuditContext) -> Built:
             ],
         ),
     ]
+    blocks += _highlighted_documents(ctx, exp, shown[:HIGHLIGHTED_ROWS], [str(d["id"]) for d in decisions])
     if decisions:
         blocks.append(paragraph(_worked_example(exp, shown[0], str(decisions[0]["id"]))))
         first = frame[frame["row"] == shown[0]]
@@ -354,6 +367,40 @@ def token_reasons_section(ctx: AuditContext) -> Built:
         f"{p.max_reasons}."
     )
     return _sec("local_explanations", summary, blocks, found)
+
+
+def _highlighted_documents(ctx: AuditContext, exp: Any, rows: list[int], ids: list[str]) -> list[dict[str, Any]]:
+    """The documents of the first sampled adverse decisions, each word on the colour of its
+    contribution (one scale for all: the largest |contribution| among them)."""
+    if not rows or ctx.sample is None:
+        return []
+    sample = ctx.sample
+    space = exp.output_space.replace("_", "-")
+    values = [np.reshape(np.asarray(exp.values[r], dtype=float), (len(exp.tokens[r]), -1))[:, 0] for r in rows]
+    scale = max((float(np.abs(v).max()) for v in values if len(v)), default=0.0) or 1.0
+    legend = (
+        f"Each word on the colour of its contribution ({exp.method}, {space}): blue raises the score (toward "
+        "the favourable decision), orange and underlined lowers it (toward the adverse decision); the stronger the "
+        f"colour, the larger the contribution, up to {scale:.3g} in the strongest step. Text between words is not "
+        "coloured."
+    )
+    blocks = []
+    for r, row_id, v in zip(rows, ids, values, strict=False):
+        tokens, seps = exp.tokens[r], exp.separators[r]
+        shown = min(len(tokens), HIGHLIGHT_TOKENS)
+        pieces: list[str] = [seps[0]]
+        contributions: list[float | None] = [None]
+        for i in range(shown):
+            pieces += [tokens[i], seps[i + 1] if i + 1 < shown or shown == len(tokens) else " …"]
+            contributions += [float(v[i]), None]
+        caption = (
+            f"Adverse decision, row {row_id} (score {float(ctx.scores_test[int(sample[r])]):.3f}): its document "
+            "highlighted by contribution" + (f" (first {shown} of {len(tokens)} words)" if shown < len(tokens) else "")
+        )
+        blocks.append(
+            highlighted_text(f"highlighted_{row_id}", caption, pieces, contributions, scale=scale, legend=legend)
+        )
+    return blocks
 
 
 def _worked_example(exp: Any, r: int, row_id: str) -> str:

@@ -232,7 +232,8 @@ def _block(b: Any, where: str, finding_ids: set[str]) -> None:
     b = _dict(b, where)
     kind = b.get("type")
     texts = {"text": ("text",), "list": (), "facts": (), "table": ("id", "caption"), "findings": (),
-             "finding_index": (), "chart": ("id", "caption", "alt"), "notice": ("title", "text")}  # fmt: skip
+             "finding_index": (), "chart": ("id", "caption", "alt"), "notice": ("title", "text"),
+             "highlighted_text": ("id", "caption", "legend")}  # fmt: skip
     if not isinstance(kind, str) or kind not in texts:
         raise _fail(f"{where}.type", f"is {kind!r:.40}; expected one of {list(texts)}")
     for key in texts[kind]:
@@ -260,6 +261,19 @@ def _block(b: Any, where: str, finding_ids: set[str]) -> None:
             raise _fail(f"{where}.ids", f"names findings that are not in the evidence: {unknown[:5]}")
     elif kind == "chart":
         _chart(_dict(b.get("chart"), f"{where}.chart"), f"{where}.chart")
+    elif kind == "highlighted_text":
+        _highlighted(b, where)
+
+
+def _highlighted(b: dict[str, Any], where: str) -> None:
+    """Pieces of text, a value (or null) each, and a positive scale."""
+    tokens = _list(b.get("tokens"), f"{where}.tokens", _text)
+    values = _list(b.get("values"), f"{where}.values", _number)
+    if len(values) != len(tokens):
+        raise _fail(f"{where}.values", f"has {len(values)} entries for {len(tokens)} tokens")
+    _number(b.get("scale"), f"{where}.scale", optional=False)
+    if not b["scale"] > 0:
+        raise _fail(f"{where}.scale", f"is {b['scale']!r:.40}; it should be a positive number")
 
 
 def _chart(c: dict[str, Any], where: str) -> None:

@@ -18,7 +18,10 @@ View blocks are the evidence blocks with every value turned into text: ``facts``
 ``[label, value, kind]``, ``table`` rows are lists of cells and its ``columns`` are
 ``{label, kind}``, where ``kind`` (``text``, ``number``, ``hash``, ``status``) tells an exporter
 how to align and set a cell. Tables and charts are numbered in reading order (``label``); a chart
-names the SVG ``file`` the exporter draws it into.
+names the SVG ``file`` the exporter draws it into. A ``highlighted_text`` block becomes
+``pieces`` ``{text, level, value}`` (``level`` from -4 to 4, :func:`highlight_level`: the sign of
+the contribution and its size against the block's ``scale``; 0 uncoloured) and a ``legend`` of the
+eight steps with their ranges; it is numbered as a figure.
 
 Findings: a ``findings`` block's rows carry the finding's display strings, its ``severity_label``
 and ``owner`` (a dash when the evidence, version 1.0, has none) and an ``anchor``: set (to
@@ -208,6 +211,62 @@ def _link_findings(sections: Sequence[dict[str, Any]], findings: Mapping[str, Ma
                 row["section_title"] = home["title"] if home else row["section"]
 
 
+HIGHLIGHT_STEPS = 4
+"""Colour steps of a ``highlighted_text`` block on each side of zero."""
+HIGHLIGHT_COLORS: dict[int, str] = {
+    -4: "#e8793a",
+    -3: "#f5a56a",
+    -2: "#facba0",
+    -1: "#fde3cc",
+    1: "#d6e6f4",
+    2: "#b3d1ec",
+    3: "#86b5de",
+    4: "#5a96cb",
+}
+"""Fill of each step: orange for negative contributions, blue for positive (told apart without
+colour too: negative pieces are underlined); light enough for black text at every step."""
+
+
+def highlight_level(value: float | None, scale: float) -> int:
+    """The colour step of a contribution: 0 for none (or the text between words), else its sign
+    times ``ceil(HIGHLIGHT_STEPS * |value| / scale)``, at most :data:`HIGHLIGHT_STEPS`.
+
+    >>> [highlight_level(v, 1.0) for v in (None, 0.0, 0.1, -0.3, 0.5, -0.76, 2.0)]
+    [0, 0, 1, -2, 2, -4, 4]
+    """
+    if value is None or value == 0 or not scale > 0:
+        return 0
+    step = min(HIGHLIGHT_STEPS, math.ceil(HIGHLIGHT_STEPS * abs(value) / scale - 1e-12))
+    return int(math.copysign(max(step, 1), value))
+
+
+def _highlighted(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``highlighted_text`` block as pieces ``{text, level, value}`` and a legend of the steps
+    (their ranges of contribution); levels below zero are negative contributions."""
+    scale = float(block["scale"])
+    pieces = []
+    for t, v in zip(block["tokens"], block["values"], strict=True):
+        level = highlight_level(v, scale)
+        value = "" if v is None else format_value(v, "float")
+        pieces.append({"text": str(t), "level": level, "value": value, "color": HIGHLIGHT_COLORS.get(level, "")})
+    steps = [-k for k in range(HIGHLIGHT_STEPS, 0, -1)] + list(range(1, HIGHLIGHT_STEPS + 1))
+    legend = []
+    for level in steps:
+        low, high = (abs(level) - 1) * scale / HIGHLIGHT_STEPS, abs(level) * scale / HIGHLIGHT_STEPS
+        sign = "+" if level > 0 else "\u2212"
+        top = f"{sign}{format_value(high, 'float')}"
+        label = f"up to {top}" if low == 0 else f"{sign}{format_value(low, 'float')} to {top}"
+        legend.append({"level": level, "label": label, "color": HIGHLIGHT_COLORS[level]})
+    return {
+        "type": "highlighted_text",
+        "id": str(block["id"]),
+        "caption": str(block["caption"]),
+        "legend_text": str(block["legend"]),
+        "pieces": pieces,
+        "legend": legend,
+    }
+
+
 def _block(block: Mapping[str, Any], findings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     kind = block.get("type")
     if kind == "text":
@@ -251,6 +310,8 @@ def _block(block: Mapping[str, Any], findings: Mapping[str, Mapping[str, Any]]) 
         return {"type": "chart", "id": str(block["id"]), "caption": str(block["caption"]), "alt": str(block["alt"])}
     if kind == "notice":
         return {"type": "notice", "title": str(block["title"]), "text": str(block["text"])}
+    if kind == "highlighted_text":
+        return _highlighted(block)
     raise SchemaError(f"Unknown block type {kind!r} in the evidence; expected one of text, list, facts, table, ...")
 
 
@@ -324,7 +385,7 @@ def _number_sections(sections: Sequence[Mapping[str, Any]]) -> list[dict[str, An
 
 def _number_captions(sections: Sequence[dict[str, Any]]) -> None:
     """Number tables and figures in reading order; charts get the file name of their SVG."""
-    tables = figures = 0
+    tables = figures = charts = 0
     for s in sections:
         for block in s["blocks"]:
             if block["type"] == "table":
@@ -332,8 +393,12 @@ def _number_captions(sections: Sequence[dict[str, Any]]) -> None:
                 block["label"] = f"Table {tables}"
             elif block["type"] == "chart":
                 figures += 1
+                charts += 1
                 block["label"] = f"Figure {figures}"
-                block["file"] = f"chart-{figures}.svg"
+                block["file"] = f"chart-{charts}.svg"
+            elif block["type"] == "highlighted_text":
+                figures += 1
+                block["label"] = f"Figure {figures}"
 
 
 def build_view(evidence: Mapping[str, Any]) -> dict[str, Any]:

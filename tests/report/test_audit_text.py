@@ -398,6 +398,23 @@ def test_reasons_of_adverse_decisions_are_words(ctx):
     assert "women" in cited
 
 
+def test_adverse_decisions_documents_are_highlighted_by_contribution(ctx):
+    section, _ = token_reasons_section(ctx)
+    exp, sample = ctx.extras["text_explanation"], ctx.sample
+    ids = {r["id"] for r in _block(section, "adverse_decisions")["rows"]}
+    explained = {str(ctx.X_test.index[p]): i for i, p in enumerate(sample)}
+    shown = [b for b in section["blocks"] if b["type"] == "highlighted_text"]
+    assert 1 <= len(shown) <= 3
+    rows = [explained[b["id"].removeprefix("highlighted_")] for b in shown]
+    scale = max(np.abs(np.asarray(exp.values[r])).max() for r in rows)  # one scale for all
+    for b, r in zip(shown, rows, strict=True):
+        assert b["id"].removeprefix("highlighted_") in ids
+        assert "".join(b["tokens"]) == exp.documents[r]
+        assert b["tokens"][1::2] == list(exp.tokens[r]) and b["values"][0::2] == [None] * (len(exp.tokens[r]) + 1)
+        np.testing.assert_array_equal(b["values"][1::2], exp.values[r])
+        assert b["scale"] == pytest.approx(scale)
+
+
 def test_a_repeated_word_is_one_reason_in_the_notice(model, jobs):
     X_test = jobs.X_test.copy()
     X_test["application"] = X_test["application"] + " excel excel excel Excel"
@@ -536,5 +553,6 @@ def test_pdf_renders_and_verifies(report, tmp_path):
     assert verify_pdf(path).verdict == "verified"
     text = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(str(path)).pages)
     assert "Every flagged word and the words most concentrated in one group" in text
+    assert "its document highlighted by contribution" in text
     assert "Most influential tokens" in text
     assert "women" in text

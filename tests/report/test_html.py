@@ -203,3 +203,29 @@ def test_a_page_with_changed_line_endings_and_an_edit_names_the_edit(page, tmp_p
     detail = next(c for c in verify_report(path).checks if c.name == "rerender").detail
     assert "differs from the page the evidence renders to; its line endings were changed from LF to CRLF too" in detail
     assert "nothing else differs" not in detail
+
+
+def test_highlighted_text_is_escaped_coloured_and_underlined_when_negative(evidence):
+    import copy
+
+    from explain.report import _schema as s
+    from explain.report._view import HIGHLIGHT_COLORS
+
+    extended = copy.deepcopy(evidence)
+    tokens = ["<script>alert(1)</script>", " & ", "python", " ", HOSTILE]
+    block = s.highlighted_text("doc", "A <i>document</i>", tokens, [-0.9, None, 0.3, None, 0.0], scale=1.0,
+                               legend="<b>legend</b>")  # fmt: skip
+    extended["sections"][1]["blocks"].append(block)
+    text = render_html(extended)
+    parser = _Page()
+    parser.feed(text)
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<i>document" not in text and "<b>legend" not in text
+    spans = [a for tag, a in parser.tags if tag == "span" and "title" in a and "background" in (a.get("style") or "")]
+    assert [a["title"] for a in spans] == ["-0.9", "0.3"]
+    assert any(tag == "span" and a.get("title") == "0" and a.get("style") == "" for tag, a in parser.tags)
+    assert spans[0]["class"] == "neg" and spans[0]["style"] == f"background:{HIGHLIGHT_COLORS[-4]}"
+    assert spans[1].get("class") is None and spans[1]["style"] == f"background:{HIGHLIGHT_COLORS[2]}"
+    visible = _visible(parser)
+    assert "<script>alert(1)</script> & python" in visible
+    assert HOSTILE in visible or HOSTILE.split()[0] in visible

@@ -175,3 +175,61 @@ def test_a_policy_that_policy_itself_refuses_is_refused(evidence, tmp_path, chan
     ev["policy"] = Policy().to_dict()  # as explain.audit writes it
     path.write_text(json.dumps(ev))
     assert AuditReport.from_json(path).evidence["policy"] == Policy().to_dict()
+
+
+def _highlighted(**changes):
+    from explain.report._schema import highlighted_text
+
+    block = highlighted_text("d", "A document", ["a", " ", "b"], [0.5, None, -0.2], scale=0.5, legend="colours")
+    block.update(changes)
+    return block
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"tokens": "a b"}, r"tokens should be a list"),
+        ({"tokens": ["a", 3, "b"]}, r"tokens\[1\] should be text"),
+        ({"values": [0.5, None]}, r"values has 2 entries for 3 tokens"),
+        ({"values": [0.5, None, "x"]}, r"values\[2\] should be a finite number"),
+        ({"values": [0.5, None, True]}, r"values\[2\] should be a finite number"),
+        ({"values": [0.5, None, {"a": 1}]}, r"values\[2\] should be a finite number"),
+        ({"scale": 0}, r"scale is 0; it should be a positive number"),
+        ({"scale": None}, r"scale should be a finite number"),
+        ({"legend": None}, r"legend should be text"),
+        ({"caption": ["x"]}, r"caption should be text"),
+    ],
+)
+def test_hostile_highlighted_text_is_refused_by_name(evidence, tmp_path, changes, says):
+    bad = json.loads(json.dumps(evidence[0]))
+    bad["sections"][1]["blocks"].append(_highlighted(**changes))
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"sections\[1\]\.blocks\[\d+\]\." + says):
+        AuditReport.from_json(path)
+
+
+def test_fuzzed_evidence_with_highlighted_text_loads_or_is_refused(evidence, tmp_path_factory):
+    from explain.report._html import render_html
+
+    good = json.loads(json.dumps(evidence[0]))
+    good["sections"][1]["blocks"].append(_highlighted())
+    AuditReport(good)  # the block as written is valid
+    folder = tmp_path_factory.mktemp("fuzz_highlight")
+    outcomes = {"loaded": 0, "refused": 0}
+
+    @FUZZ
+    @given(data=mutated([good]))
+    def check(data: bytes) -> None:
+        path = folder / "evidence.json"
+        path.write_bytes(data)
+        try:
+            report = AuditReport.from_json(path)
+        except SchemaError:
+            outcomes["refused"] += 1
+            return
+        outcomes["loaded"] += 1
+        render_html(report.evidence)
+
+    check()
+    assert outcomes["loaded"] and outcomes["refused"]

@@ -242,3 +242,48 @@ def test_finding_anchors_are_distinct_even_when_ids_differ_only_in_punctuation(e
     ev["sections"][2]["blocks"].append(s.findings_block([twin["id"], clash["id"]]))
     rows = [r for b in _blocks(build_view(ev), "findings") for r in b["rows"] if r["anchor"]]
     assert len({r["anchor"] for r in rows}) == len(rows)
+
+
+HOSTILE_WORD = "<b>*x*</b> #set $y$"
+
+
+def _with_highlight(evidence, values=(0.5, None, -0.05, None, -1.0, None, 0.26)):
+    out = copy.deepcopy(evidence)
+    tokens = ["python", " and ", "excel", ", ", HOSTILE_WORD, " ", "sql"]
+    block = s.highlighted_text("doc_1", "A document", tokens, list(values), scale=1.0, legend="blue: up")
+    out["sections"][1]["blocks"].append(block)
+    return out, block
+
+
+def test_highlighted_text_becomes_coloured_pieces_with_a_legend(evidence):
+    from explain.report._view import HIGHLIGHT_COLORS
+
+    extended, block = _with_highlight(evidence)
+    view = build_view(extended)
+    shown = next(b for b in _blocks(view, "highlighted_text") if b["id"] == "doc_1")
+    assert "".join(p["text"] for p in shown["pieces"]) == "".join(block["tokens"])
+    # by hand: four steps of |value| / scale on each side, 0 for the text between words
+    assert [p["level"] for p in shown["pieces"]] == [2, 0, -1, 0, -4, 0, 2]
+    assert [p["color"] for p in shown["pieces"]] == [HIGHLIGHT_COLORS.get(lv, "") for lv in (2, 0, -1, 0, -4, 0, 2)]
+    assert [p["value"] for p in shown["pieces"]] == ["0.5", "", "-0.05", "", "-1", "", "0.26"]
+    assert [x["level"] for x in shown["legend"]] == [-4, -3, -2, -1, 1, 2, 3, 4]
+    assert shown["legend"][4]["label"] == "up to +0.25" and shown["legend"][7]["label"] == "+0.75 to +1"
+    assert shown["legend_text"] == "blue: up"
+    # numbered as a figure after the sample's charts, whose SVG files keep their names
+    charts = _blocks(view, "chart")
+    before = sum(1 for sec in extended["sections"][:2] for b in sec["blocks"] if b["type"] == "chart")
+    assert shown["label"] == f"Figure {before + 1}"
+    later = [c["label"] for sec in view["sections"][2:] for c in sec["blocks"] if c["type"] == "chart"]
+    assert later == [f"Figure {before + 2 + i}" for i in range(len(later))]
+    assert [c["file"] for c in charts] == [c["file"] for c in _blocks(build_view(evidence), "chart")]
+    assert evidence == sample_evidence()  # the evidence is left alone
+
+
+def test_highlight_levels_by_hand():
+    from explain.report._view import highlight_level
+
+    rng = __import__("numpy").random.default_rng(0)
+    for v in rng.normal(0, 1, 200):
+        expected = 0 if v == 0 else int((1 if v > 0 else -1) * min(4, max(1, -(-abs(v) * 4 // 2.0))))
+        assert highlight_level(float(v), 2.0) == expected
+    assert highlight_level(None, 1.0) == 0 and highlight_level(0.3, 0.0) == 0
