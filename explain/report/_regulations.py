@@ -55,6 +55,9 @@ class Requirement:
     ``sections`` answer it (empty: no section of an audit report can); ``needs`` are the finding
     ids (or id prefixes, ``"fairness.impact_ratio"`` for every ``fairness.impact_ratio.*``) the
     answer rests on; ``gap`` is the part the report does not cover and ``by`` who must cover it.
+    ``decisions`` marks a requirement about adverse decisions (an adverse-action notice and its
+    reasons): the local section answers it only when the report declares decisions and shows an
+    adverse one with its reasons and a sample notice (see :func:`crosswalk`).
     """
 
     id: str
@@ -65,6 +68,7 @@ class Requirement:
     needs: tuple[str, ...] = ()
     gap: str = ""
     by: str = ""
+    decisions: bool = False
 
 
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -152,8 +156,9 @@ def _req(
     needs: tuple[str, ...] = (),
     gap: str = "",
     by: str = "",
+    decisions: bool = False,
 ) -> Requirement:
-    return Requirement(id, framework, reference, text, sections, needs, gap, by)
+    return Requirement(id, framework, reference, text, sections, needs, gap, by, decisions)
 
 
 # One requirement per entry: id, framework, reference, answering sections (empty: no section of an
@@ -374,32 +379,34 @@ REQUIREMENTS: tuple[Requirement, ...] = (
          needs=("fairness.age_rule",)),
     _req("RegB-1002.9a2", "RegB", "§1002.9(a)(2)", ("local_explanations",),
          "An adverse-action notice states the action taken and the reasons, or the right to get them.",
-         needs=("local.codes",), gap="sending a notice to each applicant (the report renders a sample)",
+         needs=("local.codes",), decisions=True,
+         gap="sending a notice to each applicant (the report renders a sample when an explained decision is "
+             "adverse)",
          by="the creditor"),
     _req("RegB-1002.9b2", "RegB", "§1002.9(b)(2)", ("local_explanations",),
          "Reasons must be specific and give the principal reasons; citing a failed score or internal standard is "
          "not enough.",
-         needs=("local.codes",)),
+         needs=("local.codes",), decisions=True),
     _req("RegB-SuppI-9b2-1", "RegB", "Supp. I 9(b)(2)-1", ("local_explanations",),
          "No fixed number of reasons, but more than four is unlikely to help the applicant.",
-         needs=("local.codes",)),
+         needs=("local.codes",), decisions=True),
     _req("RegB-SuppI-9b2-2", "RegB", "Supp. I 9(b)(2)-2", ("local_explanations",),
          "Reasons must relate to and accurately describe the factors actually considered or scored.",
-         needs=("local.codes",)),
+         needs=("local.codes",), decisions=True),
     _req("RegB-SuppI-9b2-4", "RegB", "Supp. I 9(b)(2)-4", ("local_explanations",),
          "With a scoring system, reasons come only from scored factors, even if their link to creditworthiness is "
          "not obvious.",
-         needs=("local.codes",)),
+         needs=("local.codes",), decisions=True),
     _req("RegB-SuppI-9b2-5", "RegB", "Supp. I 9(b)(2)-5", ("local_explanations",),
          "No single way of selecting reasons is required; comparing with applicants at the cut-off or with all "
          "applicants are accepted (record which).",
-         needs=("local.codes",)),
+         needs=("local.codes",), decisions=True),
     _req("RegB-CFPB-2022-03", "RegB", "CFPB Circular 2022-03", ("local_explanations",),
          "Complex or opaque models do not excuse a creditor from giving specific, accurate reasons.",
-         needs=("local.codes",)),
+         needs=("local.codes",), decisions=True),
     _req("RegB-CFPB-2023-03", "RegB", "CFPB Circular 2023-03", ("local_explanations",),
          "Sample-form reasons may be used only if they specifically and accurately reflect the real ones.",
-         needs=("local.codes",)),
+         needs=("local.codes",), decisions=True),
     _req("RegB-1002.12b", "RegB", "§1002.12(b)", ("document_control",),
          "Keep application records for 25 months after notifying the applicant of the action taken.",
          gap="keeping the application records for 25 months (the report states its retention class)",
@@ -407,7 +414,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     _req("RegB-FCRA-615a", "RegB", "FCRA §615(a)", ("local_explanations",),
          "An adverse action based on a consumer report requires a notice with the score, its key factors and the "
          "reporting agency's details.",
-         needs=("local.codes",), gap="the consumer-report score and the reporting agency's details in each notice",
+         needs=("local.codes",), decisions=True,
+         gap="the consumer-report score and the reporting agency's details in each notice",
          by="the creditor"),
     # Model risk management
     _req("MRM-IV-purpose", "MRM", "SR 11-7 §IV", ("intended_use",),
@@ -539,6 +547,30 @@ CROSSWALK_STATUSES: tuple[str, ...] = (ADDRESSED, PARTIAL, NOT_ADDRESSED)
 """The status of a requirement in the crosswalk, from fully answered to not answered at all."""
 
 _RERUN = "the model owner, by re-running the audit with what is missing"
+_DECLARE = (
+    "the model owner, by declaring the decision the model takes (Policy.regression_threshold for a regressor, "
+    "Policy.favourable_class for a multiclass model) and re-running the audit"
+)
+# Blocks of the local section that show decisions: its table of adverse decisions (a binary
+# classifier, a regressor with a threshold, a text classifier) or of what would have changed one
+# (also a multiclass model with a favourable class); without a declared decision it shows drivers
+# or per-class reasons only. The sample adverse-action notice is shown when an explained decision
+# is adverse.
+_DECISION_TABLES = frozenset({"adverse_decisions", "what_if"})
+NO_DECISION, NO_ADVERSE, SHOWN = "no decision", "no adverse decision", "shown"
+
+
+def _decisions(sections: Iterable[str | Mapping[str, Any]]) -> str | None:
+    """What the local section shows of adverse decisions: ``NO_DECISION`` (the report declares
+    none), ``NO_ADVERSE`` (declared, but no explained decision is adverse: no sample notice) or
+    ``SHOWN``; ``None`` when not known (no local section, or one given without its blocks)."""
+    local = next((s for s in sections if not isinstance(s, str) and s.get("id") == "local_explanations"), None)
+    if local is None or "blocks" not in local:
+        return None
+    blocks = list(local["blocks"])
+    if not any(b.get("type") == "table" and b.get("id") in _DECISION_TABLES for b in blocks):
+        return NO_DECISION
+    return SHOWN if any(b.get("type") == "notice" for b in blocks) else NO_ADVERSE
 
 
 def _ran(sections: Iterable[str | Mapping[str, Any]]) -> dict[str, str | None]:
@@ -561,7 +593,7 @@ def _used(req: Requirement, found: Mapping[str, str]) -> tuple[list[str], list[s
 
 
 def _judge(
-    req: Requirement, ran: Mapping[str, str | None], found: Mapping[str, str] | None
+    req: Requirement, ran: Mapping[str, str | None], found: Mapping[str, str] | None, decided: str | None = None
 ) -> tuple[str, list[str], list[str], str, str]:
     """Status, answering sections, findings used, note and responsible party of one requirement."""
     answering = [s for s in ran if s in req.sections and ran[s] is None]
@@ -572,6 +604,17 @@ def _judge(
     if not req.sections:
         note = f"No section of an audit report can answer it: {req.gap}; that is for {req.by}."
         return NOT_ADDRESSED, [], [], note, req.by
+    if req.decisions and decided == NO_DECISION and "local_explanations" in answering:
+        note = (
+            "Not answered: no decision was declared (a regressor without Policy.regression_threshold, a multiclass "
+            "model without Policy.favourable_class), so the report shows no adverse decision, no principal reasons "
+            "for one and no sample notice."
+        )
+        return NOT_ADDRESSED, [], [], note, "; ".join([_DECLARE] + ([req.by] if req.by else []))
+    if req.decisions and decided == NO_ADVERSE and "local_explanations" in answering:
+        missing.append(
+            "no explained decision was adverse, so the report shows no principal reasons and no sample notice"
+        )
     if not answering:
         by = "; ".join([_RERUN] + ([req.by] if req.by else []))
         return NOT_ADDRESSED, [], [], " ".join(["Not answered: " + "; ".join(lacking) + ".", gap]).strip(), by
@@ -599,11 +642,20 @@ def crosswalk(
     audit report answers it (a declaration of conformity, cybersecurity, event logging ...) or none
     of its answering sections applies; ``responsible`` then says who must address it.
 
+    A requirement about adverse decisions (``Requirement.decisions``: Regulation B's adverse-action
+    notice and reasons, FCRA §615(a)) is read from what the local section shows. When it shows no
+    decision (no table of adverse decisions or of what would have changed one: a regressor without
+    ``Policy.regression_threshold``, a multiclass model without ``Policy.favourable_class``), the
+    requirement is not addressed, and the note says no decision was declared; when it shows
+    decisions but none of the explained ones is adverse (no sample notice), it is partially
+    addressed. Sections given as bare ids, or without their blocks, are not read for this.
+
     Parameters
     ----------
     sections : iterable of str or mapping
         The sections of the report in report order: the evidence's section dicts (their ``id`` and
-        ``not_applicable`` are read) or bare section ids, taken as applying.
+        ``not_applicable`` are read, and the local section's ``blocks``) or bare section ids, taken
+        as applying.
     findings : iterable of mapping, optional
         The evidence's findings (``id`` and ``status`` are read). When ``None`` the findings a
         requirement needs are not checked, and the note of an addressed requirement says so.
@@ -638,12 +690,13 @@ def crosswalk(
     >>> row["note"]
     'Not answered: Fairness and bias audit did not apply (no sensitive_features were given).'
     """
-    ran = _ran(sections)
+    sections = list(sections)
+    ran, decided = _ran(sections), _decisions(sections)
     found = None if findings is None else {str(f["id"]): str(f["status"]) for f in findings}
     names = {f.id: f.name for f in FRAMEWORKS}
     rows = []
     for r in REQUIREMENTS:
-        status, answering, used, note, responsible = _judge(r, ran, found)
+        status, answering, used, note, responsible = _judge(r, ran, found, decided)
         rows.append(
             {
                 "id": r.id,

@@ -54,6 +54,11 @@ def regression(diabetes: tuple) -> AuditReport:
 
 
 @pytest.fixture(scope="module")
+def regression_cut(diabetes: tuple) -> AuditReport:
+    return _regression(diabetes, regression_threshold=150.0)
+
+
+@pytest.fixture(scope="module")
 def wine() -> AuditReport:
     data = load_wine(as_frame=True)
     X, y = (
@@ -98,10 +103,9 @@ def test_a_regressor_without_a_threshold_says_its_cut_is_the_median_prediction(
 
 
 def test_a_regressor_with_a_threshold_and_a_classifier_keep_the_decision_wording(
-    diabetes: tuple, wine: AuditReport
+    regression_cut: AuditReport, wine: AuditReport
 ) -> None:
-    with_cut = _regression(diabetes, regression_threshold=150.0)
-    for report in (with_cut, wine):
+    for report in (regression_cut, wine):
         section = _section(report, "robustness")
         noise = next(f for f in report.evidence["findings"] if f["id"] == "robustness.noise")
         assert noise["metric"] == "share of decisions that change"
@@ -117,3 +121,34 @@ def test_a_multiclass_design_section_compares_predicted_classes_without_a_thresh
     assert not [label for label in facts if "threshold" in label]
     agreement = facts["Predicted classes in agreement"]
     assert 0.0 <= agreement <= 1.0
+
+
+# --------------------------------------------------------------------------- regulation crosswalk (A)
+
+ADVERSE_ACTION = ("RegB-1002.9a2", "RegB-1002.9b2", "RegB-SuppI-9b2-2", "RegB-CFPB-2022-03", "RegB-FCRA-615a")
+
+
+def _rows(report: AuditReport) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in report.evidence["crosswalk"]}
+
+
+@pytest.mark.parametrize("case", ["regression", "wine"])
+def test_no_declared_decision_claims_no_adverse_action_requirement(case: str, request: pytest.FixtureRequest) -> None:
+    report = request.getfixturevalue(case)
+    local = _section(report, "local_explanations")
+    assert not [b for b in local["blocks"] if b["type"] == "notice"]  # no sample notice to claim
+    rows = _rows(report)
+    for rid in ADVERSE_ACTION:
+        assert rows[rid]["status"] == "not addressed by this report", rid
+        assert rows[rid]["note"].startswith("Not answered: no decision was declared"), rid
+        assert "re-running the audit" in rows[rid]["responsible"], rid
+    assert rows["GDPR-C-203-22"]["status"] == "addressed"  # the local section still explains each prediction
+
+
+def test_a_declared_threshold_answers_the_adverse_action_requirements(regression_cut: AuditReport) -> None:
+    report = regression_cut
+    assert [b for b in _section(report, "local_explanations")["blocks"] if b["type"] == "notice"]
+    rows = _rows(report)
+    assert rows["RegB-1002.9b2"]["status"] == "addressed"
+    assert rows["RegB-1002.9a2"]["status"] == "partially addressed"
+    assert "renders a sample" in rows["RegB-1002.9a2"]["note"]

@@ -258,3 +258,73 @@ def test_demo_rows_are_plain_values_for_the_evidence():
     assert json.loads(canonical_json(rows)) == rows
     for row in rows:
         assert all(isinstance(v, str) or all(isinstance(x, str) for x in v) for v in row.values())
+
+
+# The local section's blocks (type and table id) as the audit builds them: with decisions (a binary
+# classifier, a regressor with regression_threshold), a multiclass model with a favourable class,
+# and without a declared decision (a regressor without a threshold: drivers; a multiclass model
+# without a favourable class: reasons per class). tests/report/test_audit_without_decisions.py
+# checks these against real audits.
+LOCAL_BLOCKS = {
+    "binary": [("text", ""), ("table", "reason_codes"), ("table", "adverse_decisions"), ("table", "what_if"),
+               ("notice", ""), ("text", ""), ("findings", "")],
+    "binary, nothing adverse": [("text", ""), ("table", "reason_codes"), ("table", "adverse_decisions"),
+                                ("table", "what_if"), ("text", ""), ("findings", "")],
+    "multiclass, favourable class": [("text", ""), ("table", "reason_codes"), ("table", "class_reasons"),
+                                     ("table", "what_if"), ("notice", ""), ("text", ""), ("findings", "")],
+    "regressor, no threshold": [("text", ""), ("table", "reason_codes"), ("table", "prediction_drivers"),
+                                ("findings", "")],
+    "multiclass, no favourable class": [("text", ""), ("table", "reason_codes"), ("table", "class_reasons"),
+                                        ("text", ""), ("findings", "")],
+}  # fmt: skip
+DECISION_REQUIREMENTS = (
+    "RegB-1002.9a2", "RegB-1002.9b2", "RegB-SuppI-9b2-1", "RegB-SuppI-9b2-2", "RegB-SuppI-9b2-4",
+    "RegB-SuppI-9b2-5", "RegB-CFPB-2022-03", "RegB-CFPB-2023-03", "RegB-FCRA-615a",
+)  # fmt: skip
+
+
+def _with_local(kind):
+    blocks = [{"type": t, "id": i} if i else {"type": t} for t, i in LOCAL_BLOCKS[kind]]
+    sections = [
+        {"id": s, "not_applicable": None, **({"blocks": blocks} if s == "local_explanations" else {})}
+        for s in SECTION_TITLES
+    ]
+    return _by_id(crosswalk(sections, [{"id": k, "status": v} for k, v in DEMO_FINDINGS.items()]))
+
+
+def test_the_adverse_action_requirements_are_the_decision_ones():
+    assert tuple(r.id for r in REQUIREMENTS if r.decisions) == DECISION_REQUIREMENTS
+    assert all(r.sections == ("local_explanations",) for r in REQUIREMENTS if r.decisions)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass, favourable class"])
+def test_declared_decisions_answer_the_adverse_action_requirements(kind):
+    rows, plain = _with_local(kind), _by_id(_demo())
+    assert {rid: rows[rid] for rid in rows} == plain  # the same as when the blocks are not read
+    assert rows["RegB-1002.9b2"]["status"] == "addressed"
+    assert rows["RegB-1002.9a2"]["status"] == "partially addressed"
+
+
+@pytest.mark.parametrize("kind", ["regressor, no threshold", "multiclass, no favourable class"])
+def test_no_declared_decision_addresses_no_adverse_action_requirement(kind):
+    rows, plain = _with_local(kind), _by_id(_demo())
+    for rid in DECISION_REQUIREMENTS:
+        row = rows[rid]
+        assert row["status"] == NOT_ADDRESSED, rid
+        assert row["sections"] == [] and row["findings"] == [], rid
+        assert row["note"].startswith("Not answered: no decision was declared"), rid
+        assert "Policy.regression_threshold" in row["responsible"], rid
+        assert "Policy.favourable_class" in row["responsible"], rid
+    assert "the creditor" in rows["RegB-1002.9a2"]["responsible"]
+    assert "renders a sample" not in rows["RegB-1002.9a2"]["note"]
+    others = [r.id for r in REQUIREMENTS if not r.decisions]
+    assert all(rows[rid] == plain[rid] for rid in others)  # the local section still answers the rest
+    before, after = crosswalk_counts(plain.values()), crosswalk_counts(rows.values())
+    assert after[NOT_ADDRESSED] - before[NOT_ADDRESSED] == len(DECISION_REQUIREMENTS)
+
+
+def test_declared_decisions_without_an_adverse_one_are_partial():
+    rows = _with_local("binary, nothing adverse")
+    for rid in DECISION_REQUIREMENTS:
+        assert rows[rid]["status"] == "partially addressed", rid
+        assert "no explained decision was adverse" in rows[rid]["note"], rid
