@@ -26,7 +26,10 @@ maps its region values to pixels without segmenting again.
 Hierarchy (for ``partition_shap``)
 ----------------------------------
 Owen values need a binary tree over the regions. For a grid it is a balanced split: the block
-of cells is cut in half along its longer side (rows on a tie), and so on down to single cells.
+of cells is cut in half along its longer side (rows on a tie), the first half the larger when the
+side is odd (a side of 5 cells splits 3 + 2), and so on down to single cells. These are the
+blocks of shap's ``Image`` masker, so that over a grid of one pixel per region the Owen values
+are those of shap's ``PartitionExplainer``.
 For superpixels and labels of your own, regions are merged by Ward's linkage of their centroids
 (``scipy.cluster.hierarchy.linkage(centroids, "ward")``): nearby regions first. A tree is a
 nested tuple of region numbers, e.g. ``((0, 1), (2, 3))``.
@@ -271,21 +274,24 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
 
 
 def grid_tree(rows: int, cols: int) -> Tree:
-    """The balanced binary tree over the cells of a grid: halve the longer side, rows on a tie.
+    """The balanced binary tree over the cells of a grid: halve the longer side, rows on a tie,
+    the larger half first when the side is odd (shap's ``Image`` masker splits so too).
 
     Examples
     --------
     >>> grid_tree(2, 2)
     ((0, 1), (2, 3))
+    >>> grid_tree(1, 3)
+    ((0, 1), 2)
     """
 
     def split(r0: int, r1: int, c0: int, c1: int) -> Tree:
         if r1 - r0 == 1 and c1 - c0 == 1:
             return r0 * cols + c0
         if r1 - r0 >= c1 - c0:
-            mid = (r0 + r1) // 2
+            mid = r0 + (r1 - r0 + 1) // 2  # the first half the larger of an odd side, as shap's masker
             return (split(r0, mid, c0, c1), split(mid, r1, c0, c1))
-        mid = (c0 + c1) // 2
+        mid = c0 + (c1 - c0 + 1) // 2
         return (split(r0, r1, c0, mid), split(r0, r1, mid, c1))
 
     return split(0, rows, 0, cols)

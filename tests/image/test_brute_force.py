@@ -158,3 +158,51 @@ def test_partition_shap_equals_shap_s_partition_explainer_over_pixels(digits, ml
     )
     np.testing.assert_allclose(exp.values[0, :, label], theirs.values[0].reshape(64), rtol=0, atol=1e-10)
     np.testing.assert_allclose(exp.base_values[0, label], theirs.base_values[0, 0], atol=1e-12)
+
+
+def _shap_masker_tree(h, w):
+    """The hierarchy of shap's Image masker over an (h, w) image, as a nested tuple of pixels."""
+    import shap
+
+    clustering = shap.maskers.Image(np.zeros((h, w, 1)), shape=(h, w, 1)).clustering
+    m = h * w
+
+    def node(i):
+        i = int(i)
+        return i if i < m else (node(clustering[i - m, 0]), node(clustering[i - m, 1]))
+
+    return node(m + len(clustering) - 1)
+
+
+def _blocks(tree):
+    """The tree as nested frozensets: the same blocks whatever the order of the children."""
+    return tree if isinstance(tree, int) else frozenset(_blocks(child) for child in tree)
+
+
+@pytest.mark.slow  # importing shap: about 10 s (once for the session)
+@pytest.mark.parametrize("shape", [(5, 5), (6, 8), (8, 6), (3, 4), (4, 3), (7, 3), (1, 5), (8, 8)])
+def test_grid_hierarchy_has_the_blocks_of_shap_s_image_masker(shape):
+    """Odd sides too: shap splits an odd side with the larger half first (5 = 3 + 2)."""
+    assert _blocks(grid_tree(*shape)) == _blocks(_shap_masker_tree(*shape))
+
+
+@pytest.mark.slow  # importing shap: about 10 s (once for the session); the explanations take 0.1 s
+@pytest.mark.parametrize("shape", [(5, 5), (3, 4)])
+def test_partition_shap_equals_shap_s_partition_explainer_on_odd_grids(shape):
+    import shap
+
+    h, w = shape
+    rng = np.random.default_rng(0)
+    image, weights = rng.uniform(size=(1, h, w)), rng.normal(size=(h, w))
+
+    def model(batch):  # nonlinear, so that the hierarchy matters
+        return np.tanh((np.asarray(batch).reshape(len(batch), h, w) * weights).sum(axis=(1, 2))) ** 2
+
+    exp = explain(model, image, task="regression", segmentation=shape, method="partition_shap",
+                  method_params={"fill": 0.0})  # fmt: skip
+    masker = shap.maskers.Image(np.zeros((h, w, 1)), shape=(h, w, 1))
+    theirs = shap.Explainer(lambda b: model(b)[:, None], masker, algorithm="partition")(
+        image[..., None], max_evals=5_000, batch_size=2_000
+    )
+    np.testing.assert_allclose(exp.values[0], theirs.values[0].reshape(h * w), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(exp.base_values[0], theirs.base_values[0, 0], atol=1e-12)
