@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 
 import numpy as np
@@ -161,6 +162,47 @@ def test_plot_draws_one_box_per_token_coloured_by_sign(exp):
     assert "contribution to the probability" in plot.figure.axes[-1].get_xlabel()
     with pytest.raises(InputError, match="row"):
         exp.plot(row=99)
+
+
+def _drawn_texts(plot):
+    return [t.get_text() for t in plot.figure.axes[0].texts]
+
+
+def test_plot_colour_bar_labels_do_not_overlap(exp):
+    for row in range(exp.n_rows):
+        plot = exp.plot(row=row)
+        figure = plot.figure
+        figure.canvas.draw()
+        bar = figure.axes[-1]
+        labels = [t for t in bar.get_xticklabels() if t.get_text()]
+        assert len(labels) == 5
+        boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
+        assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes)), [t.get_text() for t in labels]
+        scale = np.abs(exp.values[row]).max()
+        np.testing.assert_allclose(bar.get_xticks(), np.linspace(-scale, scale, 5))
+
+
+def test_plot_title_says_the_position_and_quotes_the_document(exp):
+    title = exp[2].plot().figure.axes[0].get_title(loc="left")
+    assert title.startswith("Document at position 0 (exact_shap)") and '"Clever story; superb cast."' in title
+    assert exp.plot(row=2, title="Review 2").figure.axes[0].get_title(loc="left") == "Review 2"
+
+
+def test_plot_writes_characters_its_font_lacks_as_code_points_without_warnings():
+    import warnings
+
+    docs, y = corpus()
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, y)
+    text = "great \u4e2d\u6587 film \U0001f389 $x^2$ caf\u00e9"
+    exp = ex.Explainer(model, method="exact_shap").explain_local([text])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot = exp.plot()
+        plot.figure.canvas.draw()
+    drawn = "".join(_drawn_texts(plot))
+    assert "[U+4E2D][U+6587]" in drawn and "[U+1F389]" in drawn and "caf\u00e9" in drawn
+    assert "$x^2$" in drawn and not any(t.get_parse_math() for t in plot.figure.axes[0].texts)
+    assert len(plot.patches) == len(exp.tokens[0])
 
 
 def test_constructor_checks_shapes():
