@@ -65,16 +65,33 @@ Overrides
 <explain.report.Policy.owners>` map a key to a severity or an owner. A key is a finding id
 (``"fairness.impact_ratio.sex"``), a section id (``"fairness"``) or a glob pattern of finding
 ids (``"fairness.*"``, :mod:`fnmatch` syntax, case-sensitive). The most specific key that
-matches a finding wins: its exact id, then its section id, then the matching glob with the most
-literal (non-wildcard) characters (``"fairness.impact_ratio.*"`` beats ``"fairness.*"``), ties
-going to the alphabetically first pattern, so the rule never depends on the order of the keys in
-a file. A section id beats any glob: to refine a section, write it as a glob too
-(``{"fairness.*": "medium", "fairness.impact_ratio.*": "high"}``). A policy override beats any
-default.
+matches a finding wins:
+
+1. its exact id;
+2. a glob inside its section, one whose literal start is the finding's first id part and a dot
+   (``"fairness.error_rates.*"``, ``"global.*"``): the one with the most literal (non-wildcard)
+   characters (``"fairness.impact_ratio.*"`` beats ``"fairness.*"``);
+3. its section id (``"fairness"``);
+4. any other glob (``"*.sex"``, ``"*"``), the one with the most literal characters.
+
+Ties go to the alphabetically first pattern, so the rule never depends on the order of the keys in
+a file. So ``{"fairness": "Fair Lending", "fairness.error_rates.*": "Model Development"}`` gives
+the error-rate findings to Model Development and every other fairness finding to Fair Lending.
+A policy override beats any default.
+
+A key that matches no finding does nothing, which is almost always a typo
+(``"fairness.impact_ratio.sexx"``). Finding ids depend on the data (one impact ratio per
+sensitive attribute), so keys are checked when the audit rates its findings: a key that is not a
+section id and matches none of them is refused with an :class:`~explain.errors.InputError` naming
+the key and the closest finding ids. A key is checked against the findings of its own family (the
+first part of its id, ``"champion"`` in ``"champion.*"``): when the audit has none of them (no
+champion was given, no previous report), the key is not checked. A policy shared by several
+models should therefore name sections, or findings every audit has.
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping
@@ -95,6 +112,7 @@ __all__ = [
     "default_severity",
     "match_key",
     "rate_findings",
+    "unmatched_keys",
 ]
 
 UNASSIGNED = "unassigned"
@@ -141,9 +159,15 @@ def _is_glob(key: str) -> bool:
     return bool(_WILDCARDS.search(key))
 
 
+def _family(text: str) -> str:
+    """The first part of a finding id or key: its section, or ``global`` / ``local``."""
+    return re.split(r"[.*?\[]", text, maxsplit=1)[0]
+
+
 def match_key(keys: Iterable[str], finding_id: str, section: str) -> str | None:
-    """The most specific key that matches a finding: its id, its section, or the glob with the
-    most literal characters (ties: the alphabetically first); ``None`` when none matches.
+    """The most specific key that matches a finding: its id; else the glob inside its section with
+    the most literal characters; else its section; else any other glob with the most literal
+    characters (ties: the alphabetically first); ``None`` when none matches.
 
     Examples
     --------
@@ -151,21 +175,48 @@ def match_key(keys: Iterable[str], finding_id: str, section: str) -> str | None:
     >>> match_key(keys, "fairness.impact_ratio.sex", "fairness")
     'fairness.impact_ratio.sex'
     >>> match_key(keys[:3], "fairness.impact_ratio.age", "fairness")
-    'fairness'
-    >>> match_key(keys[1:3], "fairness.impact_ratio.age", "fairness")
     'fairness.impact_ratio.*'
+    >>> match_key(["fairness", "fairness.error_rates.*"], "fairness.error_rates.sex", "fairness")
+    'fairness.error_rates.*'
+    >>> match_key(["fairness", "*.sex"], "fairness.error_rates.sex", "fairness")
+    'fairness'
     >>> match_key(["drift"], "fairness.tested", "fairness") is None
     True
     """
     keys = list(keys)
     if finding_id in keys:
         return finding_id
+    globs = [k for k in keys if _is_glob(k) and fnmatch.fnmatchcase(finding_id, k)]
+    inside = _family(finding_id) + "."
+    within = [k for k in globs if _WILDCARDS.split(k, maxsplit=1)[0].startswith(inside)]
+    if within:
+        return _most_literal(within)
     if section in keys:
         return section
-    globs = [k for k in keys if _is_glob(k) and fnmatch.fnmatchcase(finding_id, k)]
-    if not globs:
-        return None
+    return _most_literal(globs) if globs else None
+
+
+def _most_literal(globs: list[str]) -> str:
     return min(globs, key=lambda k: (-len(_WILDCARDS.sub("", k)), k))
+
+
+def unmatched_keys(keys: Iterable[str], findings: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The keys that are not a section id and match none of ``findings``, among those whose family
+    (first id part) some finding has (or that start with a wildcard).
+
+    >>> found = [{"id": "fairness.impact_ratio.sex", "section": "fairness"}]
+    >>> unmatched_keys(["fairness", "fairness.impact_ratio.sexx", "fairness.*", "champion.*"], found)
+    ['fairness.impact_ratio.sexx']
+    """
+    found = [(str(f["id"]), str(f["section"])) for f in findings]
+    families = {_family(fid) for fid, _ in found}
+    out = []
+    for key in keys:
+        if key in SECTION_TITLES or (_family(key) and _family(key) not in families):
+            continue
+        if not any(match_key([key], fid, section) for fid, section in found):
+            out.append(key)
+    return out
 
 
 def default_severity(finding_id: str, section: str) -> str:
@@ -233,6 +284,12 @@ def rate_findings(findings: list[dict[str, Any]], policy: Policy, card: ModelCar
     """Each finding with its ``severity`` and ``owner``: the policy's most specific override, else
     the default (module docstring). Returns new dicts; the findings passed in are not changed.
 
+    Raises
+    ------
+    InputError
+        For a key of ``policy.severity`` or ``policy.owners`` that matches none of the findings
+        (:func:`unmatched_keys`), naming it and the closest finding ids.
+
     Examples
     --------
     >>> from explain.report import ModelCard, Policy
@@ -244,6 +301,7 @@ def rate_findings(findings: list[dict[str, Any]], policy: Policy, card: ModelCar
     """
     severity = policy.severity or {}
     owners = policy.owners or {}
+    _refuse_unmatched(severity, owners, findings)
     default_owner = card.owner.strip() or UNASSIGNED
     rated = []
     for f in findings:
@@ -258,3 +316,22 @@ def rate_findings(findings: list[dict[str, Any]], policy: Policy, card: ModelCar
             }
         )
     return rated
+
+
+def _refuse_unmatched(severity: Mapping[str, str], owners: Mapping[str, str], findings: list[dict[str, Any]]) -> None:
+    """Raise for a key of the policy that would silently do nothing in this audit."""
+    ids = sorted({str(f["id"]) for f in findings})
+    for name, keys in (("severity", severity), ("owners", owners)):
+        bad = unmatched_keys(keys, findings)
+        if not bad:
+            continue
+        key = bad[0]
+        close = difflib.get_close_matches(key, ids, n=3, cutoff=0.5)
+        family = [i for i in ids if _family(i) == _family(key)]
+        hint = f"the closest finding ids are {close}" if close else f"its family's finding ids are {family[:8]}"
+        raise InputError(
+            f"policy.{name}[{key!r}] matches no finding of this audit, so it would do nothing"
+            + (f" (nor would {bad[1:]})" if len(bad) > 1 else "")
+            + f"; {hint}. Correct the key to a finding id, a section id or a glob (e.g. "
+            f"{_family(key) + '.*' if _family(key) else 'fairness.*'!r}), or remove it."
+        )

@@ -202,8 +202,12 @@ class Policy:
         Overrides of the severity of findings (the impact if a finding is not remediated). A key
         is a finding id (``"fairness.impact_ratio.sex"``), a section id (``"fairness"``) or a
         glob pattern of finding ids (``"fairness.*"``); the most specific key that matches a
-        finding wins: its exact id, then its section, then the glob with the most literal
-        characters. Findings no key matches keep the documented defaults
+        finding wins: its exact id, then the glob inside its section with the most literal
+        characters (``"fairness.error_rates.*"``), then its section id, then any other glob
+        (``"*.sex"``). A key that is not a section id and matches no finding of the audit is
+        refused when the audit rates its findings (an ``InputError`` naming the closest finding
+        ids): finding ids depend on the data, so it cannot be checked earlier. Findings no key
+        matches keep the documented defaults
         (:mod:`explain.report._governance`: fairness, performance and protected inputs high;
         robustness, drift and explanation quality medium; data quality and documentation low).
         In TOML, a table: ``severity = { "drift" = "high" }``.

@@ -102,13 +102,13 @@ def test_the_defaults_cover_every_finding_of_a_real_audit(audited) -> None:
         assert f["section"] in SECTION_SEVERITY, f["section"]  # no finding falls back to the unknown-section default
 
 
-def test_an_exact_id_beats_its_section_which_beats_any_glob() -> None:
+def test_the_most_specific_key_wins_exact_then_glob_inside_the_section_then_section_then_any_glob() -> None:
     sid = "fairness.impact_ratio.sex"
     keys = {sid: "low", "fairness": "medium", "fairness.*": "high", "fairness.impact_ratio.*": "high"}
     found = [(sid, "fairness"), ("fairness.impact_ratio.age", "fairness"), ("drift.features", "drift")]
     assert _rate(found, Policy(severity=keys, owners={sid: "A", "fairness": "B", "*": "C"})) == [
-        ("low", "A"),
-        ("medium", "B"),
+        ("low", "A"),  # the exact id
+        ("high", "B"),  # a glob inside the section beats the section; '*' lies in no section: the section wins
         ("medium", "C"),  # no key for drift but the catch-all glob: its severity stays the default
     ]
     globs = {"fairness.*": "low", "fairness.impact_ratio.*": "high", "*": "medium"}
@@ -116,6 +116,40 @@ def test_an_exact_id_beats_its_section_which_beats_any_glob() -> None:
     assert match_key(["fairness.?mpact*", "fairness.impact*"], sid, "fairness") == "fairness.impact*"  # more literal
     assert match_key(["*.sex", "fair*"], sid, "fairness") == "*.sex"  # a tie: alphabetical, not file order
     assert match_key(["fair*", "*.sex"], sid, "fairness") == "*.sex"
+    assert match_key(["fairness", "fair*", "*.sex"], sid, "fairness") == "fairness"  # globs outside the section lose
+    # the validator's case: a section owner and a team for the error rates
+    owners = {"fairness": "Fair Lending", "fairness.error_rates.*": "Model Development"}
+    rated = _rate([("fairness.error_rates.sex", "fairness"), (sid, "fairness")], Policy(owners=owners))
+    assert [o for _, o in rated] == ["Model Development", "Fair Lending"]
+    # global.additivity lies in global_explanations: 'global.*' is inside that section
+    assert match_key(["global_explanations", "global.*"], "global.additivity", "global_explanations") == "global.*"
+
+
+def test_a_key_that_matches_no_finding_is_refused_at_audit_time_naming_the_closest_ids() -> None:
+    found = [
+        ("fairness.impact_ratio.sex", "fairness"),
+        ("fairness.error_rates.sex", "fairness"),
+        ("data.missing", "data"),
+    ]
+    with pytest.raises(InputError, match=r"policy\.owners\['fairness\.impact_ratio\.sexx'\] matches no finding") as err:
+        _rate(found, Policy(owners={"fairness.impact_ratio.sexx": "X"}))
+    assert "'fairness.impact_ratio.sex'" in str(err.value)  # the closest id, by difflib
+    with pytest.raises(InputError, match=r"policy\.severity\['data\.misisng'\]"):
+        _rate(found, Policy(severity={"data.misisng": "high"}))
+    with pytest.raises(InputError, match=r"policy\.owners\['\*\.age'\]"):
+        _rate(found, Policy(owners={"*.age": "X"}))
+    # a section id, and a key of a family the audit has no finding of (no champion given), are not checked
+    ok = Policy(severity={"drift": "high", "champion.*": "low"}, owners={"performance": "Y", "fairness.*": "Z"})
+    assert [o for _, o in _rate(found, ok)] == ["Z", "Z", UNASSIGNED]
+
+
+def test_a_typo_in_the_owners_fails_the_audit_and_names_the_finding() -> None:
+    X, y = _data(n=500, seed=5)
+    features = ["income", "debt", "history"]
+    model = LogisticRegression(max_iter=500).fit(X[features][:350], y[:350])
+    policy = {"explain_rows": 20, "n_bootstrap": 10, "owners": {"fairness.impact_ratio.sexx": "X"}}
+    with pytest.raises(InputError, match=r"'fairness\.impact_ratio\.sex'"):
+        audit(model, X[:350], y[:350], X[350:], y[350:], sensitive_features=["sex"], policy=policy)
 
 
 def test_a_policy_override_beats_the_default_table() -> None:
@@ -237,7 +271,8 @@ def test_every_finding_has_a_severity_and_an_owner(audited) -> None:
         assert f["severity"] == expected, f["id"]
         owner = OWNERS[match_key(OWNERS, f["id"], f["section"])] if f["section"] == "fairness" else "Retail Credit Risk"
         assert f["owner"] == owner, f["id"]
-    assert {f["owner"] for f in findings if f["id"].startswith("fairness.error_rates.")} == {"Fair Lending Compliance"}
+    assert {f["owner"] for f in findings if f["id"].startswith("fairness.error_rates.")} == {"Model Development"}
+    assert {f["owner"] for f in findings if f["id"].startswith("fairness.impact_ratio.")} == {"Fair Lending Compliance"}
 
 
 def test_each_finding_is_given_once_in_the_pdf_and_in_the_html(audited) -> None:
