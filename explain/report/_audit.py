@@ -30,7 +30,7 @@ from ._regulations import crosswalk, frameworks
 from ._row_sample import cluster_record, explain_rows, fairness_context, rows_context
 from ._schema import SCHEMA, SCHEMA_VERSION, STATUSES, worst
 from ._sections_champion import champion_section
-from ._sections_data import data_section, performance_section
+from ._sections_data import data_section
 from ._sections_explain import global_section
 from ._sections_governance import (
     crosswalk_section,
@@ -44,6 +44,7 @@ from ._sections_governance import (
 )
 from ._sections_local import local_section
 from ._sections_model import design_section, document_control, intended_use
+from ._sections_performance import performance_section
 from ._sections_risk import drift_section, fairness_section
 from ._sections_robust import robustness_section
 from ._sections_summary import summary_section
