@@ -1,7 +1,13 @@
 """Image models behind the :class:`~explain.Explainer`: batches of images explained over regions.
 
 :meth:`Explainer.explain_local` hands a numpy array of shape ``(n, h, w)`` or ``(n, h, w, c)``
-to :func:`explain_images`. The Explainer's settings keep their meaning:
+to :func:`explain_images`. Channels come last. Two layouts that would be read wrongly are
+refused before the model is called: a 3-D array whose last axis is short (at most 4) and shorter
+than its middle one, e.g. ``(54, 80, 3)``, which is one colour image without its batch axis as
+likely as 54 grey images 3 pixels wide (pass one image as ``X[None]``, grey images with a channel
+axis, ``X[..., None]``; an estimator whose ``n_features_in_`` is ``w * c`` settles it for grey
+images), and a 4-D array ``(n, c, h, w)`` with at most 4 entries on axis 1 and more than 4 on the
+last, channels first (pass ``X.transpose(0, 2, 3, 1)``). The Explainer's settings keep their meaning:
 
 ``model``
     A function of a batch of images ``(m, h, w[, c]) -> (m,)`` or ``(m, k)`` with ``task``
@@ -104,14 +110,16 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
     start = time.perf_counter()
     images = _checked_images(X, "X")
     model = _model(explainer)
+    _check_layout(images.shape, model)
     call, input_note = _predictor(model, images.shape[1:])
     space = _output(explainer, model)
     seed = checked_random_state(explainer.random_state)
     background = None if explainer.background is None else _checked_images(explainer.background, "background")
     if background is not None and background.shape[1:] != images.shape[1:]:
+        one = " One background image: pass background[None]." if background.shape == images.shape[1:] else ""
         raise InputError(
             f"background images have shape {background.shape[1:]} but X's have {images.shape[1:]}; pass background "
-            "images of the same size and channels."
+            f"images of the same size and channels.{one}"
         )
     method = _method(explainer)
     params = check_params(method, dict(explainer.method_params or {}))
@@ -175,6 +183,45 @@ def _checked_images(X: Any, role: str) -> np.ndarray:
             "the model cannot be explained on them. Fill or drop those images."
         )
     return images
+
+
+def _check_layout(shape: tuple[int, ...], model: ModelAdapter) -> None:
+    """Refuse the layouts that are read wrongly without a word: one colour image without its batch
+    axis, ``(h, w, c)``, read as ``h`` grey images of ``w x c`` pixels; channels first ``(n, c, h, w)``.
+
+    A 3-D array ``(a, b, c)`` whose last axis is short (at most 4) and shorter than its middle one
+    is ambiguous, unless the model is an estimator whose ``n_features_in_`` says which it reads
+    (``b * c``: grey images; ``a * b * c``: one image). A 4-D array ``(n, c, h, w)`` with at most
+    4 entries on axis 1 and more than 4 on the last is channels first.
+    """
+    pixels = model.n_features if model.kind != "callable" else None
+    if len(shape) == 3:
+        a, b, c = shape
+        one_image = f"one image of {a} x {b} pixels with {c} channel{'s' if c > 1 else ''}"
+        fix = (
+            f"One image: pass X[None] (shape {(1, a, b, c)}). Grey images of {b} x {c} pixels: pass them with "
+            f"a channel axis, X[..., None] (shape {(a, b, c, 1)}, what a function model then receives)."
+        )
+        if pixels is not None and pixels == a * b * c != b * c:
+            raise InputError(
+                f"X of shape {shape} is read as {a} grey images of {b} x {c} pixels, but the "
+                f"{type(model.estimator).__name__} reads {pixels} = {a} x {b} x {c} features: X is {one_image}. "
+                f"Pass it with its batch axis: X[None] (shape {(1, a, b, c)})."
+            )
+        if c <= 4 and b > c and pixels != b * c:
+            raise InputError(
+                f"X of shape {shape} is ambiguous: {a} grey images of {b} x {c} pixels, or {one_image} without "
+                f"its batch axis. {fix}"
+            )
+    elif len(shape) == 4 and shape[1] <= 4 < shape[3]:
+        n, c, h, w = shape
+        raise InputError(
+            f"X of shape {shape} looks like {n} image{'s' if n != 1 else ''} with {c} channel{'s' if c > 1 else ''} "
+            "first; images "
+            f"are read channels last, (n, h, w, c). Pass X.transpose(0, 2, 3, 1) (shape {(n, h, w, c)}); a "
+            "function model that reads channels first can transpose its batch back: "
+            "lambda b: model(b.transpose(0, 3, 1, 2))."
+        )
 
 
 def _model(explainer: Explainer) -> ModelAdapter:
