@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import _slicing
 from ._global_explanation import GlobalExplanation
+from ._model import OUTPUT_SPACES as OUTPUT_SPACES  # the output spaces are the adapter's; read here by _interop
 from ._provenance import Provenance
 from ._slicing import concat
 from ._values import (
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from .image_explanation import ImageExplanation
 
 __all__ = ["GlobalExplanation", "LocalExplanation", "concat", "freeze", "thaw"]
-
-OUTPUT_SPACES = ("probability", "log_odds", "raw", "margin")
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._model import OUTPUT_SPACES
 from ._provenance import Provenance
 from ._values import SCHEMA_VERSION, _Base, _frozen_array, _frozen_diagnostics, _index, freeze, thaw
 from .errors import InputError, SchemaError
@@ -32,7 +33,6 @@ __all__ = ["ImageExplanation"]
 SCHEMA = "explain.ImageExplanation"
 KIND = "image_explanation"
 ADDITIVE_METHODS = ("exact_shap", "partition_shap")
-OUTPUT_SPACES = ("probability", "log_odds", "raw", "margin")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
