@@ -38,7 +38,9 @@ last, channels first (pass ``X.transpose(0, 2, 3, 1)``). The Explainer's setting
     As for tables: probability for classifiers by default (the positive class of a binary one,
     every class of a multiclass one), the prediction for regressors.
 
-Pixels are read as float64 (uint8 images too) and the model receives float64 images. Before
+Pixels are read as float64 (uint8 images too) and the model receives float64 images, each batch
+an array of its own: a model that writes into its input changes neither ``X`` nor the
+explanation's ``data``. Before
 the explanation is returned its invariants are checked (shapes, finite values, and for
 the Shapley methods additivity: ``base + sum(values) == prediction`` to a relative 1e-7); a
 failure raises :class:`~explain.errors.AdditivityError` rather than returning a wrong number.
@@ -135,7 +137,10 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
 
     results = _run_all(explainer, method, images, references, labels, predict, params, segmenter, seed)
     values, base, diagnostics = _stack(results, int(regions.max()))
-    predictions = predict(images)  # the model's own prediction, not a value of the game
+    # the model's own prediction, not a value of the game; on a copy, as every batch the model gets is
+    # its own (masked images are made for each call), so that a model that writes into its input
+    # spoils neither the images reported nor the caller's X
+    predictions = predict(images.copy())
     k = predictions.shape[1]
     names = model.output_names(k)
     if k == 1:
@@ -174,7 +179,8 @@ def _checked_images(X: Any, role: str) -> np.ndarray:
         raise InputError(f"{role} has dtype {X.dtype}; pass images of numbers (uint8 or float pixels).")
     if min(X.shape) == 0:
         raise InputError(f"{role} of shape {X.shape} holds no pixels; pass at least one image of at least 1 x 1.")
-    images = np.asarray(X, dtype=float)
+    images = np.array(X, dtype=float)  # a copy of our own, read-only: what the explanation reports as data
+    images.setflags(write=False)
     bad = ~np.isfinite(images)
     if bad.any():
         which = np.flatnonzero(bad.reshape(len(images), -1).any(axis=1))

@@ -70,3 +70,25 @@ def test_channels_first_is_refused(china):
 def test_one_background_image_is_told_to_take_its_batch_axis(china):
     with pytest.raises(InputError, match=r"background\[None\]"):
         explain(lambda b: b.mean(axis=(1, 2, 3)), china[None], task="regression", background=china)
+
+
+def test_a_model_that_writes_into_its_input_spoils_neither_x_nor_the_data(digits, mlp):
+    images, _ = digits
+    X = images[1500:1503].copy()  # float64: the array the images would be read from without a copy
+    before = X.copy()
+
+    def proba(batch):
+        return mlp.predict_proba(batch.reshape(len(batch), -1))
+
+    def scribbling(batch):
+        out = proba(batch)
+        batch[...] = 0.0  # a model that changes its input in place
+        return out
+
+    exp = explain(scribbling, X, task="classification")
+    np.testing.assert_array_equal(X, before)
+    np.testing.assert_array_equal(exp.data, before)
+    assert not np.shares_memory(exp.data, X)
+    clean = explain(proba, X, task="classification")
+    np.testing.assert_array_equal(exp.values, clean.values)
+    np.testing.assert_array_equal(exp.predictions, clean.predictions)
