@@ -13,7 +13,7 @@ import pandas as pd
 from .._data import check_column_types
 from .._model import ModelAdapter
 from .._provenance import data_fingerprint, model_fingerprint, type_path
-from ..errors import FeatureMismatchError, InputError, ModelError
+from ..errors import FeatureMismatchError, ModelError
 from ..explanation import LocalExplanation
 from ._context_checks import (
     _beyond_float32,
@@ -24,6 +24,7 @@ from ._context_checks import (
     _frame,
     _model_columns,
     _sensitive,
+    check_rows,
     check_same_columns,
 )
 from ._context_targets import (
@@ -235,8 +236,7 @@ def build_context(
     check_same_columns(list(train.columns), list(test.columns))
     for name, frame in (("X_train", train), ("X_test", test)):
         _check_duplicates(frame, name)
-        if len(frame) < 10:
-            raise InputError(f"{name} has {len(frame)} rows; an audit needs at least 10 (and far more to mean much).")
+        check_rows(name, len(frame))
     y_tr, y_te = _target(y_train, len(train), "y_train"), _target(y_test, len(test), "y_test")
     sens_test, sens_train, sens_names = _sensitive(sensitive_features, train, test)
     _check_groups(sens_test)
@@ -245,11 +245,7 @@ def build_context(
     ref = _frame(reference, "reference") if ref_given else train
     if ref_given:
         _check_duplicates(ref, "reference")
-        if len(ref) < 10:
-            raise InputError(
-                f"reference has {len(ref)} rows; drift is measured against at least 10 (and far more to mean "
-                "much). Pass a larger reference data set, or reference=None (the training data)."
-            )
+        check_rows("reference", len(ref))
     lacking_ref = [c for c in columns if c not in ref.columns]
     if lacking_ref:
         raise FeatureMismatchError(f"reference lacks the model's columns {lacking_ref}; give it the columns of X_test.")

@@ -16,7 +16,7 @@ from .._data import _not_a_table, checked_names
 from .._model import ModelAdapter
 from ..errors import FeatureMismatchError, InputError
 
-__all__ = ["beyond_float32", "check_same_columns", "float32_message", "infinite_message"]
+__all__ = ["beyond_float32", "check_rows", "check_same_columns", "float32_message", "infinite_message"]
 
 
 def _frame(X: Any, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -159,6 +159,19 @@ def _check_reason_codes(codes: Any, columns: Sequence[str]) -> None:
         pair = isinstance(entry, (tuple, list)) and len(entry) == 2 and all(isinstance(v, str) for v in entry)
         if not (isinstance(entry, str) or pair or (hasattr(entry, "code") and hasattr(entry, "statement"))):
             raise InputError(f"reason_codes[{name!r}] is {entry!r}; {fix}.")
+
+
+def check_rows(name: str, rows: int) -> None:
+    """Refuse a data set of fewer than 10 rows (``name`` as in the messages: ``X_train``,
+    ``X_test`` or ``reference``, against which drift is measured)."""
+    if rows >= 10:
+        return
+    if name == "reference":
+        raise InputError(
+            f"reference has {rows} rows; drift is measured against at least 10 (and far more to mean "
+            "much). Pass a larger reference data set, or reference=None (the training data)."
+        )
+    raise InputError(f"{name} has {rows} rows; an audit needs at least 10 (and far more to mean much).")
 
 
 def _check_duplicates(frame: pd.DataFrame, name: str) -> None:

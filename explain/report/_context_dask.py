@@ -60,13 +60,13 @@ from ._context_checks import (
     _model_columns,
     _sensitive,
     beyond_float32,
+    check_rows,
     check_same_columns,
     float32_message,
 )
 from ._context_dask_data import (
     SCHEME,
     _aligned,
-    _at_least_ten,
     _Data,
     _data,
     _dataset,
@@ -128,8 +128,7 @@ def _inputs(X_train: Any, y_train: Any, X_test: Any, reference: Any, sensitive: 
     check_same_columns(list(train.columns), [str(c) for c in test.frame.columns])
     _check_duplicates(train, "X_train")
     _check_duplicates(test.frame, "X_test")
-    if len(train) < 10:
-        raise InputError(f"X_train has {len(train)} rows; an audit needs at least 10 (and far more to mean much).")
+    check_rows("X_train", len(train))
     y_tr = _gather(y_train, progress, "gathering y_train") if is_dask_collection(y_train) else y_train
     _target(y_tr, len(train), "y_train")
     sensitive, gather = _sensitive_frame(sensitive, test, progress)
@@ -141,7 +140,7 @@ def _inputs(X_train: Any, y_train: Any, X_test: Any, reference: Any, sensitive: 
         ref = _data(reference, "reference", "reference", None)
         _check_duplicates(ref.frame, "reference")
         if not ref.lazy:
-            _at_least_ten(ref)
+            check_rows(ref.name, ref.rows)
     lacking = [c for c in columns if c not in [str(c) for c in ref.frame.columns]]
     if lacking:
         raise FeatureMismatchError(f"reference lacks the model's columns {lacking}; give it the columns of X_test.")
@@ -193,7 +192,7 @@ def build_cluster_context(
     for data, extra in ((test, got.gather), (ref, ())):
         if data.lazy:
             _scanned(data, _Scan(adapter, tuple(columns), space, extra, data.name), progress)
-            _at_least_ten(data)
+            check_rows(data.name, data.rows)
     y_te_given = _gather(y_test, progress, "gathering y_test") if is_dask_collection(y_test) else y_test
     y_te = _target(y_te_given, test.rows, "y_test")
     _aligned(y_te_given, y_test, test.index, "y_test", "X_test")

@@ -206,17 +206,6 @@ def _meta_checks(data: _Data, columns: list[str]) -> None:
     _check_finite(data.frame[columns], data.name)
 
 
-def _at_least_ten(data: _Data) -> None:
-    if data.rows >= 10:
-        return
-    if data.role == "reference":
-        raise InputError(
-            f"reference has {data.rows} rows; drift is measured against at least 10 (and far more to mean "
-            "much). Pass a larger reference data set, or reference=None (the training data)."
-        )
-    raise InputError(f"{data.name} has {data.rows} rows; an audit needs at least 10 (and far more to mean much).")
-
-
 def _sensitive_frame(sensitive: Any, test: _Data, progress: bool | None) -> tuple[Any, tuple[str, ...]]:
     """The sensitive features with a dask collection gathered, and the columns of a dask X_test to
     gather for them: those named, or those of a frame given that X_test has too (compared)."""
