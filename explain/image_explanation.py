@@ -238,7 +238,12 @@ class ImageExplanation(_Base):
         """
         from .explanation import _mean_abs_global
 
-        if self.n_rows and not (self.segments == self.segments[:1]).all():
+        if not self.n_rows:
+            raise InputError(
+                "this explanation holds no images, so there is no mean value of a region to report; "
+                "call to_global() on an explanation of at least one image."
+            )
+        if not (self.segments == self.segments[:1]).all():
             raise InputError(
                 "the images have different regions (superpixels, or labels per image), so a region is not the same "
                 "place in every image and its values cannot be averaged across images. Explain with a grid "
@@ -294,17 +299,19 @@ class ImageExplanation(_Base):
         if not isinstance(d["method"], str):
             raise SchemaError("method should be text.")
         try:
-            exp = cls(
-                values=_numbers(d["values"], "values", ndims=(2, 3)),
-                base_values=_numbers(d["base_values"], "base_values", ndims=(1, 2)),
-                predictions=_numbers(d["predictions"], "predictions", ndims=(1, 2)),
-                data=array_from_json(d["data"], "data", (3, 4)),
-                segments=array_from_json(d["segments"], "segments", (3,)),
-                output_names=tuple(names), output_space=d["output_space"], method=d["method"], params=d["params"],
-                provenance=Provenance.from_dict(d["provenance"]),
-                diagnostics={
+            data = array_from_json(d["data"], "data", (3, 4))
+            numbers = _empty_numbers(d, len(names)) if data.shape[0] == 0 else {
+                "values": _numbers(d["values"], "values", ndims=(2, 3)),
+                "base_values": _numbers(d["base_values"], "base_values", ndims=(1, 2)),
+                "predictions": _numbers(d["predictions"], "predictions", ndims=(1, 2)),
+                "diagnostics": {
                     key: _numbers(v, key, ndims=(1, 2), finite=False) for key, v in d.get("diagnostics", {}).items()
                 },
+            }  # fmt: skip
+            exp = cls(
+                **numbers, data=data, segments=array_from_json(d["segments"], "segments", (3,)),
+                output_names=tuple(names), output_space=d["output_space"], method=d["method"], params=d["params"],
+                provenance=Provenance.from_dict(d["provenance"]),
             )  # fmt: skip
         except (InputError, ValueError, TypeError) as exc:
             if isinstance(exc, SchemaError):
@@ -344,6 +351,20 @@ class ImageExplanation(_Base):
         from .plots.image import image
 
         return image(self, row, **kwargs)
+
+
+def _empty_numbers(d: dict[str, Any], k: int) -> dict[str, Any]:
+    """The number arrays of a saved explanation of no images (``exp[[]]``): JSON's ``[]`` has lost
+    their shapes, which the outputs give back (several outputs: a last axis of ``k``)."""
+    arrays = [d["values"], d["base_values"], d["predictions"], *d.get("diagnostics", {}).values()]
+    if any(array != [] for array in arrays):
+        raise SchemaError("the saved image explanation holds no images but numbers for some; it is damaged.")
+    outputs = (k,) if k > 1 else ()
+    return {
+        "values": np.zeros((0, 0, *outputs)), "base_values": np.zeros((0, *outputs)),
+        "predictions": np.zeros((0, *outputs)),
+        "diagnostics": {key: np.zeros((0, *outputs)) for key in d.get("diagnostics", {})},
+    }  # fmt: skip
 
 
 def check_additive(exp: ImageExplanation, error: type[Exception], why: str) -> None:

@@ -93,3 +93,30 @@ def test_segments_that_do_not_match_the_images_are_refused(digits, mlp):
     saved["segments"] = array_to_json(np.zeros((1, 4, 4), dtype=int), "<i4")
     with pytest.raises(SchemaError, match="segments"):
         ImageExplanation.from_dict(saved)
+
+
+@pytest.mark.parametrize("method", ["exact_shap", "lime"])
+def test_an_explanation_of_no_images_round_trips(digits, mlp, method):
+    """exp[[]]: JSON's [] keeps no shape; the outputs give it back (several: a last axis of 10)."""
+    images, _ = digits
+    empty = explain(mlp, images[1500:1502], method=method)[[]]
+    again = ImageExplanation.from_dict(json.loads(empty.to_json()))
+    _same(empty, again)
+    assert again.values.shape == (0, 0, 10) and again.base_values.shape == (0, 10)
+    assert {key: v.shape for key, v in again.diagnostics.items()} == {key: (0, 10) for key in empty.diagnostics}
+    one = explain(lambda b: b.mean(axis=(1, 2)), images[:2], task="regression")[[]]
+    assert ImageExplanation.from_dict(json.loads(one.to_json())).values.shape == (0, 0)
+
+
+def test_a_file_of_no_images_with_numbers_is_refused(digits, mlp):
+    images, _ = digits
+    saved = json.loads(explain(mlp, images[1500:1502])[[]].to_json())
+    saved["values"] = [[[0.5]]]
+    with pytest.raises(SchemaError, match="holds no images but numbers"):
+        ImageExplanation.from_dict(saved)
+
+
+def test_to_global_of_no_images_is_refused(digits, mlp):
+    images, _ = digits
+    with pytest.raises(ex.errors.InputError, match="holds no images"):
+        explain(mlp, images[1500:1502])[[]].to_global()
