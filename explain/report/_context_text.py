@@ -53,7 +53,9 @@ __all__ = [
     "build_text_context",
     "documents",
     "is_text_audit",
+    "is_plain_function",
     "is_text_context",
+    "plain_function_error",
     "score_documents",
     "text_input",
 ]
@@ -168,12 +170,13 @@ def is_text_audit(model: Any, X_test: Any) -> bool:
             return True
     except Exception:  # text with other columns, or an odd model: the tabular audit's checks speak about it
         return False
-    if _is_plain_function(model) and _holds_text(X_test):  # refused by build_text_context, saying what to do
+    if is_plain_function(model) and _holds_text(X_test):  # refused by build_text_context, saying what to do
         return True
     return bool(is_text_input(X_test))
 
 
-def _is_plain_function(model: Any) -> bool:
+def is_plain_function(model: Any) -> bool:
+    """Whether ``model`` is a bare callable (no predict, predict_proba or Pipeline steps)."""
     return callable(model) and not any(hasattr(model, a) for a in ("predict", "predict_proba", "steps"))
 
 
@@ -186,14 +189,22 @@ def _holds_text(X: Any) -> bool:
     return bool(is_text_input(X))
 
 
-PLAIN_FUNCTION = (
-    "audit() was given a plain function as the model; audit() takes a fitted classifier object (it has no task= "
-    "and reads the classes and probabilities from the model). Wrap the function in a scikit-learn-compatible "
-    "classifier: a class with fit(X, y) setting classes_, predict_proba(X) calling your function on list(X), and "
-    "predict; fit it, and pass X_train / X_test as pandas Series of documents with sensitive_features= as a "
-    "DataFrame aligned with X_test. (explain.Explainer(fn, task='classification') explains a plain function "
-    "without an audit.)"
-)
+def plain_function_error(text: bool) -> ModelError:
+    """What ``audit()`` says of a plain function given as the model (it has no ``task=``): wrap
+    it in a classifier object. ``text``: the data are documents (else a table)."""
+    data = (
+        "pass X_train / X_test as pandas Series of documents with sensitive_features= as a DataFrame aligned with "
+        "X_test"
+        if text
+        else "pass X_train / X_test as DataFrames with the columns the function reads"
+    )
+    return ModelError(
+        "audit() was given a plain function as the model; audit() takes a fitted classifier object (it has no "
+        "task= and reads the classes and probabilities from the model). Wrap the function in a scikit-learn-"
+        f"compatible classifier: a class with fit(X, y) setting classes_, predict_proba(X) calling your function"
+        f"{' on list(X)' if text else ''}, and predict; fit it, and {data}. (explain.Explainer(fn, task='classification') explains a plain "
+        "function without an audit.)"
+    )
 
 
 def text_input(ctx: AuditContext) -> TextInput:
@@ -339,8 +350,8 @@ def build_text_context(
             "the audit of a text model reads its documents in memory; pass pandas Series or DataFrames "
             "(compute() the dask collections first)."
         )
-    if _is_plain_function(model):
-        raise ModelError(PLAIN_FUNCTION)
+    if is_plain_function(model):
+        raise plain_function_error(text=True)
     form = text_model(model)
     adapter = ModelAdapter.from_model(model)
     _check_task(adapter)
