@@ -202,8 +202,8 @@ def plain_function_error(text: bool) -> ModelError:
         "audit() was given a plain function as the model; audit() takes a fitted classifier object (it has no "
         "task= and reads the classes and probabilities from the model). Wrap the function in a scikit-learn-"
         f"compatible classifier: a class with fit(X, y) setting classes_, predict_proba(X) calling your function"
-        f"{' on list(X)' if text else ''}, and predict; fit it, and {data}. (explain.Explainer(fn, task='classification') explains a plain "
-        "function without an audit.)"
+        f"{' on list(X)' if text else ''}, and predict; fit it, and {data}. "
+        "(explain.Explainer(fn, task='classification') explains a plain function without an audit.)"
     )
 
 
