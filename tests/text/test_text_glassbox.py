@@ -156,3 +156,23 @@ def test_auto_skips_glassbox_when_the_vectorizer_reads_documents_differently_fro
     assert exp.additivity_error() < 1e-10
     # documents it reads token by token keep glassbox
     assert ex.Explainer(model).explain_local(["a dull film"]).method == "glassbox"
+
+
+def test_hashing_words_of_the_same_sign_in_one_column_each_get_their_own_term():
+    docs, y = corpus()
+    hashing = HashingVectorizer(n_features=8, norm=None)
+    model = make_pipeline(hashing, LogisticRegression()).fit(docs, y)
+    words = sorted({w.lower() for d in docs for w in re.findall(r"\w\w+", d)})
+    signed = {w: hashing.transform([w]).toarray()[0] for w in words}
+    a, b = next(
+        (a, b)
+        for a in words
+        for b in words
+        if a < b and np.array_equal(signed[a], signed[b])  # same column, same sign
+    )
+    doc = [f"{a} {b} {a}"]
+    glass = ex.Explainer(model, method="glassbox").explain_local(doc)
+    exact = ex.Explainer(model, method="exact_shap", output="log_odds").explain_local(doc)
+    np.testing.assert_allclose(glass.values[0], exact.values[0], atol=1e-9)
+    j = int(np.flatnonzero(signed[a])[0])
+    np.testing.assert_allclose(glass.values[0], model[-1].coef_[0, j] * signed[a][j] * np.ones(3), atol=1e-12)
