@@ -43,7 +43,9 @@ an array of its own: a model that writes into its input changes neither ``X`` no
 explanation's ``data``. Before
 the explanation is returned its invariants are checked (shapes, finite values, and for
 the Shapley methods additivity: ``base + sum(values) == prediction`` to a relative 1e-7); a
-failure raises :class:`~explain.errors.AdditivityError` rather than returning a wrong number.
+failure raises :class:`~explain.errors.AdditivityError` rather than returning a wrong number, naming
+the model as the cause when it is (:func:`model_inconsistency`: a random model, or one whose output
+for an image depends on the rest of its batch).
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ if TYPE_CHECKING:
     from .explainer import Explainer
     from .image_explanation import ImageExplanation
 
-__all__ = ["check_segmentation", "explain_images", "is_image_batch"]
+__all__ = ["check_segmentation", "explain_images", "is_image_batch", "model_inconsistency"]
 
 
 def is_image_batch(X: Any) -> bool:
@@ -161,7 +163,16 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
     )  # fmt: skip
     _check(exp, results)
     if method != "lime":
-        check_additive(exp, AdditivityError, "this is a bug in explain: please report it with the model and settings")
+        try:
+            check_additive(
+                exp, AdditivityError, "this is a bug in explain: please report it with the model and settings"
+            )
+        except AdditivityError as exc:
+            # before blaming explain, the model: the same image twice, and after another image in a batch
+            why = model_inconsistency(predict, np.concatenate([images[:1], references[:1]]), 1e-7)
+            if why is None:
+                raise
+            raise AdditivityError(f"{method} region values do not add up to the predictions: {why}") from exc
     return exp
 
 
@@ -289,6 +300,50 @@ def _resolve(method: str, params: dict[str, Any], regions: np.ndarray) -> tuple[
         else f"an image has {most} regions, more than max_regions={limit}: Owen values over a hierarchy of regions"
     )
     return chosen, {"auto": {"chosen": chosen, "reason": reason}}
+
+
+def model_inconsistency(predict: Callable[[np.ndarray], np.ndarray], rows: np.ndarray, rtol: float) -> str | None:
+    """Why the model's outputs cannot be explained, if they are not a function of each input
+    alone: ``rows[0]`` called twice (a random model), and called after ``rows[1]`` in a batch of
+    two (a model that depends on its batch); ``None`` when they agree to ``rtol`` (relative).
+
+    Shared with the table path's additivity check: a values-do-not-add-up error blames explain
+    only once the model has been seen to give one output per input.
+
+    Examples
+    --------
+    >>> rows = np.array([[1.0, 2.0], [3.0, 5.0]])
+    >>> model_inconsistency(lambda b: b.sum(axis=1), rows, 1e-7) is None
+    True
+    >>> print(model_inconsistency(lambda b: b.sum(axis=1) - b.sum(axis=1).mean(), rows, 1e-7))
+    the model's output for an input depends on the other inputs of its batch ...
+    """
+
+    def gap(a: np.ndarray, b: np.ndarray) -> float:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return float(np.max(np.abs(a - b) / (1.0 + np.abs(a)), initial=0.0))
+
+    alone = predict(rows[:1].copy())
+    again = gap(alone, predict(rows[:1].copy()))
+    if again > rtol:
+        return (
+            f"the model gives different outputs for the same input on two calls (relative difference {again:.3g}): "
+            "it is not deterministic (a random model, or dropout left on at inference?). Explanations compare the "
+            "model's outputs on many masked inputs and need one output per input: fix its seed or put it in "
+            "evaluation mode. This is not a bug in explain."
+        )
+    if len(rows) < 2:
+        return None
+    batched = gap(alone, predict(np.concatenate([rows[1:2], rows[:1]]))[1:])
+    if batched > rtol:
+        return (
+            f"the model's output for an input depends on the other inputs of its batch (relative difference "
+            f"{batched:.3g} between the input alone and after another in a batch of two). Explanations call the model "
+            "on batches of masked inputs, so its output for one input must not depend on the rest (batch "
+            "normalization in training mode? scaling by the batch?): make it batch-independent, or call it one "
+            "input at a time in your function. This is not a bug in explain."
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- running

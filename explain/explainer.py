@@ -727,6 +727,16 @@ def _check_additivity(job: Job, spec: MethodSpec, space: str, result: Any, predi
     gap = np.abs(total[finite] - predictions[finite])
     if gap.size and np.any(gap > rtol * scale):
         worst = int(np.argmax(gap / scale))
+        from ._image import model_inconsistency  # before blaming explain, the model: one output per row?
+
+        other = job.background.encoded[:1] if job.background is not None else job.X.encoded[1:2]
+        rows = np.concatenate([job.X.encoded[:1], other])  # a row, and one to share its batch (if any)
+        why = model_inconsistency(lambda batch: job.predict(batch, space), rows, rtol)  # type: ignore[arg-type]
+        if why is not None:
+            raise AdditivityError(
+                f"{spec.name} attributions of this {type(job.model.estimator).__name__} ({space}) do not add up to "
+                f"the model's own prediction (off by up to {gap.max():.3g}); they are not returned: {why}"
+            )
         raise AdditivityError(
             f"{spec.name} attributions of this {type(job.model.estimator).__name__} ({space}) do not add up to "
             f"the model's own prediction: off by up to {gap.max():.3g} (row {worst}); they are not returned. "
