@@ -153,6 +153,7 @@ _FALLBACK = "medium"
 _PREFIXES = frozenset(SECTION_TITLES) | {"global", "local", "champion"}
 _JUDGED = sorted(SECTION_SEVERITY)
 _WILDCARDS = re.compile(r"[*?\[]")
+_RATED_APART = frozenset({"change_log"})  # rated after the other findings (audit() compares them first)
 
 
 def _is_glob(key: str) -> bool:
@@ -202,7 +203,8 @@ def _most_literal(globs: list[str]) -> str:
 
 def unmatched_keys(keys: Iterable[str], findings: Iterable[Mapping[str, Any]]) -> list[str]:
     """The keys that are not a section id and match none of ``findings``, among those whose family
-    (first id part) some finding has (or that start with a wildcard).
+    (first id part) some finding has, and those that start with a wildcard unless ``findings`` are
+    only the change log's (rated on their own).
 
     >>> found = [{"id": "fairness.impact_ratio.sex", "section": "fairness"}]
     >>> unmatched_keys(["fairness", "fairness.impact_ratio.sexx", "fairness.*", "champion.*"], found)
@@ -210,9 +212,13 @@ def unmatched_keys(keys: Iterable[str], findings: Iterable[Mapping[str, Any]]) -
     """
     found = [(str(f["id"]), str(f["section"])) for f in findings]
     families = {_family(fid) for fid, _ in found}
+    # a key starting with a wildcard has no family: it is checked against the audit's main
+    # findings, not against the change log's, which the audit rates on their own
+    main = any(section not in _RATED_APART for _, section in found)
     out = []
     for key in keys:
-        if key in SECTION_TITLES or (_family(key) and _family(key) not in families):
+        family = _family(key)
+        if key in SECTION_TITLES or (family and family not in families) or (not family and not main):
             continue
         if not any(match_key([key], fid, section) for fid, section in found):
             out.append(key)

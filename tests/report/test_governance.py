@@ -143,6 +143,15 @@ def test_a_key_that_matches_no_finding_is_refused_at_audit_time_naming_the_close
     assert [o for _, o in _rate(found, ok)] == ["Z", "Z", UNASSIGNED]
 
 
+def test_the_change_logs_findings_rated_apart_do_not_refuse_the_keys_of_the_others() -> None:
+    """audit() rates the change log's findings after the others: a key that matched those is not
+    refused for matching none of the change log's."""
+    policy = Policy(owners={"*.sex": "Fair Lending", "fairness.*": "Z", "change_log.*": "Model Risk"})
+    assert _rate([("change_log.status_changes", "change_log")], policy) == [("medium", "Model Risk")]
+    with pytest.raises(InputError, match=r"policy\.owners\['change_log\.status_chnages'\]"):
+        _rate([("change_log.status_changes", "change_log")], Policy(owners={"change_log.status_chnages": "X"}))
+
+
 def test_a_typo_in_the_owners_fails_the_audit_and_names_the_finding() -> None:
     X, y = _data(n=500, seed=5)
     features = ["income", "debt", "history"]
