@@ -33,7 +33,11 @@ last, channels first (pass ``X.transpose(0, 2, 3, 1)``). The Explainer's setting
     each region its own mean colour (lime's ``hide_color=None``); ``"blur"``: the image blurred
     (Gaussian, standard deviation 1/16 of its larger side); a number or one number per channel
     (lime's ``hide_color``). Also ``max_regions`` (exact_shap, auto), ``num_samples``
-    (lime, 1000) and ``kernel_width`` (lime, 0.25).
+    (lime, 1000, at most 1 000 000 and at most 2^27 mask entries, samples x regions) and
+    ``kernel_width`` (lime, 0.25).
+``tokenizer``, ``feature_names``
+    Settings of text and tables: refused for images (the players are regions, named
+    ``region_0 ..``). A masked array is refused too (its mask would be ignored): fill it first.
 ``output``
     As for tables: probability for classifiers by default (the positive class of a binary one,
     every class of a multiclass one), the prediction for regressors.
@@ -69,6 +73,8 @@ if TYPE_CHECKING:
     from .image_explanation import ImageExplanation
 
 __all__ = ["check_segmentation", "explain_images", "is_image_batch", "model_inconsistency"]
+
+LIME_MASK_ENTRIES = 1 << 27  # lime's masks (samples x regions), drawn as int64: at most 1 GB
 
 
 def is_image_batch(X: Any) -> bool:
@@ -112,6 +118,7 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
     from .image_explanation import ImageExplanation, check_additive
 
     start = time.perf_counter()
+    _refuse_other_settings(explainer)
     images = _checked_images(X, "X")
     model = _model(explainer)
     _check_layout(images.shape, model)
@@ -179,7 +186,22 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
 # --------------------------------------------------------------------------- inputs
 
 
+def _refuse_other_settings(explainer: Explainer) -> None:
+    """The settings of tables and text mean nothing for images: refused rather than ignored."""
+    for name, instead in (
+        ("tokenizer", "images are split into regions by segmentation= (a grid, superpixels or labels)"),
+        ("feature_names", "an image's players are its regions, named region_0, region_1, ... (see segments)"),
+    ):
+        if getattr(explainer, name, None) is not None:
+            raise InputError(f"{name}= was given, but X is a batch of images: {instead}. Leave {name}=None.")
+
+
 def _checked_images(X: Any, role: str) -> np.ndarray:
+    if isinstance(X, np.ma.MaskedArray):
+        raise InputError(
+            f"{role} is a masked array; its mask would be ignored (the model sees every pixel). Fill the masked "
+            f"pixels first ({role}.filled(value)), or pass {role}.data to explain the pixels as they are."
+        )
     if not isinstance(X, np.ndarray) or X.ndim not in (3, 4):
         shape = getattr(X, "shape", None)
         raise InputError(
@@ -290,6 +312,12 @@ def _resolve(method: str, params: dict[str, Any], regions: np.ndarray) -> tuple[
             f"exact_shap scores all 2^regions masked images, and is limited to max_regions={limit} regions; an image "
             f"here has {most}. Use method='partition_shap' (Owen values, quadratic in the regions) or 'lime', a "
             "coarser segmentation (e.g. segmentation=(4, 4)), or raise max_regions (at most 20)."
+        )
+    if method == "lime" and int(params["num_samples"]) * most > LIME_MASK_ENTRIES:
+        raise MethodError(
+            f"lime num_samples={params['num_samples']} masks over {most} regions is "
+            f"{int(params['num_samples']) * most:,} mask entries, more than {LIME_MASK_ENTRIES:,} (memory); pass "
+            f"num_samples <= {LIME_MASK_ENTRIES // most:,} or a coarser segmentation."
         )
     if method != "auto":
         return method, {}

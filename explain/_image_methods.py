@@ -41,6 +41,7 @@ from .methods._coalitions import MAX_EXACT_PLAYERS, owen_plan, shapley_plan
 __all__ = ["IMAGE_METHODS", "ImageResult", "check_params", "reference_images", "run_image"]
 
 MAX_REGIONS = 16  # exact_shap's default limit: 2^16 = 65 536 masked images per image explained
+MAX_LIME_SAMPLES = 1_000_000  # lime: masked images per image; more is a typo, not a sample (and memory)
 CALL_PIXELS = 1 << 22  # pixel values per model call (32 MB of float64): bounds memory
 FILLS = ("mean", "segment_mean", "blur")
 BLUR_FRACTION = 1 / 16  # fill="blur": Gaussian blur of standard deviation 1/16 of the larger side
@@ -81,8 +82,11 @@ def check_params(method: str, params: Mapping[str, Any]) -> dict[str, Any]:
                 f"max_regions={limit!r}; pass a whole number of regions from 1 to {MAX_EXACT_PLAYERS} "
                 f"(default {MAX_REGIONS}): exact_shap scores 2^regions masked images per image."
             )
-    if "num_samples" in out and (not _whole(out["num_samples"]) or out["num_samples"] < 2):
-        raise MethodError(f"lime num_samples={out['num_samples']!r}; pass an integer >= 2 (lime's default is 1000).")
+    if "num_samples" in out and (not _whole(out["num_samples"]) or not 2 <= out["num_samples"] <= MAX_LIME_SAMPLES):
+        raise MethodError(
+            f"lime num_samples={out['num_samples']!r}; pass a whole number of masked images per image from 2 to "
+            f"{MAX_LIME_SAMPLES:,} (lime's image default is 1000; each sample is a model call on a whole image)."
+        )
     if "kernel_width" in out:
         width = out["kernel_width"]
         if isinstance(width, bool) or not isinstance(width, (int, float, np.number)) or not 0 < width < np.inf:

@@ -1,0 +1,57 @@
+"""Settings that mean nothing for images, and sizes that cannot be run, are refused before the
+model is called, with image words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explain.errors import InputError, MethodError
+
+from ._helpers import explain
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return batch.reshape(len(batch), -1).mean(axis=1)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [({"tokenizer": str.split}, "tokenizer= was given, but X is a batch of images"),
+     ({"feature_names": [f"p{i}" for i in range(64)]}, "feature_names= was given.*region_0")],
+)  # fmt: skip
+def test_table_and_text_settings_are_refused_for_images(digits, setting, message):
+    images, _ = digits
+    model = _Counting()
+    with pytest.raises(InputError, match=message):
+        explain(model, images[:2], task="regression", **setting)
+    assert model.calls == 0
+
+
+def test_a_masked_array_is_refused_not_its_mask_ignored(digits):
+    images, _ = digits
+    model = _Counting()
+    with pytest.raises(InputError, match=r"masked array.*filled"):
+        explain(model, np.ma.masked_array(images[:2], mask=images[:2] > 5), task="regression")
+    assert model.calls == 0
+
+
+def test_lime_num_samples_is_bounded(digits):
+    images, _ = digits
+    model = _Counting()
+    with pytest.raises(MethodError, match=r"from 2 to 1,000,000.*image default is 1000"):
+        explain(model, images[:2], task="regression", method="lime", method_params={"num_samples": 10**12})
+    assert model.calls == 0
+
+
+def test_lime_masks_over_many_regions_are_bounded():
+    model = _Counting()
+    with pytest.raises(MethodError, match=r"mask entries.*num_samples <= 524,288"):  # 2^27 / 256 regions
+        explain(model, np.zeros((1, 16, 16)), task="regression", method="lime", segmentation=(16, 16),
+                method_params={"num_samples": 1_000_000})  # fmt: skip
+    assert model.calls == 0
