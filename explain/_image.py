@@ -144,7 +144,8 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
     def predict(batch: np.ndarray) -> np.ndarray:
         return model.predict(call(batch), space)
 
-    results = _run_all(explainer, method, images, references, labels, predict, params, segmenter, seed)
+    trees, hierarchy = _hierarchies(segmenter, labels) if method == "partition_shap" else (None, {})
+    results = _run_all(explainer, method, images, references, labels, predict, params, trees, seed)
     values, base, diagnostics = _stack(results, int(regions.max()))
     # the model's own prediction, not a value of the game; on a copy, as every batch the model gets is
     # its own (masked images are made for each call), so that a model that writes into its input
@@ -159,10 +160,8 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
         **{key: v for key, v in params.items() if key != "fill"}, **fill_note, **input_note, **auto,
         "segmentation": segmenter.record(), "n_regions": regions.tolist(), "output_requested": explainer.output,
         "additive": method != "lime",
-        **({} if background is None else {"background_images": len(background)}),
+        **({} if background is None else {"background_images": len(background)}), **hierarchy,
     }  # fmt: skip
-    if method == "partition_shap":
-        record["hierarchy"] = tree_of(segmenter, labels[0])[1]
     exp = ImageExplanation(
         values=values, base_values=base, predictions=predictions, data=images, segments=labels,
         output_names=names, output_space=space, method=method, params=record,
@@ -385,7 +384,7 @@ def _run_all(
     labels: np.ndarray,
     predict: Callable[[np.ndarray], np.ndarray],
     params: dict[str, Any],
-    segmenter: Segmenter,
+    trees: list[Any] | None,
     seed: int | None,
 ) -> list[ImageResult]:
     """Explain every image, over ``n_jobs`` threads (the images are independent; each image's
@@ -396,7 +395,7 @@ def _run_all(
     generators = row_generators(call_entropy(seed), images.reshape(len(images), -1)) if method == "lime" else None
 
     def one(i: int) -> ImageResult:
-        tree = tree_of(segmenter, labels[i])[0] if method == "partition_shap" else None
+        tree = None if trees is None else trees[i]
         rng = None if generators is None else generators[i]
         return run_image(method, images[i], references[i], labels[i], predict, params, tree, rng)
 
@@ -409,6 +408,41 @@ def _run_all(
     parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
     return list(progress(parallel(delayed(one)(i) for i in range(len(images))), total=len(images), setting=setting,
                          desc=method))  # fmt: skip
+
+
+def _hierarchies(segmenter: Segmenter, labels: np.ndarray) -> tuple[list[Any], dict[str, Any]]:
+    """partition_shap's tree of each image, checked for size before any model call, and what is
+    recorded: the rule, and the tree itself (nested pairs of region numbers) when every image
+    has the same regions (a grid, or one label array for all)."""
+    from .methods._coalitions import MAX_MASK_ENTRIES, MAX_OWEN_COALITIONS
+
+    shared = bool((labels == labels[:1]).all())
+    first, rule = tree_of(segmenter, labels[0])
+    trees = [first] * len(labels) if shared else [tree_of(segmenter, lab)[0] for lab in labels]
+    for i, tree in enumerate(trees if not shared else trees[:1]):
+        r = int(labels[i].max()) + 1
+        limit = min(MAX_OWEN_COALITIONS, MAX_MASK_ENTRIES // r)
+        if _owen_size(tree) > limit:
+            raise MethodError(
+                f"partition_shap over the {r} regions of image {i} would score more than {limit:,} masked images "
+                "of it (Owen values need about 2 r^2 for a balanced hierarchy, more for a deep one). Use a coarser "
+                "segmentation (e.g. segmentation=(16, 16) or {'kind': 'slic', 'n_segments': 100}) or method='lime'."
+            )
+    if not shared:
+        return trees, {"hierarchy": None, "hierarchy_rule": f"{rule}, per image (their regions differ)"}
+    return trees, {"hierarchy": first if _depth(first) <= 200 else None, "hierarchy_rule": rule}
+
+
+def _owen_size(tree: Any, depth: int = 0) -> int:
+    """The coalitions the Owen value over a binary ``tree`` scores (before duplicates are merged):
+    2 per context of each leaf, a leaf at depth d having 2^d contexts."""
+    if not isinstance(tree, tuple):
+        return 2 << depth
+    return sum(_owen_size(child, depth + 1) for child in tree)
+
+
+def _depth(tree: Any) -> int:
+    return 0 if not isinstance(tree, tuple) else 1 + max(_depth(child) for child in tree)
 
 
 def _stack(results: list[ImageResult], width: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:

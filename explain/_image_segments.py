@@ -32,7 +32,9 @@ blocks of shap's ``Image`` masker, so that over a grid of one pixel per region t
 are those of shap's ``PartitionExplainer``.
 For superpixels and labels of your own, regions are merged by Ward's linkage of their centroids
 (``scipy.cluster.hierarchy.linkage(centroids, "ward")``): nearby regions first. A tree is a
-nested tuple of region numbers, e.g. ``((0, 1), (2, 3))``.
+nested tuple of region numbers, e.g. ``((0, 1), (2, 3))``; it is recorded in the explanation's
+``params["hierarchy"]`` when every image has the same regions (``None`` otherwise: each image's
+tree is ``ward_tree(exp.segments[i])``), with ``params["hierarchy_rule"]``.
 """
 
 from __future__ import annotations

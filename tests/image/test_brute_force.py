@@ -9,7 +9,7 @@ from math import factorial
 import numpy as np
 import pytest
 
-from explain._image_segments import grid_tree
+from explain._image_segments import grid_tree, ward_tree
 
 from ._helpers import explain, redness
 
@@ -133,7 +133,8 @@ def test_partition_shap_equals_brute_force_owen_values_on_a_grid(digits, mlp):
 def test_partition_shap_over_superpixels_uses_ward_hierarchy_and_adds_up(china):
     exp = explain(redness, china[None], task="classification", method="partition_shap", segmentation="felzenszwalb")
     assert exp.n_regions[0] > 20
-    assert exp.params["hierarchy"].startswith("Ward linkage")
+    assert exp.params["hierarchy_rule"].startswith("Ward linkage")
+    assert exp.params["hierarchy"] == ward_tree(exp.segments[0])  # the tree itself, recorded
     assert exp.additivity_error() < 1e-10
 
 

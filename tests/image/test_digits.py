@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from explain._image_segments import grid_tree
 from explain.image_explanation import ImageExplanation
 
 from ._helpers import explain
@@ -37,7 +38,8 @@ def test_auto_chooses_exact_for_few_regions_and_partition_for_many(digits, mlp):
     assert few.method == "exact_shap" and few.params["auto"]["chosen"] == "exact_shap"
     assert many.method == "partition_shap" and many.params["auto"]["chosen"] == "partition_shap"
     assert many.values.shape == (1, 64, 10) and many.additivity_error() < 1e-10
-    assert many.params["hierarchy"].startswith("balanced split")
+    assert many.params["hierarchy_rule"].startswith("balanced split")
+    assert many.params["hierarchy"] == grid_tree(8, 8)
 
 
 def test_plot_draws_the_image_in_grey_and_the_region_values_over_it(digits, mlp):

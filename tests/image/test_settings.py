@@ -55,3 +55,26 @@ def test_lime_masks_over_many_regions_are_bounded():
         explain(model, np.zeros((1, 16, 16)), task="regression", method="lime", segmentation=(16, 16),
                 method_params={"num_samples": 1_000_000})  # fmt: skip
     assert model.calls == 0
+
+
+def test_partition_shap_over_too_many_regions_is_refused_in_image_words():
+    model = _Counting()
+    with pytest.raises(MethodError, match=r"partition_shap over the 4320 regions of image 0.*coarser segmentation"):
+        explain(model, np.zeros((1, 54, 80)), task="regression", method="partition_shap", segmentation=(54, 80))
+    assert model.calls == 0
+
+
+def test_the_hierarchy_recorded_is_the_tree_and_survives_json(china):
+    import json
+
+    from explain.image_explanation import ImageExplanation
+
+    exp = explain(lambda b: b.mean(axis=(1, 2, 3)), china[None], task="regression", method="partition_shap",
+                  segmentation=(2, 3))  # fmt: skip
+    assert exp.params["hierarchy"] == (((0, 1), (3, 4)), (2, 5))  # columns 3 = 2 + 1, then the rows of 2 x 2
+    assert ImageExplanation.from_dict(json.loads(exp.to_json())).params["hierarchy"] == exp.params["hierarchy"]
+    per_image = explain(lambda b: b.mean(axis=(1, 2, 3)), np.stack([china, china[::-1]]), task="regression",
+                        method="partition_shap", segmentation="felzenszwalb")  # fmt: skip
+    assert per_image.params["hierarchy"] is None and per_image.params["hierarchy_rule"].endswith(
+        "per image (their regions differ)"
+    )
