@@ -42,7 +42,7 @@ from ._policy import ModelCard, Policy
 if TYPE_CHECKING:
     from ._context_dask import ClusterRun
 
-__all__ = ["AuditContext", "build_context", "frame_sha256"]
+__all__ = ["AuditContext", "build_context", "dataset_record", "frame_sha256"]
 
 
 def frame_sha256(frame: pd.DataFrame, y: Any = None) -> str:
@@ -62,6 +62,18 @@ def frame_sha256(frame: pd.DataFrame, y: Any = None) -> str:
 def schema_sha256(frame: pd.DataFrame) -> str:
     """SHA-256 of the column names and dtypes, in order."""
     return sha256_hex(canonical_json([[str(c), str(t)] for c, t in frame.dtypes.items()]))
+
+
+def dataset_record(role: str, frame: pd.DataFrame, y: Any = None) -> dict[str, Any]:
+    """The evidence's record of a data set held in memory: its role (``train``, ``test``,
+    ``reference``), its size, and the SHA-256 of its values (with the target ``y``) and of its schema."""
+    return {
+        "name": role,
+        "rows": len(frame),
+        "columns": frame.shape[1],
+        "sha256": frame_sha256(frame, None if y is None else np.asarray(y)),
+        "schema_sha256": schema_sha256(frame),
+    }
 
 
 def _is_numeric(col: pd.Series) -> bool:
@@ -302,13 +314,5 @@ def build_context(
     for role, frame, y in (("train", train, y_train), ("test", test, y_test), ("reference", ref, None)):
         if role == "reference" and not ref_given:
             continue
-        ctx.datasets.append(
-            {
-                "name": role,
-                "rows": len(frame),
-                "columns": frame.shape[1],
-                "sha256": frame_sha256(frame, None if y is None else np.asarray(y)),
-                "schema_sha256": schema_sha256(frame),
-            }
-        )
+        ctx.datasets.append(dataset_record(role, frame, y))
     return ctx

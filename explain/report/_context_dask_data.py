@@ -16,7 +16,7 @@ import pandas as pd
 from .._data import check_column_types
 from .._model import ModelAdapter
 from ..errors import FeatureMismatchError, InputError, ModelError
-from ._context import frame_sha256, schema_sha256
+from ._context import dataset_record, frame_sha256, schema_sha256
 from ._context_checks import _check_finite, _frame, beyond_float32, float32_message, infinite_message
 from ._evidence import canonical_json, sha256_hex
 
@@ -182,10 +182,7 @@ def _partitioned_sha256(data: _Data, y: Any) -> str:
 
 def _dataset(data: _Data, y: Any) -> dict[str, Any]:
     if not data.lazy:
-        frame = data.frame
-        sha = frame_sha256(frame, None if y is None else np.asarray(y))
-        return {"name": data.role, "rows": len(frame), "columns": frame.shape[1], "sha256": sha,
-                "schema_sha256": schema_sha256(frame)}  # fmt: skip
+        return dataset_record(data.role, data.frame, y)
     return {
         "name": data.role,
         "rows": data.rows,
