@@ -25,7 +25,8 @@ last, channels first (pass ``X.transpose(0, 2, 3, 1)``). The Explainer's setting
     ``"exact_shap"`` (Shapley values over every coalition of regions; at most ``max_regions``,
     16 by default), ``"partition_shap"`` (Owen values over a hierarchy of the regions),
     ``"lime"`` (lime's image estimator) or ``"auto"``: ``exact_shap`` when every image has at
-    most ``max_regions`` regions, ``partition_shap`` otherwise (``params["auto"]``). See
+    most ``max_regions`` regions and its ``2^r`` masked images hold at most ``2^28`` pixel values
+    (``AUTO_EXACT_PIXELS``), ``partition_shap`` otherwise (``params["auto"]`` says why). See
     :mod:`explain._image_methods`.
 ``method_params``
     ``fill``: what a masked region shows. ``"mean"`` (default): the mean colour of the
@@ -74,6 +75,9 @@ if TYPE_CHECKING:
 
 __all__ = ["check_segmentation", "explain_images", "is_image_batch", "model_inconsistency"]
 
+# auto: exact_shap while its masked images of one image hold at most this many pixel values (2^16
+# digits of 8 x 8 hold 4 million; of 54 x 80 x 3, 849 million: seconds per image for a cheap model)
+AUTO_EXACT_PIXELS = 1 << 28
 LIME_MASK_ENTRIES = 1 << 27  # lime's masks (samples x regions), drawn as int64: at most 1 GB
 
 
@@ -137,7 +141,7 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
     segmenter = Segmenter.from_spec(getattr(explainer, "segmentation", None), seed)
     labels = segmenter.labels(X)  # the images as given: scikit-image reads uint8 and float pixels differently
     regions = labels.reshape(len(labels), -1).max(axis=1) + 1
-    method, auto = _resolve(method, params, regions)
+    method, auto = _resolve(method, params, regions, int(np.prod(images.shape[1:])))
     params = {**IMAGE_METHODS[method], **{k: v for k, v in params.items() if k in IMAGE_METHODS[method]}}
     references, fill_note = reference_images(images, labels, params["fill"], background)
 
@@ -303,7 +307,9 @@ def _method(explainer: Explainer) -> str:
     return str(method)
 
 
-def _resolve(method: str, params: dict[str, Any], regions: np.ndarray) -> tuple[str, dict[str, Any]]:
+def _resolve(method: str, params: dict[str, Any], regions: np.ndarray, size: int) -> tuple[str, dict[str, Any]]:
+    """The method to run (``auto`` resolved, with its reason) and the refusals of sizes that
+    cannot be run; ``size``: the pixel values of one image."""
     limit = int(params.get("max_regions", AUTO_DEFAULTS["max_regions"]))
     most = int(regions.max())
     if method == "exact_shap" and most > limit:
@@ -320,12 +326,20 @@ def _resolve(method: str, params: dict[str, Any], regions: np.ndarray) -> tuple[
         )
     if method != "auto":
         return method, {}
-    chosen = "exact_shap" if most <= limit else "partition_shap"
-    reason = (
-        f"every image has at most max_regions={limit} regions ({most}): exact Shapley values"
-        if chosen == "exact_shap"
-        else f"an image has {most} regions, more than max_regions={limit}: Owen values over a hierarchy of regions"
-    )
+    work = (1 << most) * size  # pixel values of the masked images exact_shap would make, per image
+    if most > limit:
+        chosen = "partition_shap"
+        reason = f"an image has {most} regions, more than max_regions={limit}: Owen values over a hierarchy of regions"
+    elif work > AUTO_EXACT_PIXELS:
+        chosen = "partition_shap"
+        reason = (
+            f"exact Shapley values over {most} regions would score 2^{most} masked images of {size:,} pixel values "
+            f"each ({work:,} values per image, more than {AUTO_EXACT_PIXELS:,}): Owen values over a hierarchy of "
+            "regions instead (about 2 r^2 masked images); pass method='exact_shap' for Shapley values"
+        )
+    else:
+        chosen = "exact_shap"
+        reason = f"every image has at most max_regions={limit} regions ({most}): exact Shapley values"
     return chosen, {"auto": {"chosen": chosen, "reason": reason}}
 
 
@@ -397,7 +411,9 @@ def _run_all(
     def one(i: int) -> ImageResult:
         tree = None if trees is None else trees[i]
         rng = None if generators is None else generators[i]
-        return run_image(method, images[i], references[i], labels[i], predict, params, tree, rng)
+        # one image: progress over its model calls (2^16 masked photos take long); several: over the images
+        inner = setting if len(images) == 1 else False
+        return run_image(method, images[i], references[i], labels[i], predict, params, tree, rng, inner)
 
     n_jobs = explainer.n_jobs
     setting = explainer.progress

@@ -192,15 +192,26 @@ class _Masker:
         return np.take(self.source, rows.ravel(), axis=0).reshape((len(masks), *self.shape))
 
 
-def game(image: np.ndarray, reference: np.ndarray, labels: np.ndarray, predict: Predict) -> Callable[[Any], Any]:
-    """``value(masks) -> (m, k)``: the model on the masked images, in calls of bounded size."""
+def game(
+    image: np.ndarray,
+    reference: np.ndarray,
+    labels: np.ndarray,
+    predict: Predict,
+    progress_setting: bool | None = False,
+    desc: str = "",
+) -> Callable[[Any], Any]:
+    """``value(masks) -> (m, k)``: the model on the masked images, in calls of bounded size
+    (with progress over the calls, per ``progress_setting``: see :func:`explain._progress.progress`)."""
+    from ._progress import progress
+
     batch = max(1, CALL_PIXELS // image.size)
     masker = _Masker(image, reference, labels)
 
     def value(masks: np.ndarray) -> np.ndarray:
         masks = np.asarray(masks, dtype=bool)
-        parts = [predict(masker(masks[a : a + batch])) for a in range(0, len(masks), batch)]
-        return np.concatenate(parts, axis=0)
+        starts = range(0, len(masks), batch)
+        calls = progress(starts, total=len(starts), setting=progress_setting, desc=desc)
+        return np.concatenate([predict(masker(masks[a : a + batch])) for a in calls], axis=0)
 
     return value
 
@@ -217,10 +228,12 @@ def run_image(
     params: Mapping[str, Any],
     tree: Any = None,
     rng: np.random.Generator | None = None,
+    progress_setting: bool | None = False,
 ) -> ImageResult:
-    """Explain one image by ``method`` (``tree``: the hierarchy; ``rng``: lime's randomness)."""
+    """Explain one image by ``method`` (``tree``: the hierarchy; ``rng``: lime's randomness;
+    ``progress_setting``: progress over its model calls, for a long image explained alone)."""
     r = int(labels.max()) + 1
-    value = game(image, reference, labels, predict)
+    value = game(image, reference, labels, predict, progress_setting, f"{method} (model calls)")
     if method == "lime":
         assert rng is not None
         return _lime(value, r, int(params["num_samples"]), float(params["kernel_width"]), rng)
