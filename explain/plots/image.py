@@ -31,6 +31,7 @@ def image(
     style: Style | None = None,
     boundaries: bool = True,
     colorbar: bool = True,
+    vmax: float | None = None,
 ) -> Plot:
     """Draw image ``row`` of an image explanation with its region values as a heat-map overlay.
 
@@ -38,7 +39,12 @@ def image(
     region is coloured by its value on a diverging scale centred on 0 and symmetric (red: the
     region raises the output; blue: it lowers it), with a colour bar in the output's units and
     the regions' boundaries in black. The title gives the method, then the prediction and the
-    base value.
+    base value (for lime, its regression's intercept, which is not a base value: the values do
+    not add up to the prediction).
+
+    The scale runs from ``-vmax`` to ``vmax``: by default the largest absolute value of this
+    image, so that two images drawn separately are on scales of their own. To compare images,
+    pass one ``vmax`` for all (the notebook display does, for the images it shows).
 
     Parameters
     ----------
@@ -52,6 +58,9 @@ def image(
     boundaries : bool, default True
         Draw the boundaries of the regions.
     colorbar : bool, default True
+    vmax : float, optional
+        The end of the colour scale (in the output's units), the same for each image drawn with
+        it; by default the image's own largest absolute value.
 
     Returns
     -------
@@ -86,7 +95,7 @@ def image(
     grey = _grey(exp.data[i])
     ax = _axes(ax, style, grey.shape)
     ax.imshow(grey, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-    limit = float(np.abs(values).max()) or 1.0
+    limit = _limit(values, vmax)
     overlay = ax.imshow(values, cmap=CMAP, vmin=-limit, vmax=limit, alpha=ALPHA, interpolation="nearest")
     if boundaries:
         _boundaries(ax, exp.segments[i])
@@ -98,8 +107,18 @@ def image(
     ax.set_xticks([])
     ax.set_yticks([])
     prediction, base = float(one.predictions[i]), float(one.base_values[i])
-    ax.set_title(f"{exp.method}\n{quantity}: {prediction:.4g} (base {base:.4g})", fontsize=style.title_size)
+    base_name = "intercept" if exp.method == "lime" else "base"  # lime's ridge intercept is no base value
+    ax.set_title(f"{exp.method}\n{quantity}: {prediction:.4g} ({base_name} {base:.4g})", fontsize=style.title_size)
     return Plot(ax)
+
+
+def _limit(values: np.ndarray, vmax: float | None) -> float:
+    """The end of the symmetric colour scale: ``vmax``, checked, or the values' largest size."""
+    if vmax is None:
+        return float(np.abs(values).max()) or 1.0
+    if isinstance(vmax, bool) or not isinstance(vmax, (int, float, np.number)) or not 0 < vmax < np.inf:
+        raise InputError(f"vmax={vmax!r}; pass a positive number (the end of the colour scale) or None.")
+    return float(vmax)
 
 
 def _axes(ax: Axes | None, style: Style, shape: tuple[int, ...]) -> Axes:
@@ -149,10 +168,13 @@ def image_html(exp: ImageExplanation, max_images: int = 4) -> str:
         "space": exp.output_space,
     }  # fmt: skip
     figures = []
-    for i in range(min(exp.n_rows, max_images)):
-        # several outputs: each image under the output it predicts highest (its predicted class)
-        output = int(np.argmax(exp.predictions[i])) if exp.is_multi_output else None
-        plot = image(exp, i, output=output, style=Style(figsize=(3.2, 2.6), title_size=8, tick_size=7))
+    shown = range(min(exp.n_rows, max_images))
+    # several outputs: each image under the output it predicts highest (its predicted class)
+    outputs = [int(np.argmax(exp.predictions[i])) if exp.is_multi_output else None for i in shown]
+    vmax = max((float(np.abs(exp.pixel_values(i, output=o)).max()) for i, o in zip(shown, outputs, strict=True)),
+               default=0.0) or 1.0  # fmt: skip
+    for i, output in zip(shown, outputs, strict=True):  # one colour scale, so that the images compare
+        plot = image(exp, i, output=output, style=Style(figsize=(3.2, 2.6), title_size=8, tick_size=7), vmax=vmax)
         figures.append(_figure(figure_svg(plot.figure, inline=True)))
     style = "display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start"
     return "<div>" + _caption("ImageExplanation", facts) + f'<div style="{style}">' + "".join(figures) + "</div></div>"

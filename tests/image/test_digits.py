@@ -62,8 +62,10 @@ def test_plot_draws_the_image_in_grey_and_the_region_values_over_it(digits, mlp)
     from explain.plots.image import image
 
     style = Style(figsize=(3.2, 2.6), title_size=8, tick_size=7)
-    for i, c in enumerate(exp.predictions.argmax(axis=1)):
-        assert figure_svg(image(exp, i, output=int(c), style=style).figure, inline=True) in html
+    classes = exp.predictions.argmax(axis=1)
+    vmax = max(np.abs(exp.values[i, :, c]).max() for i, c in enumerate(classes))  # one scale for the images
+    for i, c in enumerate(classes):
+        assert figure_svg(image(exp, i, output=int(c), style=style, vmax=vmax).figure, inline=True) in html
 
 
 def test_plot_of_several_outputs_asks_which(digits, mlp):
