@@ -149,14 +149,15 @@ def explain_images(explainer: Explainer, X: np.ndarray) -> ImageExplanation:
         return model.predict(call(batch), space)
 
     trees, hierarchy = _hierarchies(segmenter, labels) if method == "partition_shap" else (None, {})
-    results = _run_all(explainer, method, images, references, labels, predict, params, trees, seed)
-    values, base, diagnostics = _stack(results, int(regions.max()))
-    # the model's own prediction, not a value of the game; on a copy, as every batch the model gets is
-    # its own (masked images are made for each call), so that a model that writes into its input
-    # spoils neither the images reported nor the caller's X
+    # the model's own prediction, not a value of the game, first: its outputs are checked against the
+    # class names before the long work. On a copy, as every batch the model gets is its own (masked
+    # images are made for each call), so that a model that writes into its input spoils neither the
+    # images reported nor the caller's X
     predictions = predict(images.copy())
     k = predictions.shape[1]
-    names = model.output_names(k)
+    names = _output_names(model, k, explainer.class_names)
+    results = _run_all(explainer, method, images, references, labels, predict, params, trees, seed)
+    values, base, diagnostics = _stack(results, int(regions.max()))
     if k == 1:
         values, base, predictions = values[:, :, 0], base[:, 0], predictions[:, 0]
         diagnostics = {key: v[:, 0] for key, v in diagnostics.items()}
@@ -285,6 +286,20 @@ def _predictor(
             "(n_features_in_ == h * w * c): pass images of the size it was fitted on, or a function of image batches."
         )
     return (lambda batch: batch.reshape(len(batch), -1)), {"model_input": "flattened images (n, h*w*c)"}
+
+
+def _output_names(model: ModelAdapter, k: int, class_names: Any) -> tuple[str, ...]:
+    """The names of the model's ``k`` outputs; ``class_names`` of a function model must name them
+    all (its classes are known only once it has answered)."""
+    if class_names is not None and model.is_classifier:
+        expected = k if k > 1 else 2  # one output: the probability of the positive of two classes
+        if len(class_names) != expected:
+            what = f"{k} class probabilities" if k > 1 else "one probability (the positive of two classes)"
+            raise InputError(
+                f"class_names has {len(class_names)} names, but the model returns {what} per image; pass "
+                f"{expected} names, in the order of the model's outputs."
+            )
+    return model.output_names(k)
 
 
 def _output(explainer: Explainer, model: ModelAdapter) -> OutputSpace:

@@ -139,7 +139,32 @@ def _from_mapping(spec: Mapping[str, Any]) -> dict[str, Any]:
                 f"segmentation parameter {key}={value!r}: pass numbers, strings or booleans, so that the "
                 "segmentation can be recorded in the explanation."
             )
+        _check_superpixel_value(kind, key, value)
     return {"kind": kind, **SUPERPIXEL_DEFAULTS[kind], **{k: _plain(v) for k, v in params.items()}}
+
+
+# the scikit-image parameters with a range, checked here so that a bad value is named in our words
+# (slic with n_segments=-5 fails deep inside scikit-image with "float() argument ... not 'complex'")
+_RANGES: dict[str, tuple[str, Any]] = {
+    "n_segments": ("a whole number >= 1", lambda v: _whole(v) and v >= 1),
+    "compactness": ("a positive number", lambda v: v > 0),
+    "kernel_size": ("a positive number", lambda v: v > 0),
+    "max_dist": ("a positive number", lambda v: v > 0),
+    "scale": ("a positive number", lambda v: v > 0),
+    "sigma": ("a number >= 0", lambda v: v >= 0),
+    "min_size": ("a whole number >= 0", lambda v: _whole(v) and v >= 0),
+    "ratio": ("a number from 0 to 1", lambda v: 0 <= v <= 1),
+    "max_num_iter": ("a whole number >= 1", lambda v: _whole(v) and v >= 1),
+}
+
+
+def _check_superpixel_value(kind: str, key: str, value: Any) -> None:
+    if key not in _RANGES:
+        return
+    rule, ok = _RANGES[key]
+    number = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+    if not (number and np.isfinite(value) and ok(value)):
+        raise InputError(f"segmentation {kind} {key}={value!r}; pass {rule}.")
 
 
 def _plain(v: Any) -> Any:

@@ -78,3 +78,31 @@ def test_the_hierarchy_recorded_is_the_tree_and_survives_json(china):
     assert per_image.params["hierarchy"] is None and per_image.params["hierarchy_rule"].endswith(
         "per image (their regions differ)"
     )
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [({"kind": "slic", "n_segments": -5}, r"slic n_segments=-5; pass a whole number >= 1"),
+     ({"kind": "slic", "compactness": 0}, r"compactness=0; pass a positive number"),
+     ({"kind": "quickshift", "ratio": 2.0}, r"ratio=2.0; pass a number from 0 to 1"),
+     ({"kind": "felzenszwalb", "scale": float("nan")}, r"scale=nan; pass a positive number")],
+)  # fmt: skip
+def test_superpixel_parameters_out_of_range_are_refused_in_our_words(spec, message):
+    from explain._image import check_segmentation
+
+    with pytest.raises(InputError, match=message):
+        check_segmentation(spec)
+
+
+def test_class_names_of_a_function_model_are_checked_before_the_long_work(digits):
+    images, _ = digits
+    calls = []
+
+    def proba(batch):
+        calls.append(len(batch))
+        z = np.stack([batch.mean(axis=(1, 2)) * k / 16 for k in range(10)], axis=1)
+        return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+    with pytest.raises(InputError, match=r"class_names has 3 names, but the model returns 10 class probabilities"):
+        explain(proba, images[:2], task="classification", class_names=list("abc"))
+    assert calls == [2]  # the images' own prediction only, not the 2 x 2^16 masked images
