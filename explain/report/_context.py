@@ -242,6 +242,10 @@ def build_context(
             log=log,
             progress=progress,
         )
+    from ._context_text import is_plain_function, plain_function_error
+
+    if is_plain_function(model):  # audit() has no task=: say what it takes
+        raise plain_function_error(text=False)
     adapter = ModelAdapter.from_model(model)
     train = _frame(X_train, "X_train")
     test = _frame(X_test, "X_test", columns=list(train.columns) if not isinstance(X_test, pd.DataFrame) else None)

@@ -198,12 +198,17 @@ def plain_function_error(text: bool) -> ModelError:
         if text
         else "pass X_train / X_test as DataFrames with the columns the function reads"
     )
+    wrap = (
+        "Wrap the function in a scikit-learn-compatible classifier: a class with fit(X, y) setting classes_, "
+        "predict_proba(X) calling your function on list(X), and predict"
+        if text
+        else "Wrap the function in a scikit-learn-compatible estimator: a classifier with fit(X, y) setting classes_, "
+        "predict_proba(X) calling your function, and predict; or a regressor with fit(X, y) and predict(X)"
+    )
     return ModelError(
-        "audit() was given a plain function as the model; audit() takes a fitted classifier object (it has no "
-        "task= and reads the classes and probabilities from the model). Wrap the function in a scikit-learn-"
-        f"compatible classifier: a class with fit(X, y) setting classes_, predict_proba(X) calling your function"
-        f"{' on list(X)' if text else ''}, and predict; fit it, and {data}. "
-        "(explain.Explainer(fn, task='classification') explains a plain function without an audit.)"
+        "audit() was given a plain function as the model; audit() takes a fitted model object (it has no task= and "
+        f"reads the task, the classes and the probabilities from the model). {wrap}; fit it, and {data}. "
+        "(explain.Explainer(fn, task=...) explains a plain function without an audit.)"
     )
 
 

@@ -505,3 +505,14 @@ def test_a_sensitive_frame_column_named_like_a_feature(small: tuple) -> None:
     same = X[300:][["history"]].round(-2)  # other values again: refused
     with pytest.raises(InputError, match="'history'"):
         ex.audit(model, X[:300], y[:300], X[300:], y[300:], sensitive_features=same)
+
+
+def test_a_plain_function_is_refused_with_what_audit_takes() -> None:
+    """audit() has no task=: a bare function gets the advice to wrap it as an estimator (it used to
+    say 'pass task=', which audit() does not take)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    y = (X["a"] > 0).astype(int)
+    with pytest.raises(ModelError, match=r"plain function.*no task=.*a regressor with fit\(X, y\) and predict") as e:
+        ex.audit(lambda frame: frame["a"].to_numpy(), X[:40], y[:40], X[40:], y[40:])
+    assert "task='classification'" not in str(e.value)
