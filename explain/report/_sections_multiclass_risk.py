@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import metrics
 from ._context import AuditContext
-from ._schema import column, facts, finding, paragraph, table
+from ._schema import column, facts, paragraph, table
 
 __all__ = ["class_order", "multiclass_drift", "multiclass_fairness"]
 
@@ -134,13 +134,13 @@ def _never_predicted(id: str, title: str, label: str, n: int) -> dict[str, Any]:
     )
 
 
-def multiclass_drift(ctx: AuditContext, status: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def multiclass_drift(ctx: AuditContext, judge: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], float]:
     """Drift of the model's outputs from the reference to the test data: the PSI of each class's
     probability (finding ``drift.prediction``: the largest significant one) and of the distribution
-    of the predicted classes (``drift.predicted_class``). ``status(psi, significant)`` judges a PSI
-    as the feature drift does."""
+    of the predicted classes (``drift.predicted_class``), the blocks, and the largest PSI of a
+    class's probability (significant or not, for the section's summary). ``judge`` makes a drift
+    finding as the feature drift does (:func:`._sections_risk.psi_judge`)."""
     assert ctx.proba_reference is not None and ctx.proba_test is not None
-    p = ctx.policy
     rows: list[dict[str, Any]] = []
     for c, label in enumerate(ctx.classes):
         pred = metrics.prediction_drift(ctx.proba_reference[:, c], ctx.proba_test[:, c])
@@ -160,28 +160,23 @@ def multiclass_drift(ctx: AuditContext, status: Any) -> tuple[list[dict[str, Any
     worst = max(real or rows, key=lambda r: r["psi"])
     decided = _predicted_class_drift(ctx)
     found = [
-        finding(
+        judge(
             "drift.prediction",
-            "drift",
             "Probability of each class stable",
-            metric="largest PSI of a class's probability",
-            observed=worst["psi"],
-            threshold=p.max_psi,
-            comparison="<=",
-            status=status(worst["psi"], worst["significant"]),
-            message=f"Largest: class {worst['class']}, PSI {worst['psi']:.3f} (noise level {worst['psi_noise']:.3f}, "
+            "largest PSI of a class's probability",
+            worst["psi"],
+            worst["significant"],
+            message=("Largest significant: " if real else "Largest: ")
+            + f"class {worst['class']}, PSI {worst['psi']:.3f} (noise level {worst['psi_noise']:.3f}, "
             f"chi-square p = {worst['psi_p_value']:.2g}); mean probability {worst['mean_reference']:.3f} on the "
             f"reference, {worst['mean_current']:.3f} on the test data.",
         ),
-        finding(
+        judge(
             "drift.predicted_class",
-            "drift",
             "Predicted classes stable",
-            metric="PSI of the predicted-class distribution",
-            observed=decided["psi"],
-            threshold=p.max_psi,
-            comparison="<=",
-            status=status(decided["psi"], decided["significant"]),
+            "PSI of the predicted-class distribution",
+            decided["psi"],
+            decided["significant"],
             message="Predicted-class shares, reference to test: "
             + ", ".join(f"{r['class']} {r['reference']:.1%} to {r['test']:.1%}" for r in decided["rows"])
             + f"; chi-square p = {decided['p_value']:.2g} (noise level {decided['psi_noise']:.3f}).",
@@ -221,7 +216,7 @@ def multiclass_drift(ctx: AuditContext, status: Any) -> tuple[list[dict[str, Any
             [("Predicted-class PSI", decided["psi"], "float"), ("Its chi-square p-value", decided["p_value"], "pvalue")]
         ),
     ]
-    return found, blocks
+    return found, blocks, max(r["psi"] for r in rows)
 
 
 def _predicted_class_drift(ctx: AuditContext) -> dict[str, Any]:

@@ -283,12 +283,7 @@ def drift_section(ctx: AuditContext) -> Built:
     noise = table_[~table_["psi_significant"]]
     worst = (real if len(real) else table_)["psi"].idxmax()
     max_psi = float(real["psi"].max()) if len(real) else 0.0
-
-    def status(psi: float, significant: bool) -> str:
-        if not significant:
-            return "pass"
-        return "fail" if psi > p.max_psi else "warn" if psi > p.warn_psi else "pass"
-
+    judge = psi_judge(ctx)
     unexplained = int((noise["psi"] > p.warn_psi).sum())
     noise_note = (
         f" {unexplained} feature(s) with a PSI above {p.warn_psi:g} not told from sampling noise "
@@ -302,35 +297,30 @@ def drift_section(ctx: AuditContext) -> Built:
         f"chi-square p = {float(table_.loc[worst, 'psi_p_value']):.2g}, "
         f"noise level {float(table_.loc[worst, 'psi_noise']):.3f})."
         if len(real)
-        else f"No feature's binned distribution differs significantly (chi-square p >= {PSI_ALPHA:g})."
+        else f"No feature's binned distribution differs significantly (chi-square p >= {PSI_ALPHA:g}); the "
+        f"largest PSI, {float(table_.loc[worst, 'psi']):.3f} ({worst}), is within sampling noise."
     )
     found = [
-        finding(
+        judge(
             "drift.features",
-            "drift",
             "Input distributions stable",
-            metric="largest feature PSI with a significant shift",
-            observed=max_psi,
-            threshold=p.max_psi,
-            comparison="<=",
-            status=status(max_psi, bool(len(real))),  # type: ignore[arg-type]
+            "largest feature PSI",
+            max_psi,
+            bool(len(real)),
             message=f"{worst_text} "
             f"{int((real['psi'] > p.max_psi).sum())} feature(s) above {p.max_psi:g}, "
             f"{int(((real['psi'] > p.warn_psi) & (real['psi'] <= p.max_psi)).sum())} between {p.warn_psi:g} "
             f"and {p.max_psi:g}, with p < {PSI_ALPHA:g}.{noise_note}",
         ),
-        finding(
+        judge(
             "drift.prediction",
-            "drift",
             "Prediction distribution stable",
-            metric="PSI of the scores",
-            observed=float(pred["psi"]),
-            threshold=p.max_psi,
-            comparison="<=",
-            status=status(float(pred["psi"]), bool(pred["psi_significant"])),  # type: ignore[arg-type]
-            message=f"Mean score {pred['mean_reference']:.3f} on the reference, {pred['mean_current']:.3f} on the "
-            f"test data; KS p = {pred['ks_p_value']:.2g}; chi-square p of the PSI's bins = "
-            f"{pred['psi_p_value']:.2g} (noise level {pred['psi_noise']:.3f}).",
+            "PSI of the scores",
+            float(pred["psi"]),
+            bool(pred["psi_significant"]),
+            message=f"PSI {float(pred['psi']):.3f}. Mean score {pred['mean_reference']:.3f} on the reference, "
+            f"{pred['mean_current']:.3f} on the test data; KS p = {pred['ks_p_value']:.2g}; chi-square p of the "
+            f"PSI's bins = {pred['psi_p_value']:.2g} (noise level {pred['psi_noise']:.3f}).",
         ),
     ]
     output_blocks = [
@@ -348,9 +338,8 @@ def drift_section(ctx: AuditContext) -> Built:
     if ctx.is_multiclass:  # the probability of each class and the predicted classes, not one score
         from ._sections_multiclass_risk import multiclass_drift
 
-        class_found, output_blocks = multiclass_drift(ctx, status)
+        class_found, output_blocks, prediction_psi = multiclass_drift(ctx, judge)
         found = found[:1] + class_found
-        prediction_psi = float(class_found[0]["observed"])
     rows = [
         {
             "feature": str(name),
@@ -412,6 +401,54 @@ def drift_section(ctx: AuditContext) -> Built:
         *output_blocks,
         findings_block([f["id"] for f in found]),
     ]
-    return _sec(
-        "drift", f"Largest feature PSI {max_psi:.3f} ({worst}); prediction PSI {prediction_psi:.3f}.", blocks, found
+    largest = table_["psi"].idxmax()
+    largest_significant = bool(table_.loc[largest, "psi_significant"])
+    summary = (
+        f"Largest feature PSI {float(table_.loc[largest, 'psi']):.3f} ({largest}, "
+        + ("significant" if largest_significant else "within sampling noise")
+        + ")"
+        + (
+            ""
+            if largest_significant
+            else f"; largest significant {max_psi:.3f} ({worst})"
+            if len(real)
+            else "; no significant drift"
+        )
+        + f"; prediction PSI {prediction_psi:.3f}."
     )
+    return _sec("drift", summary, blocks, found)
+
+
+def psi_judge(ctx: AuditContext) -> Any:
+    """The judge of a drift finding, ``judge(id, title, metric, psi, significant, message=...)``.
+
+    One convention for every drift finding (features, scores, class probabilities, predicted
+    classes): a PSI counts only when the chi-square test of its bin counts tells it from sampling
+    noise (p < PSI_ALPHA). The finding's observed value is the PSI that counts (0 when the shift is
+    not significant), its metric name says so, and its status follows from that value alone: fail
+    above max_psi, warn above warn_psi, pass otherwise (so a row never shows a value over its limit
+    as a pass); the message gives the PSI measured.
+    """
+    p = ctx.policy
+
+    def judge(id: str, title: str, metric: str, psi: float, significant: bool, *, message: str) -> dict[str, Any]:
+        counted = psi if significant else 0.0
+        note = (
+            ""
+            if significant
+            else f"Not counted: PSI {psi:.3f} is within sampling noise (chi-square p >= {PSI_ALPHA:g}). "
+        )
+        return finding(
+            id,
+            "drift",
+            title,
+            metric=f"{metric}, significant shifts only (chi-square p < {PSI_ALPHA:g}; 0 when none)",
+            observed=counted,
+            threshold=p.max_psi,
+            comparison="<=",
+            # warn above warn_psi: within max_psi - warn_psi of the limit
+            warn_margin=p.max_psi - p.warn_psi,
+            message=note + message,
+        )
+
+    return judge
