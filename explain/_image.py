@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from .explainer import Explainer
     from .image_explanation import ImageExplanation
 
-__all__ = ["check_segmentation", "explain_images", "is_image_batch", "model_inconsistency"]
+__all__ = ["check_segmentation", "explain_images", "image_hint", "is_image_batch", "model_inconsistency"]
 
 # auto: exact_shap while its masked images of one image hold at most this many pixel values (2^16
 # digits of 8 x 8 hold 4 million; of 54 x 80 x 3, 849 million: seconds per image for a cheap model)
@@ -91,6 +91,40 @@ def is_image_batch(X: Any) -> bool:
     (True, False)
     """
     return isinstance(X, np.ndarray) and X.ndim in (3, 4)
+
+
+def image_hint(explainer: Explainer, X: Any) -> str | None:
+    """What to do, when ``X`` is not a batch of images but looks like images given another way:
+    a list of image arrays, an array of 5 or more axes, one image ``(h, w)`` without its batch
+    axis (a segmentation was given, or an estimator reads ``h * w`` features); ``None`` otherwise.
+    For the Explainer, before it reads ``X`` as a table.
+
+    Examples
+    --------
+    >>> import explain as ex
+    >>> explainer = ex.Explainer(lambda b: b.sum(axis=(1, 2)), task="regression", segmentation=(2, 2))
+    >>> print(image_hint(explainer, np.zeros((8, 8))))
+    X of shape (8, 8) looks like one image without its batch axis ...
+    >>> print(image_hint(explainer, [np.zeros((8, 8)), np.zeros((8, 8))]))
+    X is a list of 2 image arrays; pass one numpy array of them, np.stack(X) (n, h, w) or (n, h, w, c).
+    """
+    stack = "(n, h, w) or (n, h, w, c)"
+    if isinstance(X, (list, tuple)) and X and all(isinstance(x, np.ndarray) and x.ndim in (2, 3) for x in X):
+        return f"X is a {type(X).__name__} of {len(X)} image arrays; pass one numpy array of them, np.stack(X) {stack}."
+    if not isinstance(X, np.ndarray):
+        return None
+    if X.ndim >= 5:
+        return (
+            f"X of shape {X.shape} has {X.ndim} axes; images are {stack}: one batch axis, then height, width and "
+            "channels (drop the extra axes, e.g. X[..., 0] for a trailing axis of 1, or reshape a batch of batches)."
+        )
+    features = getattr(explainer.model, "n_features_in_", None)
+    if X.ndim == 2 and (explainer.segmentation is not None or (features == X.size and features != X.shape[1])):
+        return (
+            f"X of shape {X.shape} looks like one image without its batch axis (a table would have one row per "
+            f"example); pass X[None] (shape {(1, *X.shape)}) to explain it as an image."
+        )
+    return None
 
 
 def check_segmentation(spec: Any) -> None:

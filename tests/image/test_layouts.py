@@ -92,3 +92,17 @@ def test_a_model_that_writes_into_its_input_spoils_neither_x_nor_the_data(digits
     clean = explain(proba, X, task="classification")
     np.testing.assert_array_equal(exp.values, clean.values)
     np.testing.assert_array_equal(exp.predictions, clean.predictions)
+
+
+def test_images_given_another_way_get_the_fix(digits, mlp):
+    """image_hint: what the Explainer says before reading such an X as a table."""
+    from explain._image import image_hint
+    from explain.explainer import Explainer
+
+    images, _ = digits
+    explainer = Explainer(mlp)
+    assert "np.stack(X)" in image_hint(explainer, list(images[:2]))
+    assert "has 5 axes" in image_hint(explainer, np.ones((2, 8, 8, 3, 1)))
+    assert "pass X[None] (shape (1, 8, 8))" in image_hint(explainer, images[0])  # 64 features: one image
+    assert image_hint(explainer, images[:3].reshape(3, -1)) is None  # a table of 3 rows of 64 pixels
+    assert image_hint(explainer, [[1.0, 2.0]]) is None
