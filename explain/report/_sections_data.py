@@ -15,7 +15,7 @@ from ._sections_model import Built, _sec
 from ._sections_multiclass import class_balance, outcomes_per_class
 from ._sections_performance import performance_section
 
-__all__ = ["data_section", "performance_section"]
+__all__ = ["balance_finding", "data_section", "datasets_table", "performance_section"]
 
 
 def data_section(ctx: AuditContext) -> Built:
@@ -81,36 +81,9 @@ def data_section(ctx: AuditContext) -> Built:
     if ctx.is_multiclass:
         found.append(class_balance(ctx))
     elif ctx.is_classifier:
-        share = float(min(ctx.y_train.mean(), 1 - ctx.y_train.mean()))
-        found.append(
-            finding(
-                "data.balance",
-                "data",
-                "Class balance (training)",
-                metric="minority class share",
-                observed=share,
-                format="pct",
-                status="info",
-                message=f"The minority class is {share:.1%} of the training rows.",
-            )
-        )
-    datasets = [
-        {**d, "role": {"train": "model fitting", "test": "evaluation", "reference": "drift baseline"}[d["name"]]}
-        for d in ctx.datasets
-    ]
+        found.append(balance_finding(ctx))
     blocks: list[dict[str, Any]] = [
-        table(
-            "datasets",
-            "Data sets (SHA-256 over column names, kinds and values, target included)",
-            [
-                column("name", "Data set"),
-                column("role", "Role"),
-                column("rows", "Rows", "int"),
-                column("columns", "Columns", "int"),
-                column("sha256", "SHA-256", "hash"),
-            ],
-            datasets,
-        ),
+        datasets_table(ctx),
         table(
             "columns",
             "Columns of the training data",
@@ -163,6 +136,39 @@ def data_section(ctx: AuditContext) -> Built:
     blocks.append(findings_block([f["id"] for f in found]))
     ctx.extras["data_quality"] = dq
     return _sec("data", "What the model learned from and was tested on, and how clean it is.", blocks, found)
+
+
+def balance_finding(ctx: AuditContext, unit: str = "rows") -> dict[str, Any]:
+    """The finding ``data.balance`` of a binary classifier: the minority class's share of the
+    training ``unit`` (rows, documents)."""
+    share = float(min(ctx.y_train.mean(), 1 - ctx.y_train.mean()))
+    return finding(
+        "data.balance",
+        "data",
+        "Class balance (training)",
+        metric="minority class share",
+        observed=share,
+        format="pct",
+        status="info",
+        message=f"The minority class is {share:.1%} of the training {unit}.",
+    )
+
+
+def datasets_table(ctx: AuditContext) -> dict[str, Any]:
+    """The table ``datasets``: each data set's name, role, rows, columns and SHA-256 (``ctx.datasets``)."""
+    role = {"train": "model fitting", "test": "evaluation", "reference": "drift baseline"}
+    return table(
+        "datasets",
+        "Data sets (SHA-256 over column names, kinds and values, target included)",
+        [
+            column("name", "Data set"),
+            column("role", "Role"),
+            column("rows", "Rows", "int"),
+            column("columns", "Columns", "int"),
+            column("sha256", "SHA-256", "hash"),
+        ],
+        [{**d, "role": role[d["name"]]} for d in ctx.datasets],
+    )
 
 
 def _on_a_cluster(ctx: AuditContext) -> list[dict[str, Any]]:
