@@ -28,7 +28,12 @@ What is compared, all on the rows of ``X_test`` (each model reads its own column
 Findings: ``champion.primary_metric`` fails when the challenger's primary metric (ROC AUC, or R²)
 is significantly worse than the champion's by more than ``Policy.champion_margin`` (0 by
 default: the upper bound of the paired interval of the difference is below ``-champion_margin``),
-warns when it is worse but within the margin or not significantly, and passes otherwise;
+warns when it is worse but within the margin or not significantly, and passes otherwise: it is
+about the primary metric only, and says so. ``champion.fairness.<attribute>`` (with
+sensitive_features) judges the fairness comparison: it warns when the challenger's lowest impact
+ratio is below the champion's by more than :data:`IMPACT_RATIO_TOLERANCE` (0.05) *and* below the
+policy's ``min_impact_ratio``, i.e. when it is below the lower of ``min_impact_ratio`` and the
+champion's ratio minus the tolerance (the finding's threshold), and passes otherwise;
 ``champion.disagreement`` and ``champion.score_psi`` are reported without a threshold (``info``).
 """
 
@@ -46,9 +51,14 @@ from ._context import AuditContext
 from ._schema import column, facts, finding, findings_block, paragraph, table
 from ._sections_model import Built, _sec
 
-__all__ = ["SECTION_ID", "champion_section"]
+__all__ = ["IMPACT_RATIO_TOLERANCE", "SECTION_ID", "champion_section"]
 
 SECTION_ID = "champion"
+
+#: How far the challenger's lowest impact ratio of an attribute may fall below the champion's
+#: before ``champion.fairness.<attribute>`` warns (when it is also under min_impact_ratio): a
+#: difference this small is within the noise of a few hundred test rows.
+IMPACT_RATIO_TOLERANCE = 0.05
 
 
 def _none(x: float) -> float | None:
@@ -110,11 +120,11 @@ def _primary_finding(ctx: AuditContext, primary: PairedBootstrap, champ: Champio
     if not np.isfinite(high):
         status, verdict = "not_applicable", "no bootstrap resample gave the metric for both models"
     elif high < -margin:
-        status, verdict = "fail", f"the challenger is significantly worse than the champion{beyond}"
+        status, verdict = "fail", f"the challenger is significantly worse than the champion on {label}{beyond}"
     elif primary.difference < 0:
-        status, verdict = "warn", f"the challenger is worse than the champion, but not significantly{beyond}"
+        status, verdict = "warn", f"the challenger is worse than the champion on {label}, but not significantly{beyond}"
     else:
-        status, verdict = "pass", "the challenger is at least as good as the champion"
+        status, verdict = "pass", f"the challenger is at least as good as the champion on {label}"
     return finding(
         "champion.primary_metric",
         SECTION_ID,
@@ -142,9 +152,10 @@ def _worst_ratio(gm: Any, attr: str) -> tuple[float | None, str]:
     return float(worst["impact_ratio"]), f"group {worst['group']!s}"
 
 
-def _fairness(ctx: AuditContext, champ: Champion) -> list[dict[str, Any]]:
+def _fairness(ctx: AuditContext, champ: Champion) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The fairness table of both models and a finding per attribute (``champion.fairness.<attr>``)."""
     if ctx.sensitive_test is None:
-        return [paragraph("No sensitive_features were given, so the models' fairness is not compared.")]
+        return [paragraph("No sensitive_features were given, so the models' fairness is not compared.")], []
     p = ctx.policy
     y = ctx.y_test if ctx.is_classifier else None
 
@@ -162,8 +173,10 @@ def _fairness(ctx: AuditContext, champ: Champion) -> list[dict[str, Any]]:
 
     models = {"challenger": groups(ctx.scores_test), "champion": groups(champ.scores)}
     rows = []
+    found = []
     for attr in models["challenger"].attributes:
         (ra, ga), (rb, gb) = (_worst_ratio(models[m], attr) for m in ("challenger", "champion"))
+        found.append(_fairness_finding(ctx, champ, attr, (ra, ga), (rb, gb)))
         rows.append(
             {
                 "attribute": attr,
@@ -201,7 +214,61 @@ def _fairness(ctx: AuditContext, champ: Champion) -> list[dict[str, Any]]:
             ],
             rows,
         )
-    ]
+    ], found
+
+
+def _fairness_finding(
+    ctx: AuditContext,
+    champ: Champion,
+    attr: str,
+    challenger: tuple[float | None, str],
+    champion: tuple[float | None, str],
+) -> dict[str, Any]:
+    """Warn when the challenger's lowest impact ratio of ``attr`` is below the champion's by more
+    than IMPACT_RATIO_TOLERANCE and below min_impact_ratio: below the lower of the two floors."""
+    floor = ctx.policy.min_impact_ratio
+    (ra, ga), (rb, gb) = challenger, champion
+    id, title = f"champion.fairness.{attr}", f"Impact ratio against the champion, {attr}"
+    metric = (
+        f"challenger's lowest impact ratio (floor: the lower of min_impact_ratio and the champion's minus "
+        f"{IMPACT_RATIO_TOLERANCE:g})"
+    )
+    if ra is None:
+        return finding(
+            id, SECTION_ID, title, metric=metric, observed=None, message=f"Not compared for the challenger: {ga}."
+        )
+    threshold = floor if rb is None else min(floor, rb - IMPACT_RATIO_TOLERANCE)
+    worse = rb is not None and ra < rb - IMPACT_RATIO_TOLERANCE
+    champion_text = f"{rb:.2f} ({gb}) for {champ.name}" if rb is not None else f"none for {champ.name} ({gb})"
+    if worse and ra < floor:
+        verdict = (
+            f"the challenger is less fair than the champion: lower by {rb - ra:.2f}, more than the tolerance of "  # type: ignore[operator]
+            f"{IMPACT_RATIO_TOLERANCE:g}, and under min_impact_ratio {floor:g}"
+        )
+    elif worse:
+        verdict = (
+            f"lower than the champion's by more than {IMPACT_RATIO_TOLERANCE:g}, but at or above "
+            f"min_impact_ratio {floor:g}"
+        )
+    elif ra < floor:
+        verdict = (
+            f"under min_impact_ratio {floor:g}, but not below the champion's by more than {IMPACT_RATIO_TOLERANCE:g}"
+        )
+    else:
+        verdict = "not lower than the champion's by more than the tolerance" if rb is not None else "no champion ratio"
+    return finding(
+        id,
+        SECTION_ID,
+        title,
+        metric=metric,
+        observed=ra,
+        threshold=threshold,
+        comparison=">=",
+        status="pass" if ra >= threshold else "warn",
+        format="float2",
+        message=f"Lowest impact ratio of {attr}: {ra:.2f} ({ga}) for the challenger against {champion_text}; "
+        f"{verdict}.",
+    )
 
 
 def _decision_rule(ctx: AuditContext) -> str:
@@ -283,6 +350,7 @@ def champion_section(ctx: AuditContext, champ: Champion) -> Built:
     results, perf_block = _performance(ctx, champ)
     primary = _primary_finding(ctx, results[0], champ)
     agree_blocks, agree = _agreement(ctx, champ)
+    fair_blocks, fair_found = _fairness(ctx, champ)
     found = [
         primary,
         finding(
@@ -326,7 +394,22 @@ def champion_section(ctx: AuditContext, champ: Champion) -> Built:
         perf_block,
         findings_block([f["id"] for f in found]),
         *agree_blocks,
-        *_fairness(ctx, champ),
+        *fair_blocks,
     ]
-    summary = primary["message"].split(";")[-1].strip().rstrip(".").capitalize() + "."
+    if fair_found:
+        blocks.append(findings_block([f["id"] for f in fair_found]))
+        found += fair_found
+    summary = primary["message"].split(";")[-1].strip().rstrip(".") + "."
+    summary = summary[0].upper() + summary[1:]
+    less_fair = [f for f in fair_found if f["status"] == "warn"]
+    if less_fair:
+        summary += (
+            " Less fair: "
+            + "; ".join(
+                f"{f['id'].removeprefix('champion.fairness.')} (lowest impact ratio {f['observed']:.2f}, under "
+                f"{f['threshold']:.2f})"
+                for f in less_fair
+            )
+            + "."
+        )
     return _sec(SECTION_ID, summary, blocks, found)

@@ -448,3 +448,28 @@ def test_a_regressor_with_a_threshold_selects_as_the_fairness_section_does() -> 
     assert decisions(ctx, scores).tolist() == selected(ctx, scores).tolist()  # type: ignore[arg-type]
     ctx = SimpleNamespace(is_classifier=False, policy=ex.Policy())
     assert selected(ctx, scores).tolist() == [False, False, False, True, True]  # type: ignore[arg-type]
+
+
+def test_the_headline_names_the_metric_and_a_less_fair_challenger_warns(case: dict) -> None:
+    # issue 15: 'PASS - the challenger is at least as good' while its lowest impact ratio is worse
+    from explain.report._sections_champion import IMPACT_RATIO_TOLERANCE
+
+    report = case["report"]
+    assert report.section("champion")["summary"] == "The challenger is at least as good as the champion on ROC AUC."
+    table = report.table("champion", "champion_fairness")
+    ra, rb = float(table.loc[0, "challenger"]), float(table.loc[0, "champion"])
+    assert ra < rb - IMPACT_RATIO_TOLERANCE  # the challenger reads income, which differs by sex
+    row = report.findings.set_index("id").loc["champion.fairness.sex"]
+    # at or above the policy's 0.8: lower than the champion's, but not judged less fair
+    assert ra >= 0.8 and row["status"] == "pass" and row["observed"] == pytest.approx(ra)
+    strict = _audit(case, case["model"], case["weak"], policy={**FAST, "min_impact_ratio": 0.85})
+    row = strict.findings.set_index("id").loc["champion.fairness.sex"]
+    assert row["status"] == "warn" and row["comparison"] == ">="
+    assert (
+        row["threshold"] == pytest.approx(min(0.85, rb - IMPACT_RATIO_TOLERANCE)) and row["observed"] < row["threshold"]
+    )
+    assert f"{ra:.2f}" in row["message"] and f"{rb:.2f}" in row["message"]
+    assert "Less fair: sex" in strict.section("champion")["summary"]
+    # the roles swapped: the challenger is the fairer model, nothing to warn about
+    swapped = _audit(case, case["weak"], case["model"], policy={**FAST, "min_impact_ratio": 0.85})
+    assert swapped.findings.set_index("id").loc["champion.fairness.sex", "status"] == "pass"
