@@ -265,11 +265,14 @@ def _adverse_blocks(ctx: AuditContext, shown: list[int], why_not: pd.DataFrame) 
         f"{i}. {s}" + (f" {mark(str(f), protected)}" if str(f) in protected else "")
         for i, (s, f) in enumerate(zip(part["statement"], part["feature"], strict=True), start=1)
     )
+    # neutral wording: a multiclass model decides cases, not necessarily applications (a wine, a claim,
+    # a ticket); the card's decision, when given, says what is decided
+    decided = str(ctx.card.decision or "").strip().rstrip(".")
     text = (
-        f"Your application (reference {ctx.X_test.index[sample[first]]}) was decided "
-        f"{ctx.classes[int(predicted[first])]}, not {label}. The principal reasons were:\n{lines}\nThe decision used a "
-        "statistical model applied to the information in your application. You may ask for a review by a person and "
-        "for more detail about these reasons."
+        f"The decision{f' ({decided})' if decided else ''} for case {ctx.X_test.index[sample[first]]} was "
+        f"{ctx.classes[int(predicted[first])]}, not the favourable {label}. The principal reasons were:\n{lines}\n"
+        "The decision used a statistical model applied to the information about this case. A review by a person "
+        "and more detail about these reasons can be asked for."
     )
     return [*blocks, notice("Sample statement of principal reasons (illustration)", text)]
 

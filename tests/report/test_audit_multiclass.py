@@ -220,7 +220,9 @@ def test_favourable_class_declared(wine: dict, favourable: tuple) -> None:
     score = model.predict_proba(X)[:, list(model.classes_).index("barolo")]
     local = report.section("local_explanations")
     notices = [b for b in local["blocks"] if b["type"] == "notice"]
-    assert len(notices) == 1 and "not barolo" in notices[0]["text"]
+    assert len(notices) == 1 and "not the favourable barolo" in notices[0]["text"]
+    # neutral for a multiclass model (issue 15): a case, not 'your application'
+    assert notices[0]["text"].startswith("The decision for case ") and "application" not in notices[0]["text"]
     reasons = report.table("local_explanations", "class_reasons")
     adverse = reasons[reasons["predicted"] != "barolo"]
     assert len(adverse) and (adverse["why_not"] != "").all()
