@@ -112,11 +112,12 @@ def performance_section(ctx: AuditContext) -> Built:
         found.append(ranking_finding(ctx, gen.test.value))
     blocks: list[dict[str, Any]] = [
         paragraph(
-            f"{name} measures how well the scores rank outcomes ("
-            + (
-                "0.5 is chance, 1 is perfect; it does not depend on the threshold)."
+            (
+                f"{name} measures how well the scores rank outcomes (0.5 is chance, 1 is perfect; it does not depend "
+                "on the threshold)."
                 if ctx.is_classifier
-                else "the share of the target's variance the model explains)."
+                else f"{name} is the share of the target's variance that the predictions explain (1 is perfect; 0 is "
+                "no better than predicting the mean; it is negative when worse than that)."
             )
             + " Confidence intervals are percentile bootstrap intervals over the rows."
         ),
@@ -229,6 +230,11 @@ def _disaggregated(ctx: AuditContext, metric: Any, name: str) -> list[dict[str, 
         column("note", "Note"),
     ]
     caption, undefined = f"Test {name} and favourable-decision rate per group", "one outcome only"
+    if not ctx.is_classifier and getattr(ctx.policy, "regression_threshold", None) is None:
+        # no decision declared: the column (same key, for machine readers) is the share of the group
+        # predicted above the median (NYC LL144, AuditContext.selected_test), not a decision rate
+        columns = [column("favourable", "Above median", "pct") if c["key"] == "favourable" else c for c in columns]
+        caption = f"Test {name} and share predicted above the median per group"
     if ctx.is_multiclass:
         columns.insert(4, column("accuracy", "Accuracy", "pct"))
         caption, undefined = f"Test {name}, accuracy and favourable-decision rate per group", "a class missing"

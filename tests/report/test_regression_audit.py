@@ -138,3 +138,34 @@ def test_age_rule_only_when_predictions_decide(threshold: float | None) -> None:
     old, young = (np.unique(np.quantile(a, grid)).mean() for a in (ages[ages >= 62], ages[ages < 62]))
     # a linear model's partial dependence moves by its coefficient times the change in age
     assert rule.observed == pytest.approx(model.coef_[0] * (old - young), rel=1e-9)
+
+
+@pytest.mark.parametrize("threshold", [None, 150.0])
+def test_performance_wording_of_a_regressor(threshold: float | None) -> None:
+    # issue 15: R² does not 'rank outcomes', and without regression_threshold the per-group column
+    # is the share predicted above the median, not a favourable-decision rate
+    import numpy as np
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X = X.assign(group=np.where(X["sex"] > 0, "a", "b"))
+    features = [c for c in X.columns if c != "group"]
+    model = RandomForestRegressor(n_estimators=20, max_depth=5, random_state=0).fit(X[:300][features], y[:300])
+    policy = Policy.from_dict({**FAST, "regression_threshold": threshold})
+    report = ex.audit(model, X[:300], y[:300], X[300:], y[300:], sensitive_features=["group"], policy=policy,
+                      generated_at=STAMP)  # fmt: skip
+    texts = _strings(report.section("performance"))
+    assert not [t for t in texts if "rank outcomes" in t]
+    assert [t for t in texts if "share of the target's variance that the predictions explain" in t]
+    by_group = report.section("performance")["blocks"]
+    table = next(b for b in by_group if b.get("id") == "performance_by_group")
+    label = next(c["label"] for c in table["columns"] if c["key"] == "favourable")
+    prediction = model.predict(X[300:][features])
+    chosen = prediction >= threshold if threshold is not None else prediction > np.median(prediction)
+    rows = report.table("performance", "performance_by_group").set_index("group")
+    for group in ("a", "b"):
+        mask = (X[300:]["group"] == group).to_numpy()
+        assert rows.loc[group, "favourable"] == pytest.approx(chosen[mask].mean())
+    if threshold is None:
+        assert table["caption"] == "Test R² and share predicted above the median per group" and label == "Above median"
+    else:
+        assert table["caption"] == "Test R² and favourable-decision rate per group" and label == "Favourable"
