@@ -219,6 +219,7 @@ class Explainer:
         if is_dask_collection(X):
             self._check_settings()
             return DistributedExplanation(self, X)  # type: ignore[return-value]
+        _refuse_images_given_otherwise(self, X)
         job, bg_note = self._prepare(X)
         return self._explain_rows(job, bg_note, start, X)
 
@@ -555,12 +556,15 @@ class Explainer:
             spec = self._spec(self.method)
             unknown = sorted(set(params) - set(spec.defaults) - other)
             if unknown:
-                more = f" (over text or images also {sorted(other)})" if other else ""
-                raise MethodError(
-                    f"method_params {unknown} are not settings of {spec.name}; its settings are "
-                    f"{sorted(spec.defaults) or 'none'}{more}."
+                settings = (
+                    _settings_by_input(spec.name, spec.defaults)
+                    if any_input
+                    else f"its settings are {sorted(spec.defaults) or 'none'}"
                 )
-            check_method_params(spec.name, {k: v for k, v in params.items() if k in spec.defaults})
+                raise MethodError(f"method_params {unknown} are not settings of {spec.name}; {settings}.")
+            # a key that an image or text method of this name takes too (lime's num_samples) is checked
+            # once the input is known, with the defaults and ranges of that input
+            check_method_params(spec.name, {k: v for k, v in params.items() if k in spec.defaults and k not in other})
             return params
         # "auto" picks the method later; a key that no method knows is still a typo
         specs: list[MethodSpec | GlobalMethodSpec] = [*REGISTRY.values(), *GLOBAL_REGISTRY.values()]
@@ -668,6 +672,29 @@ class Explainer:
                 key: (value[:, 0] if k == 1 and value.ndim == 2 else value) for key, value in result.diagnostics.items()
             },
         )
+
+
+def _refuse_images_given_otherwise(explainer: Explainer, X: Any) -> None:
+    """Images passed another way than (n, h, w[, c]) (a list of images, 5 axes, one image without
+    its batch axis) are refused with the fix, rather than read as a table."""
+    if isinstance(X, (list, tuple, np.ndarray)):
+        from ._image import image_hint
+
+        hint = image_hint(explainer, X)
+        if hint is not None:
+            raise InputError(hint)
+
+
+def _settings_by_input(method: str, table: Any) -> str:
+    """A method's settings for each kind of input it explains (the input is not known yet)."""
+    from ._image_methods import IMAGE_METHODS
+    from ._text_explain import TEXT_METHODS
+
+    parts = [f"for tables {sorted(table) or 'none'}"]
+    for what, methods in (("images", IMAGE_METHODS), ("text", TEXT_METHODS)):
+        if method in methods:
+            parts.append(f"for {what} {sorted(methods[method])}")
+    return "its settings are " + "; ".join(parts)
 
 
 def _image_batch(X: Any) -> bool:

@@ -1351,3 +1351,22 @@ def test_bad_inputs_are_not_modified(f):
     with pytest.raises(InputError):
         _local(lambda Z: np.zeros(len(Z)), X, X, task="regression")
     _same(X, before[0])
+
+
+def test_image_settings_and_shapes_get_image_messages() -> None:
+    """Images given as a list, or lime settings wrong for images, are answered for images (the
+    table's defaults and advice were quoted)."""
+    import numpy as np
+
+    import explain as ex
+
+    images = np.random.default_rng(0).uniform(size=(2, 8, 8))
+
+    def model(b):  # type: ignore[no-untyped-def]
+        return np.asarray(b).reshape(len(b), -1).mean(axis=1)
+
+    explainer = ex.Explainer(model, task="regression", method="lime", method_params={"kernel_width": 0})
+    with pytest.raises(ex.errors.ExplainError, match=r"image default is 0\.25"):
+        explainer.explain_local(images)
+    with pytest.raises(ex.errors.InputError, match=r"np\.stack"):
+        ex.Explainer(model, task="regression").explain_local([images[0], images[1]])
