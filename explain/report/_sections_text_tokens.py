@@ -27,8 +27,8 @@ from ._schema import (
     paragraph,
     table,
 )
+from ._sections_local import protected_reasons_finding, reason_stability_finding
 from ._sections_model import Built, _sec
-from ._sections_protected import STATUS
 
 __all__ = [
     "explain_text_sample",
@@ -288,22 +288,17 @@ def token_reasons_section(ctx: AuditContext) -> Built:
     same = _reason_stability(ctx, adverse, adverse_rows)
     if same is not None:
         found.append(
-            finding(
-                "local.reason_stability",
-                "local_explanations",
-                "Principal reasons stable across runs",
+            reason_stability_finding(
+                ctx,
+                same,
                 metric="adverse decisions whose reasons do not change",
-                observed=same,
-                format="pct",
-                threshold=p.min_explanation_stability,
-                comparison=">=",
-                status="pass" if same >= p.min_explanation_stability else "warn",
-                message=f"{same:.1%} of the adverse decisions keep the same set of up to {p.max_reasons} reason "
-                f"tokens in all {len(ctx.extras['text_runs'])} runs.",
+                of="the adverse decisions",
+                reasons="reason tokens",
+                runs=len(ctx.extras["text_runs"]),
             )
         )
     if ctx.sensitive_test is not None:
-        found.append(_protected_reasons(frame, adverse_rows, protected, p.protected_inputs))
+        found.append(_protected_reasons(ctx, frame, adverse_rows, protected))
     blocks: list[dict[str, Any]] = [
         paragraph(
             f"Selection method: for each adverse decision (score below {cut:g}) among the {exp.n_rows} explained "
@@ -448,25 +443,20 @@ def _codes_finding(ctx: AuditContext) -> dict[str, Any]:
 
 
 def _protected_reasons(
-    frame: pd.DataFrame, rows: list[int], protected: dict[str, dict[str, Any]], policy_value: str
+    ctx: AuditContext, frame: pd.DataFrame, rows: list[int], protected: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    citing = sorted({int(r) for r, f in zip(frame["row"], frame["feature"], strict=True) if f in protected})
-    cited = sorted({str(f) for f in frame["feature"] if f in protected})
-    return finding(
-        "local.protected_reasons",
-        "local_explanations",
-        "No adverse decision cites a word that stands for a protected attribute",
+    """How many adverse decisions cite a word that stands for a protected attribute among their reasons."""
+    return protected_reasons_finding(
+        ctx,
+        frame,
+        protected,
+        title="No adverse decision cites a word that stands for a protected attribute",
         metric="adverse decisions citing a proxy word",
-        observed=len(citing),
-        threshold=0,
-        comparison="<=",
-        format="int",
-        status=STATUS[policy_value] if citing else "pass",  # type: ignore[arg-type]
-        message=f"{len(citing)} of {len(rows)} explained adverse decisions cite "
-        f"{', '.join(repr(c) for c in cited)} among their principal reasons (marked in the tables and "
-        "the sample notice)."
-        if citing
-        else f"None of the {len(rows)} explained adverse decisions cites a proxy word.",
+        cite=lambda n, cited: (
+            f"{n} of {len(rows)} explained adverse decisions cite {', '.join(repr(c) for c in cited)} among their "
+            "principal reasons (marked in the tables and the sample notice)."
+        ),
+        none=f"None of the {len(rows)} explained adverse decisions cites a proxy word.",
     )
 
 
