@@ -38,7 +38,7 @@ from .._provenance import library_versions
 from ._context import AuditContext
 from ._context_text import documents, score_documents, text_input
 from ._schema import bar_chart, chart, column, facts, finding, findings_block, paragraph, table
-from ._sections_data import _representativeness, performance_section
+from ._sections_data import _representativeness, balance_finding, datasets_table, performance_section
 from ._sections_model import Built, _algorithm, _rank_correlation, _sec
 from ._sections_risk import drift_section
 from ._sections_text_proxies import text_fairness_section
@@ -371,19 +371,7 @@ def text_data_section(ctx: AuditContext) -> Built:
         ),
     ]
     if ctx.is_classifier:
-        share = float(min(ctx.y_train.mean(), 1 - ctx.y_train.mean()))
-        found.append(
-            finding(
-                "data.balance",
-                "data",
-                "Class balance (training)",
-                metric="minority class share",
-                observed=share,
-                format="pct",
-                status="info",
-                message=f"The minority class is {share:.1%} of the training documents.",
-            )
-        )
+        found.append(balance_finding(ctx, "documents"))
     blocks = _data_blocks(ctx, profiles, in_train)
     blocks.append(_length_chart(test["lengths"]))
     blocks += _representativeness(ctx)
@@ -396,22 +384,9 @@ def text_data_section(ctx: AuditContext) -> Built:
 
 
 def _data_blocks(ctx: AuditContext, profiles: dict[str, dict[str, Any]], in_train: int) -> list[dict[str, Any]]:
-    role = {"train": "model fitting", "test": "evaluation", "reference": "drift baseline"}
-    datasets = [{**d, "role": role[d["name"]]} for d in ctx.datasets]
     scripts = sorted({s for prof in profiles.values() for s in prof["scripts"]})
     return [
-        table(
-            "datasets",
-            "Data sets (SHA-256 over column names, kinds and values, target included)",
-            [
-                column("name", "Data set"),
-                column("role", "Role"),
-                column("rows", "Rows", "int"),
-                column("columns", "Columns", "int"),
-                column("sha256", "SHA-256", "hash"),
-            ],
-            datasets,
-        ),
+        datasets_table(ctx),
         table(
             "documents",
             "Documents per data set",
