@@ -9,7 +9,8 @@ Subcommands
     pickle (``.joblib``, ``.pkl``) only with ``--trust-pickle`` (see ``explain._model_files``).
     ``--champion FILE`` (the production model this one would replace, read like ``--model``;
     ``--trust-pickle`` covers both) adds the comparison with the champion; ``--previous FILE``
-    (the evidence JSON of an earlier report) adds the change log against it.
+    (an earlier report's PDF, verified as ``explain verify`` does, or its evidence JSON, recorded
+    as not verified) adds the change log against it.
     Exit code: 0 when the verdict is pass or warn (``--strict``: pass only), 1 when it is fail,
     2 on any other failure (bad arguments, unreadable files, invalid data, a report path that
     cannot be written: checked before the audit starts).
@@ -115,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument(
         "--previous",
         metavar="FILE",
-        help="evidence JSON of an earlier report (AuditReport.to_json): adds the change log against it",
+        help="an earlier report: its PDF (verified as explain verify does; an altered one is refused) or its "
+        "evidence JSON (AuditReport.to_json; recorded as not verified): adds the change log against it",
     )
     aud.add_argument("--policy", metavar="FILE", help="thresholds, JSON or TOML (see explain.Policy)")
     aud.add_argument("--card", metavar="FILE", help="model card, JSON or TOML (see explain.ModelCard)")
@@ -295,7 +297,7 @@ def _check_inputs(args: argparse.Namespace) -> list[str]:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .report import AuditReport, ModelCard, Policy, audit
+    from .report import ModelCard, Policy, audit
 
     fmt = _check_out_file(args.out, args.format, _check_inputs(args))
     # the small files first: a misspelt threshold is reported before a large model is read
@@ -303,7 +305,11 @@ def _audit(args: argparse.Namespace) -> int:
     card = None if args.card is None else ModelCard.from_file(args.card)
     log = (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     # the previous report before the model and the data: a damaged file is refused at once
-    previous = None if args.previous is None else AuditReport.from_json(args.previous)
+    if args.previous is not None:
+        from explain.report._audit import _previous
+
+        _previous(args.previous)  # the same check audit() makes (a PDF verified), here before the model is read
+    previous = args.previous
     log(f"Reading {args.model}, {args.train} and {args.test}")
     model = _read_model(args)
     champion = None if args.champion is None else _read_model(args, args.champion)

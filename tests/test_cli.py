@@ -340,3 +340,22 @@ def test_a_garbage_previous_file_exits_2(files: dict[str, Path], tmp_path, capsy
     args = [*_audit_args(files, tmp_path / "out.json", "strict"), "--previous", str(bad)]
     assert main(args) == 2
     assert "evidence" in capsys.readouterr().err
+
+
+def test_previous_as_a_pdf_is_verified_and_an_altered_one_exits_2(files: dict[str, Path], tmp_path, capsys) -> None:
+    """--previous takes the earlier report's PDF: verified, its evidence compared; altered: refused (issue 15)."""
+    pytest.importorskip("typst")
+    first = tmp_path / "first.pdf"
+    assert main(_audit_args(files, first, "lenient")) == 0
+    out = tmp_path / "second.json"
+    assert main([*_audit_args(files, out, "lenient"), "--previous", str(first)]) == 0
+    second = ex.AuditReport.from_json(out)
+    assert second.evidence["provenance"]["previous"]["checked"] == "verified PDF (consistent, unsigned)"
+    data = bytearray(first.read_bytes())
+    at = data.index(b"/MediaBox")
+    data[at + 1 : at + 9] = b"Mediabox"
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main([*_audit_args(files, tmp_path / "third.json", "lenient"), "--previous", str(altered)]) == 2
+    assert "does not verify" in capsys.readouterr().err and not (tmp_path / "third.json").exists()

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -100,7 +100,10 @@ def _logger(progress: bool | None) -> Callable[[str], None]:
 
 
 def _provenance(
-    ctx: AuditContext, config: dict[str, Any], champion: Champion | None = None, previous: AuditReport | None = None
+    ctx: AuditContext,
+    config: dict[str, Any],
+    champion: Champion | None = None,
+    previous: PreviousReport | None = None,
 ) -> dict[str, Any]:
     def describe(name: str) -> str:
         d = next((d for d in ctx.datasets if d["name"] == name), None)
@@ -116,7 +119,7 @@ def _provenance(
     if champion is not None:
         call += f", champion=<{champion.type}, sha256 {champion.sha256[:12]}>, champion_name={champion.name!r}"
     if previous is not None:
-        call += f", previous=<AuditReport {previous.evidence['report']['id']}>"
+        call += f", previous=<AuditReport {previous.report.evidence['report']['id']}>"
     out: dict[str, Any] = {
         "model": {"type": ctx.model_type(), "sha256": ctx.model_sha256()},
         "datasets": [dict(d) for d in ctx.datasets],
@@ -138,11 +141,12 @@ def _provenance(
             "columns": list(champion.columns),
         }
     if previous is not None:
-        r = previous.evidence["report"]
+        r = previous.report.evidence["report"]
         out["previous"] = {
             "id": str(r["id"]),
             "generated_at": str(r["generated_at"]),
-            "evidence_sha256": previous.evidence_sha256,
+            "evidence_sha256": previous.report.evidence_sha256,
+            "checked": previous.checked,  # verified PDF, or evidence JSON not verified
         }
     return out
 
@@ -154,20 +158,68 @@ def _verdict(findings: list[dict[str, Any]]) -> str:
     return "pass" if verdict == "info" else verdict
 
 
-def _previous(previous: Any) -> AuditReport | None:
-    """The previous report: an AuditReport, or read from its evidence JSON (checked, never executed)."""
+class PreviousReport(NamedTuple):
+    """The previous report of ``audit(previous=...)`` and how it was checked (``checked``: the
+    text the change log and ``provenance.previous.checked`` give)."""
+
+    report: AuditReport
+    checked: str
+
+
+UNVERIFIED_ADVICE = (
+    "a JSON file can be edited; pass the report's PDF (or compare the SHA-256 with the one recorded when it was made)"
+)
+
+
+def _previous(previous: Any) -> PreviousReport | None:
+    """The previous report: an AuditReport, its evidence JSON (checked, never executed), or its PDF,
+    verified with :func:`explain.report._verify.verify_pdf` (the evidence attached to a verified
+    PDF is used; an altered or unverifiable one is refused)."""
     if previous is None:
         return None
     if isinstance(previous, AuditReport):
         # as its JSON reads back (numbers as canonical JSON writes them), so a report and its file
         # give the same change log
-        return AuditReport(json.loads(canonical_json(previous.evidence)))
+        report = AuditReport(json.loads(canonical_json(previous.evidence)))
+        return PreviousReport(report, f"AuditReport object, not verified: it may have been read from an "
+                              f"edited JSON file; {UNVERIFIED_ADVICE}")  # fmt: skip
     if isinstance(previous, (str, Path)):
-        return AuditReport.from_json(previous)
+        path = Path(previous)
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(1024)
+        except OSError:
+            head = b""  # from_json names the problem (no file, a folder, unreadable)
+        if b"%PDF-" in head:
+            return _previous_pdf(path)
+        return PreviousReport(AuditReport.from_json(path), f"evidence JSON, not verified: {UNVERIFIED_ADVICE}")
     raise InputError(
-        f"previous must be an AuditReport or the path of the evidence JSON AuditReport.to_json() wrote; got "
-        f"{type(previous).__name__}."
+        f"previous must be an AuditReport, the previous report's PDF or the path of the evidence JSON "
+        f"AuditReport.to_json() wrote; got {type(previous).__name__}."
     )
+
+
+def _previous_pdf(path: Path) -> PreviousReport:
+    """The evidence attached to a previous report's PDF, once ``explain verify`` verifies it."""
+    from ._validation import check_evidence
+    from ._verify import verify_pdf
+
+    result = verify_pdf(path)
+    if not result.ok or result.evidence is None:
+        raise InputError(
+            f"previous={str(path)!r}: the PDF does not verify ({result.verdict}: {result.summary}); a change log "
+            "against it would compare with numbers nobody can vouch for. Pass the PDF exactly as it was issued, or "
+            "its evidence JSON (recorded as not verified)."
+        )
+    check_evidence(result.evidence)
+    if result.signatures:
+        trusted = (
+            " (certificate not checked against a trust anchor)" if not all(s.trusted for s in result.signatures) else ""
+        )
+        how = "signed by " + "; ".join(s.detail for s in result.signatures) + trusted
+    else:
+        how = "consistent, unsigned"
+    return PreviousReport(AuditReport(result.evidence), f"verified PDF ({how})")
 
 
 def _check_champion_inputs(champion: Any, champion_name: Any) -> None:
@@ -263,8 +315,12 @@ def audit(
     champion_name : str, optional
         The champion's name in the report; default: the card's ``previous_version``.
     previous : AuditReport or path, optional
-        An earlier report of this model (or of the one it replaces), or the evidence JSON its
-        ``to_json`` wrote (read as untrusted data: checked, never executed). The section "Change
+        An earlier report of this model (or of the one it replaces): its PDF, verified as
+        ``explain verify`` does (an altered or unverifiable PDF is refused with an InputError; the
+        evidence attached to a verified one is used), or the evidence JSON its ``to_json`` wrote
+        (read as untrusted data: checked, never executed, and recorded as not verified, since a
+        JSON file can be edited consistently), or the AuditReport itself. How it was checked is
+        stated in the change log and in ``provenance.previous.checked``. The section "Change
         log" lists every finding of either report as new, resolved, status changed or unchanged,
         with the observed values before and after, and what changed in the model, the data, the
         policy and the library versions, with the previous report's id, date and evidence SHA-256.
@@ -294,7 +350,7 @@ def audit(
 
         report = ex.audit(model, X_train, y_train, X_test, y_test, sensitive_features=["sex"],
                           champion=production_model, champion_name="scorecard 1.3",
-                          previous="reports/2025/evidence.json")
+                          previous="reports/2025/audit.pdf")  # verified; or its evidence JSON
         report.section("champion"); report.table("change_log", "change_log_findings")
     """
     start = time.perf_counter()
@@ -346,7 +402,7 @@ def audit(
     # the previous report changes the report (its change log), not the configuration: a change log
     # compares configuration hashes, which a reference to the previous report would always change
     keyed = [provenance["model"]["sha256"], provenance["datasets"], provenance["config_sha256"]]
-    ident = sha256_hex(canonical_json(keyed + ([prev.evidence_sha256] if prev is not None else [])))
+    ident = sha256_hex(canonical_json(keyed + ([prev.report.evidence_sha256] if prev is not None else [])))
     report: dict[str, Any] = {
         "id": f"EXA-{ident[:12].upper()}",
         "version": REPORT_VERSION,
@@ -380,8 +436,10 @@ def audit(
     if prev is not None:
         current = {"report": {"verdict": _verdict(findings)}, "findings": findings, "provenance": provenance}
         current |= {"policy": policy_.to_dict(), "card": card_.to_dict()}
-        log(f"Comparing with the previous report {prev.evidence['report']['id']}")
-        change, change_found = changelog_section(prev.evidence, prev.evidence_sha256, current)
+        log(f"Comparing with the previous report {prev.report.evidence['report']['id']}")
+        change, change_found = changelog_section(
+            prev.report.evidence, prev.report.evidence_sha256, current, checked=prev.checked
+        )
         change_found = rate_findings(change_found, policy_, card_)
         findings = findings + change_found
         built.append((change, change_found))

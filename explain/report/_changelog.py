@@ -12,7 +12,10 @@ position, so the same check has the same id in every run). Each finding of eithe
 Then what the results depend on, before and after: the model's fingerprint, the data sets'
 fingerprints and sizes, the configuration's SHA-256 and every policy threshold that differs, the
 model card's name and version, the library versions, Python, the platform and the seed; and the
-previous report's id, date, verdict and evidence SHA-256 (the value printed on its cover).
+previous report's id, date, verdict and evidence SHA-256 (the value printed on its cover), and how
+the previous report was checked: "verified PDF (consistent, unsigned / signed by ...)" when
+``audit(previous=)`` was given its PDF, else "not verified" (an evidence JSON can be edited
+consistently: status, counts and section status together).
 
 The previous evidence is read by :meth:`AuditReport.from_json`, which checks every field its
 exporters read; the fields read here beyond those (configuration hash, Python, seed) are taken
@@ -171,7 +174,9 @@ def _shape(d: Mapping[str, Any]) -> str | None:
     return f"{_text(d.get('rows'))} x {_text(d.get('columns'))}"
 
 
-def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current: Mapping[str, Any]) -> Built:
+def changelog_section(
+    previous: Mapping[str, Any], previous_sha256: str, current: Mapping[str, Any], *, checked: str | None = None
+) -> Built:
     """The change-log section and its one finding (``info``: how many findings changed status).
 
     Parameters
@@ -182,6 +187,9 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
         The previous evidence's SHA-256 (printed on its cover).
     current : mapping
         This report's ``report`` (id, verdict), ``findings``, ``policy``, ``card`` and ``provenance``.
+    checked : str, optional
+        How the previous report was checked (``"verified PDF (consistent, unsigned)"``, ``"evidence
+        JSON, not verified: ..."``), stated in the section; default: not stated.
     """
     # this report's values as its JSON will hold them (canonical JSON rounds numbers, and the
     # previous report was read from its JSON): an unchanged value differs by 0, not by rounding
@@ -209,6 +217,7 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
                 ("Previous report", _text(pr.get("id"))),
                 ("Previous report generated (UTC)", _text(pr.get("generated_at"))),
                 ("Previous evidence SHA-256", previous_sha256, "hash"),
+                ("How the previous report was checked", checked or "not stated"),
                 ("Verdict: previous, this report", f"{_text(pr.get('verdict'))}, {current['report']['verdict']}"),
                 ("Findings", said),
             ]
@@ -257,5 +266,6 @@ def changelog_section(previous: Mapping[str, Any], previous_sha256: str, current
             note="Policy thresholds are listed when they changed only.",
         ),
     ]
-    summary = f"Against report {_text(pr.get('id'))}: {said}."
+    how = (checked or "check not stated").split(":")[0].split(" (")[0]  # "verified PDF", "evidence JSON, not verified"
+    summary = f"Against report {_text(pr.get('id'))} ({how}): {said}."
     return _sec(SECTION_ID, summary, blocks, found)

@@ -118,6 +118,8 @@ def test_the_same_audit_again_changes_nothing_but_the_date(case: dict) -> None:
         "id": case["old"].evidence["report"]["id"],
         "generated_at": STAMP,
         "evidence_sha256": case["old"].evidence_sha256,
+        "checked": "AuditReport object, not verified: it may have been read from an edited JSON file; a JSON file "
+        "can be edited; pass the report's PDF (or compare the SHA-256 with the one recorded when it was made)",
     }
     assert f"previous=<AuditReport {case['old'].evidence['report']['id']}>" in prov["call"]
     # the previous report keys the id, not the configuration hash
@@ -130,7 +132,13 @@ def test_previous_from_a_file_equals_previous_as_a_report(case: dict, tmp_path) 
     from_file = _audit(case, previous=path)
     from_report = _audit(case, previous=case["old"])
     from_str = _audit(case, previous=str(path))
-    assert from_file.evidence_sha256 == from_report.evidence_sha256 == from_str.evidence_sha256
+    assert from_file.evidence_sha256 == from_str.evidence_sha256
+    # the same change log; only how the previous report was checked differs (a file, an object)
+    for name in ("change_log_findings", "change_log_inputs", "change_log_fingerprints"):
+        assert from_file.table("change_log", name).equals(from_report.table("change_log", name))
+    checked = from_file.evidence["provenance"]["previous"]["checked"]
+    assert checked.startswith("evidence JSON, not verified: a JSON file can be edited; pass the report's PDF")
+    assert from_report.evidence["provenance"]["previous"]["checked"].startswith("AuditReport object, not verified")
     facts = from_file.section("change_log")["blocks"][0]["rows"]
     assert {r["label"]: r["value"] for r in facts}["Previous evidence SHA-256"] == case["old"].evidence_sha256
 
@@ -218,3 +226,34 @@ def test_pdf_with_both_sections_reads_back_and_verifies(case: dict, tmp_path) ->
     assert f"{table.loc['ROC AUC', 'challenger']:.4g}" in flat and f"{table.loc['ROC AUC', 'champion']:.4g}" in flat
     assert "swap-in" in flat and case["old"].evidence["report"]["id"] in flat
     assert main(["verify", str(pdf)]) == 0
+
+
+def test_previous_as_a_verified_pdf_and_an_altered_one_refused(case: dict, tmp_path) -> None:
+    # issue 15: a consistently hand-edited evidence JSON cannot be told from a real one; the PDF can
+    pytest.importorskip("typst")
+    from explain.report._verify import verify_pdf
+
+    pdf = case["old"].to_pdf(tmp_path / "old.pdf")
+    assert verify_pdf(pdf).ok
+    report = _audit(case, previous=pdf)
+    from_json = _audit(case, previous=case["old"].to_json(tmp_path / "old.json"))
+    for name in ("change_log_findings", "change_log_inputs", "change_log_fingerprints"):
+        assert report.table("change_log", name).equals(from_json.table("change_log", name))
+    checked = report.evidence["provenance"]["previous"]["checked"]
+    assert checked == "verified PDF (consistent, unsigned)"
+    assert report.evidence["provenance"]["previous"]["evidence_sha256"] == case["old"].evidence_sha256
+    facts = {r["label"]: r["value"] for r in report.section("change_log")["blocks"][0]["rows"]}
+    assert facts["How the previous report was checked"] == checked
+    assert "(verified PDF)" in report.section("change_log")["summary"]
+    json_facts = {r["label"]: r["value"] for r in from_json.section("change_log")["blocks"][0]["rows"]}
+    assert json_facts["How the previous report was checked"].startswith("evidence JSON, not verified")
+    # one byte of a page changed: refused with the verdict of explain verify
+    data = bytearray(pdf.read_bytes())
+    at = data.index(b"/MediaBox")
+    data[at + 1 : at + 9] = b"Mediabox"
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(bytes(data))
+    verdict = verify_pdf(altered)
+    assert not verdict.ok
+    with pytest.raises(InputError, match=f"does not verify \\({verdict.verdict}"):
+        _audit(case, previous=altered)
