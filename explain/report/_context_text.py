@@ -42,10 +42,10 @@ from ._context import (
     _sensitive,
     _target,
     checked_scores,
-    frame_sha256,
+    dataset_record,
     model_targets,
-    schema_sha256,
 )
+from ._context_checks import check_rows
 from ._policy import ModelCard, Policy
 
 __all__ = [
@@ -369,8 +369,7 @@ def build_text_context(
     if column not in train.columns:
         raise FeatureMismatchError(f"X_train lacks the text column {column!r} of X_test; pass the same columns.")
     for name, frame in (("X_train", train), ("X_test", test)):
-        if len(frame) < 10:
-            raise InputError(f"{name} has {len(frame)} rows; an audit needs at least 10 (and far more to mean much).")
+        check_rows(name, len(frame))
         _check_documents(frame, column, name)
     y_tr, y_te = _target(y_train, len(train), "y_train"), _target(y_test, len(test), "y_test")
     sens_test, sens_train, _ = _sensitive(sensitive_features, train, test)
@@ -380,11 +379,7 @@ def build_text_context(
     if ref_given:
         if column not in ref.columns:
             raise FeatureMismatchError(f"reference lacks the text column {column!r}; give it the columns of X_test.")
-        if len(ref) < 10:
-            raise InputError(
-                f"reference has {len(ref)} rows; drift is measured against at least 10. Pass a larger reference, or "
-                "reference=None (the training data)."
-            )
+        check_rows("reference", len(ref))
         _check_documents(ref, column, "reference")
     if reason_codes is not None:
         _check_reason_codes(reason_codes, [str(k) for k in reason_codes] if isinstance(reason_codes, Mapping) else [])
@@ -431,13 +426,5 @@ def build_text_context(
     for role, frame, y in (("train", train, y_train), ("test", test, y_test), ("reference", ref, None)):
         if role == "reference" and not ref_given:
             continue
-        ctx.datasets.append(
-            {
-                "name": role,
-                "rows": len(frame),
-                "columns": frame.shape[1],
-                "sha256": frame_sha256(frame, None if y is None else np.asarray(y)),
-                "schema_sha256": schema_sha256(frame),
-            }
-        )
+        ctx.datasets.append(dataset_record(role, frame, y))
     return ctx

@@ -157,6 +157,14 @@ def test_refusals_say_what_to_do(model, jobs):
         _context(regressor, jobs)
 
 
+def test_too_few_documents_are_refused_with_the_count(model, jobs):
+    with pytest.raises(InputError, match=r"X_test has 9 rows; an audit needs at least 10"):
+        _context(model, jobs, X=(jobs.X_train, jobs.X_test.iloc[:9]))
+    with pytest.raises(InputError, match=r"reference has 4 rows; drift is measured against at least 10.*=None"):
+        _context(model, jobs, reference=jobs.X_train.iloc[:4])
+    assert len(_context(model, jobs, reference=jobs.X_train.iloc[:10]).reference) == 10
+
+
 def test_a_sensitive_feature_that_is_not_a_column_is_named(model, jobs):
     with pytest.raises(FeatureMismatchError, match=r"sensitive_features \['race'\] is not a column of X_test"):
         _context(model, jobs, sensitive=["race"])
