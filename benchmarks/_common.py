@@ -10,7 +10,17 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["cpu", "cpu_name", "load_average", "peak_mb", "version"]
+__all__ = ["best", "cpu", "cpu_name", "load_average", "peak_mb", "version"]
+
+
+def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The shortest wall-clock time (seconds) of ``repeat`` calls of ``fn()``, and the last call's result."""
+    shortest, out = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        shortest = min(shortest, time.perf_counter() - start)
+    return shortest, out
 
 
 def cpu(fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -48,7 +48,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
-from _common import cpu_name, load_average, version
+from _common import best, cpu_name, load_average, version
 
 import explain as ex
 from explain._image import explain_images
@@ -60,15 +60,6 @@ def _explainer(model: Any, **settings: Any) -> ex.Explainer:
     for key, value in image.items():  # the image settings, as the Explainer stores them
         setattr(explainer, key, value)
     return explainer
-
-
-def _best(fn: Any, repeat: int) -> tuple[float, Any]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def _once(fn: Any) -> tuple[float, Any]:
@@ -111,7 +102,7 @@ def digits_case(n_images: int, repeat: int) -> list[tuple[str, str]]:
     targets = mlp.predict(X.reshape(len(X), -1)).tolist()
     rows = []
 
-    ours_t, ours = _best(
+    ours_t, ours = best(
         lambda: explain_images(
             _explainer(mlp, method="partition_shap", segmentation=(8, 8), method_params={"fill": 0.0}), X
         ),
@@ -142,7 +133,7 @@ def digits_case(n_images: int, repeat: int) -> list[tuple[str, str]]:
     def classifier_fn(batch: np.ndarray) -> np.ndarray:
         return mlp.predict_proba(batch[..., 0].reshape(len(batch), -1))
 
-    ours_t, ours = _best(lambda: explain_images(_explainer(mlp, method="lime", method_params={"fill": 0.0}), X), repeat)
+    ours_t, ours = best(lambda: explain_images(_explainer(mlp, method="lime", method_params={"fill": 0.0}), X), repeat)
     labels = ours.segments
     _lime_runs(X[:1], classifier_fn, labels, 0, targets, 1)  # warm-up
     lime_t, lime0 = _once(lambda: _lime_runs(X, classifier_fn, labels, 0, targets, 0))
@@ -177,7 +168,7 @@ def photo_case(n_images: int, repeat: int) -> list[tuple[str, str]]:
         p = redness(batch)
         return np.stack([1 - p, p], axis=1)
 
-    ours_t, ours = _best(
+    ours_t, ours = best(
         lambda: explain_images(
             _explainer(
                 redness,
@@ -205,7 +196,7 @@ def photo_case(n_images: int, repeat: int) -> list[tuple[str, str]]:
         )
     )
 
-    ours_t, ours = _best(
+    ours_t, ours = best(
         lambda: explain_images(
             _explainer(redness, task="classification", method="partition_shap", segmentation=segmentation), X
         ),

@@ -24,13 +24,11 @@ the compiled kernels from numba's cache), both sides in the same process; numba 
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _common import cpu_name, load_average, version
+from _common import best, cpu_name, load_average, version
 
 MODELS = ("GradientBoosting", "RandomForest", "LightGBM", "XGBoost")
 
@@ -46,15 +44,6 @@ def _model(kind: str, trees: int) -> Any:
         "LightGBM": lambda: lightgbm.LGBMClassifier(n_estimators=trees, verbose=-1, random_state=0),  # 31 leaves
         "XGBoost": lambda: xgboost.XGBClassifier(n_estimators=trees, max_depth=6, random_state=0, n_jobs=2),
     }[kind]()
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def _shap_4d(values: Any) -> np.ndarray:
@@ -78,10 +67,10 @@ def _path_dependent(models: dict[str, Any], rows: np.ndarray, repeat: int) -> No
     print(f"{'model':18s} {'ours s':>8s} {'shap s':>8s} {'shap/ours':>10s} {'max |diff|':>11s} {'row sums':>9s}")
     for name, model in models.items():
         ex.Explainer(model, progress=False).explain_interactions(rows[:5])
-        ours_t, ours = _best(lambda m=model: ex.Explainer(m, progress=False).explain_interactions(rows), repeat)
+        ours_t, ours = best(lambda m=model: ex.Explainer(m, progress=False).explain_interactions(rows), repeat)
         tree = shap.TreeExplainer(model)
         tree.shap_interaction_values(rows[:5])
-        shap_t, theirs = _best(lambda t=tree: t.shap_interaction_values(rows), repeat)
+        shap_t, theirs = best(lambda t=tree: t.shap_interaction_values(rows), repeat)
         diff = float(np.abs(np.asarray(ours.values) - _shap_4d(theirs)).max())
         gap = _row_gap(ours, ex.Explainer(model), rows)
         print(f"{name:18s} {ours_t:8.3f} {shap_t:8.3f} {shap_t / ours_t:9.1f}x {diff:11.1e} {gap:9.1e}",
@@ -97,7 +86,7 @@ def _interventional(models: dict[str, Any], rows: np.ndarray, background: np.nda
         output = "probability" if name == "RandomForest" else "log_odds"  # an averaging forest's own output
         explainer = ex.Explainer(model, background=background, output=output, progress=False)
         explainer.explain_interactions(rows[:5])
-        took, inter = _best(lambda e=explainer: e.explain_interactions(rows), repeat)
+        took, inter = best(lambda e=explainer: e.explain_interactions(rows), repeat)
         print(
             f"{name:18s} {took:8.3f} {inter.additivity_error():11.1e} {_row_gap(inter, explainer, rows):9.1e}",
             flush=True,
@@ -115,7 +104,7 @@ def _exact(features: int, repeat: int) -> None:
     model = LogisticRegression(max_iter=1000).fit(X, y)
     explainer = ex.Explainer(model, background=X[:50], method="exact_shap", progress=False)
     explainer.explain_interactions(X[:2])
-    took, inter = _best(lambda: explainer.explain_interactions(X[100:120]), repeat)
+    took, inter = best(lambda: explainer.explain_interactions(X[100:120]), repeat)
     rows_scored = (1 << features) * 50 * 20
     print(f"\n## exact_shap, logistic regression (probability), {features} features, 50 background rows, 20 rows")
     print(f"ours {took:.3f} s for {rows_scored:.2e} model rows; additivity {inter.additivity_error():.1e}, row sums "

@@ -42,6 +42,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
+from _common import best
 
 
 def _model_and_docs(n_docs: int) -> tuple[Any, list[str]]:
@@ -58,15 +59,6 @@ def _model_and_docs(n_docs: int) -> tuple[Any, list[str]]:
     return model, docs
 
 
-def _best(fn: Any, repeat: int) -> tuple[float, Any]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def _rank(a: np.ndarray, b: np.ndarray) -> float:
     from scipy import stats
 
@@ -80,9 +72,9 @@ def bench_partition(model: Any, docs: list[str], repeat: int) -> None:
 
     masker = shap.maskers.Text(r"\W+")
     f = lambda x: model.predict_proba(list(x))[:, 1]  # noqa: E731
-    ours_t, ours = _best(lambda: ex.Explainer(model, method="partition_shap").explain_local(docs), repeat)
+    ours_t, ours = best(lambda: ex.Explainer(model, method="partition_shap").explain_local(docs), repeat)
     given = ex.Explainer(model, method="partition_shap", method_params={"hierarchy": masker.clustering})
-    given_t, same = _best(lambda: given.explain_local(docs), repeat)
+    given_t, same = best(lambda: given.explain_local(docs), repeat)
     explainer = shap.PartitionExplainer(f, masker)
     explainer(docs[:1], max_evals=100_000)  # warm-up
     start = time.perf_counter()
@@ -128,7 +120,7 @@ def bench_lime(model: Any, docs: list[str], repeat: int, samples: int) -> None:
     import explain as ex
 
     explainer = ex.Explainer(model, method="lime", method_params={"num_samples": samples}, random_state=0)
-    ours_t, ours = _best(lambda: explainer.explain_local(docs), repeat)
+    ours_t, ours = best(lambda: explainer.explain_local(docs), repeat)
     _lime_package(model, docs[0], 0, samples)  # warm-up
     start = time.perf_counter()
     lime0 = [_lime_package(model, d, 0, samples) for d in docs]

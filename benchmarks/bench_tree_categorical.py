@@ -26,14 +26,12 @@ the compiled kernels from numba's cache), both sides in the same process.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from _common import cpu_name, load_average, version
+from _common import best, cpu_name, load_average, version
 
 
 def _data(n: int, numeric: int, categorical: int, levels: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -49,15 +47,6 @@ def _data(n: int, numeric: int, categorical: int, levels: int, seed: int = 0) ->
         effect += rng.normal(size=levels)[codes] * (j + 1) / categorical
     frame = frame[sorted(frame.columns, key=lambda c: (c.startswith("cat"), c))]
     return frame, (effect + rng.normal(scale=0.5, size=n) > np.median(effect)).astype(int)
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def _models(frame: pd.DataFrame, y: np.ndarray, trees: int) -> dict[str, tuple[Any, pd.DataFrame]]:
@@ -106,9 +95,9 @@ def main() -> None:
     model, _ = models["LightGBM native"]
     rows = rows_all
     ex.Explainer(model).explain_local(rows.iloc[:5])
-    ours_t, ours = _best(lambda: ex.Explainer(model).explain_local(rows), args.repeat)
+    ours_t, ours = best(lambda: ex.Explainer(model).explain_local(rows), args.repeat)
     tree = shap.TreeExplainer(model, feature_perturbation="tree_path_dependent")
-    shap_t, theirs = _best(lambda: tree.shap_values(rows), args.repeat)
+    shap_t, theirs = best(lambda: tree.shap_values(rows), args.repeat)
     theirs = np.asarray(theirs)
     diff = float(np.abs(ours.values - theirs.reshape(ours.values.shape)).max())
     print(f"ours {ours_t:.3f} s   shap {shap_t:.3f} s   ratio {shap_t / ours_t:.2f}x   max |diff| {diff:.1e}   "
@@ -121,12 +110,12 @@ def main() -> None:
         background = train_view.iloc[: args.background]
         explainer = ex.Explainer(model, background=background, progress=False)
         explainer.explain_local(rows.iloc[:5])
-        ours_t, ours = _best(lambda e=explainer, r=rows: e.explain_local(r), args.repeat)  # type: ignore[misc]
+        ours_t, ours = best(lambda e=explainer, r=rows: e.explain_local(r), args.repeat)  # type: ignore[misc]
         shap_cell, ratio = "-", "-"
         try:
             tree = shap.TreeExplainer(model, data=background, feature_perturbation="interventional",
                                       model_output="probability")  # fmt: skip
-            shap_t, _ = _best(lambda t=tree, r=rows: t.shap_values(r, check_additivity=False), 1)  # type: ignore[misc]
+            shap_t, _ = best(lambda t=tree, r=rows: t.shap_values(r, check_additivity=False), 1)  # type: ignore[misc]
             shap_cell, ratio = f"{shap_t:.3f}", f"{shap_t / ours_t:.1f}x"
         except Exception as exc:  # shap's interventional algorithm refuses categorical splits
             shap_cell = f"({type(exc).__name__})"
@@ -139,7 +128,7 @@ def main() -> None:
             background = train.iloc[: args.background]
             explainer = ex.Explainer(model, background=background, method="exact_shap", progress=False)
             few = rows_all.iloc[: args.fallback_rows]
-            took, _ = _best(lambda e=explainer, r=few: e.explain_local(r), 1)  # type: ignore[misc]
+            took, _ = best(lambda e=explainer, r=few: e.explain_local(r), 1)  # type: ignore[misc]
             print(f"{name:30s} {took:.2f} s: {took / len(few) * 1000:.0f} s per 1 000 rows")
 
 
