@@ -305,7 +305,7 @@ def drift_section(ctx: AuditContext) -> Built:
             "drift.features",
             "Input distributions stable",
             "largest feature PSI",
-            max_psi,
+            float(table_.loc[worst, "psi"]),  # the largest significant one; else the largest, not counted
             bool(len(real)),
             message=f"{worst_text} "
             f"{int((real['psi'] > p.max_psi).sum())} feature(s) above {p.max_psi:g}, "

@@ -65,6 +65,7 @@ def _check(report) -> None:
     assert summary.startswith(f"Largest feature PSI {drift.loc[largest, 'psi']:.3f} ({largest}, "), summary
     if not len(real):
         assert "within sampling noise" in summary and "no significant drift" in summary, summary
+        assert f"Not counted: PSI {drift.loc[largest, 'psi']:.3f} is within sampling noise" in features["message"]
 
 
 def test_multiclass_drift_findings(wine_report) -> None:
