@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ._global_explanation import GlobalExplanation
+from ._model import OUTPUT_SPACES
 from ._provenance import Provenance
-from ._values import SCHEMA_VERSION, _Base, _frozen_array, _index, freeze, thaw
+from ._values import SCHEMA_VERSION, _Base, _frozen_array, _frozen_diagnostics, _index, freeze, thaw
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ KIND = "text_explanation"
 SCHEMA = "explain.TextExplanation"
 #: methods whose values add up to the prediction (checked on load as well)
 ADDITIVE_METHODS = ("exact_shap", "partition_shap", "glassbox")
-_OUTPUT_SPACES = ("probability", "log_odds", "raw", "margin")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -103,20 +103,15 @@ class TextExplanation(_Base):
             array = _frozen_array(given.reshape(want))
             values.append(array)
         out_shape = (n, k) if multi else (n,)
-        if self.output_space not in _OUTPUT_SPACES:
-            raise InputError(f"output_space={self.output_space!r}; use one of {list(_OUTPUT_SPACES)}.")
-        diagnostics = {}
-        for key, value in dict(self.diagnostics).items():
-            array = _frozen_array(value)
-            if array.ndim == 0 or array.shape[0] != n:
-                raise InputError(f"diagnostic {key!r} of shape {array.shape} does not have one entry per row ({n}).")
-            diagnostics[str(key)] = array
+        if self.output_space not in OUTPUT_SPACES:
+            raise InputError(f"output_space={self.output_space!r}; use one of {list(OUTPUT_SPACES)}.")
+        diagnostics = _frozen_diagnostics(self.diagnostics, n)
         fields: tuple[tuple[str, Any], ...] = (
             ("tokens", tokens), ("separators", separators), ("values", tuple(values)),
             ("base_values", _frozen_array(np.reshape(self.base_values, out_shape))),
             ("predictions", _frozen_array(np.reshape(self.predictions, out_shape))),
             ("output_names", tuple(str(o) for o in self.output_names)),
-            ("params", freeze(self.params)), ("diagnostics", freeze_arrays(diagnostics)),
+            ("params", freeze(self.params)), ("diagnostics", diagnostics),
         )  # fmt: skip
         for name, value in fields:
             object.__setattr__(self, name, value)
@@ -398,9 +393,3 @@ def _join(tokens: Sequence[str], separators: Sequence[str]) -> str:
     for tok, sep in zip(tokens, separators[1:], strict=True):
         pieces += [tok, sep]
     return "".join(pieces)
-
-
-def freeze_arrays(arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
-    from types import MappingProxyType
-
-    return MappingProxyType(dict(arrays))
