@@ -239,10 +239,10 @@ def _fairness_finding(
         )
     threshold = floor if rb is None else min(floor, rb - IMPACT_RATIO_TOLERANCE)
     worse = rb is not None and ra < rb - IMPACT_RATIO_TOLERANCE
-    champion_text = f"{rb:.2f} ({gb}) for {champ.name}" if rb is not None else f"none for {champ.name} ({gb})"
+    champion_text = f"{rb:.3f} ({gb}) for {champ.name}" if rb is not None else f"none for {champ.name} ({gb})"
     if worse and ra < floor:
         verdict = (
-            f"the challenger is less fair than the champion: lower by {rb - ra:.2f}, more than the tolerance of "  # type: ignore[operator]
+            f"the challenger is less fair than the champion: lower by {rb - ra:.3f}, more than the tolerance of "  # type: ignore[operator]
             f"{IMPACT_RATIO_TOLERANCE:g}, and under min_impact_ratio {floor:g}"
         )
     elif worse:
@@ -266,7 +266,7 @@ def _fairness_finding(
         comparison=">=",
         status="pass" if ra >= threshold else "warn",
         format="float2",
-        message=f"Lowest impact ratio of {attr}: {ra:.2f} ({ga}) for the challenger against {champion_text}; "
+        message=f"Lowest impact ratio of {attr}: {ra:.3f} ({ga}) for the challenger against {champion_text}; "
         f"{verdict}.",
     )
 
@@ -406,8 +406,8 @@ def champion_section(ctx: AuditContext, champ: Champion) -> Built:
         summary += (
             " Less fair: "
             + "; ".join(
-                f"{f['id'].removeprefix('champion.fairness.')} (lowest impact ratio {f['observed']:.2f}, under "
-                f"{f['threshold']:.2f})"
+                f"{f['id'].removeprefix('champion.fairness.')} (lowest impact ratio {f['observed']:.3f}, under "
+                f"{f['threshold']:.3f})"
                 for f in less_fair
             )
             + "."

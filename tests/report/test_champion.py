@@ -468,7 +468,7 @@ def test_the_headline_names_the_metric_and_a_less_fair_challenger_warns(case: di
     assert (
         row["threshold"] == pytest.approx(min(0.85, rb - IMPACT_RATIO_TOLERANCE)) and row["observed"] < row["threshold"]
     )
-    assert f"{ra:.2f}" in row["message"] and f"{rb:.2f}" in row["message"]
+    assert f"{ra:.3f}" in row["message"] and f"{rb:.3f}" in row["message"]
     assert "Less fair: sex" in strict.section("champion")["summary"]
     # the roles swapped: the challenger is the fairer model, nothing to warn about
     swapped = _audit(case, case["weak"], case["model"], policy={**FAST, "min_impact_ratio": 0.85})
