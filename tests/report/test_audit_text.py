@@ -503,8 +503,7 @@ def test_performance_section_reads_scores_as_for_a_table(ctx):
 # --------------------------------------------------------------------------- the whole report
 
 
-@pytest.fixture(scope="module")
-def report(model, jobs):
+def _audit(model, jobs):
     return ex.audit(
         model,
         jobs.X_train,
@@ -515,6 +514,11 @@ def report(model, jobs):
         policy=POLICY,
         generated_at="2026-01-01T00:00:00Z",
     )
+
+
+@pytest.fixture(scope="module")
+def report(model, jobs):
+    return _audit(model, jobs)
 
 
 def test_evidence_has_every_section_and_is_valid(report):
@@ -539,16 +543,7 @@ def test_load_of_audit_evidence_points_to_the_audit_reader(report, tmp_path):
 
 
 def test_same_inputs_same_evidence(report, model, jobs):
-    again = ex.audit(
-        model,
-        jobs.X_train,
-        jobs.y_train,
-        jobs.X_test,
-        jobs.y_test,
-        sensitive_features=SENSITIVE,
-        policy=POLICY,
-        generated_at="2026-01-01T00:00:00Z",
-    )
+    again = _audit(model, jobs)
     assert again.evidence_sha256 == report.evidence_sha256
 
 
