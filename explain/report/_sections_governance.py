@@ -187,8 +187,9 @@ def monitoring_section(ctx: AuditContext) -> Built:
                 (
                     "Change log",
                     f"previous version: {ctx.card.previous_version or 'none stated'}; re-run explain.audit "
-                    "with previous= this report's evidence.json (explain audit --previous evidence.json): the "
-                    "change log lists every finding that changed, and what changed in the model, data and policy",
+                    "with previous= this report's PDF (explain audit --previous audit.pdf; it is verified first) or "
+                    "its evidence.json: the change log lists every finding that changed, and what changed in the "
+                    "model, data and policy",
                 ),
             ]
         ),
