@@ -76,6 +76,17 @@ def dataset_record(role: str, frame: pd.DataFrame, y: Any = None) -> dict[str, A
     }
 
 
+def dataset_records(
+    train: pd.DataFrame, y_train: Any, test: pd.DataFrame, y_test: Any, reference: pd.DataFrame | None = None
+) -> list[dict[str, Any]]:
+    """The records (:func:`dataset_record`) of the training and test data and, when one was
+    given, the reference."""
+    sets = [("train", train, y_train), ("test", test, y_test)]
+    if reference is not None:
+        sets.append(("reference", reference, None))
+    return [dataset_record(role, frame, y) for role, frame, y in sets]
+
+
 def _is_numeric(col: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype))
 
@@ -315,8 +326,5 @@ def build_context(
         proba_test=proba.get("X_test"),
         proba_reference=proba.get("reference"),
     )
-    for role, frame, y in (("train", train, y_train), ("test", test, y_test), ("reference", ref, None)):
-        if role == "reference" and not ref_given:
-            continue
-        ctx.datasets.append(dataset_record(role, frame, y))
+    ctx.datasets.extend(dataset_records(train, y_train, test, y_test, ref if ref_given else None))
     return ctx

@@ -42,7 +42,7 @@ from ._context import (
     _sensitive,
     _target,
     checked_scores,
-    dataset_record,
+    dataset_records,
     model_targets,
 )
 from ._context_checks import check_rows
@@ -423,8 +423,5 @@ def build_text_context(
         progress=progress,
     )
     ctx.extras["text"] = text
-    for role, frame, y in (("train", train, y_train), ("test", test, y_test), ("reference", ref, None)):
-        if role == "reference" and not ref_given:
-            continue
-        ctx.datasets.append(dataset_record(role, frame, y))
+    ctx.datasets.extend(dataset_records(train, y_train, test, y_test, ref if ref_given else None))
     return ctx

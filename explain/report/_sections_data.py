@@ -15,7 +15,7 @@ from ._sections_model import Built, _sec
 from ._sections_multiclass import class_balance, outcomes_per_class
 from ._sections_performance import performance_section
 
-__all__ = ["balance_finding", "data_section", "datasets_table", "performance_section"]
+__all__ = ["balance_finding", "data_section", "datasets_table", "outcomes_table", "performance_section"]
 
 
 def data_section(ctx: AuditContext) -> Built:
@@ -115,22 +115,7 @@ def data_section(ctx: AuditContext) -> Built:
     if ctx.is_multiclass:
         blocks.append(outcomes_per_class(ctx))
     elif ctx.is_classifier:
-        blocks.append(
-            table(
-                "outcomes",
-                "Outcomes per data set",
-                [
-                    column("data", "Data set"),
-                    column("rows", "Rows", "int"),
-                    column("positive", "Favourable", "int"),
-                    column("rate", "Favourable rate", "pct"),
-                ],
-                [
-                    {"data": n, "rows": len(y), "positive": int(y.sum()), "rate": float(y.mean())}
-                    for n, y in (("train", ctx.y_train), ("test", ctx.y_test))
-                ],
-            )
-        )
+        blocks.append(outcomes_table(ctx))
     blocks += _representativeness(ctx)
     blocks += _on_a_cluster(ctx)
     blocks.append(findings_block([f["id"] for f in found]))
@@ -151,6 +136,25 @@ def balance_finding(ctx: AuditContext, unit: str = "rows") -> dict[str, Any]:
         format="pct",
         status="info",
         message=f"The minority class is {share:.1%} of the training {unit}.",
+    )
+
+
+def outcomes_table(ctx: AuditContext, unit: str = "Rows") -> dict[str, Any]:
+    """The table ``outcomes`` of a binary classifier: per data set, its ``unit`` (rows,
+    documents), the favourable outcomes and their rate."""
+    return table(
+        "outcomes",
+        "Outcomes per data set",
+        [
+            column("data", "Data set"),
+            column("rows", unit, "int"),
+            column("positive", "Favourable", "int"),
+            column("rate", "Favourable rate", "pct"),
+        ],
+        [
+            {"data": n, "rows": len(y), "positive": int(y.sum()), "rate": float(y.mean())}
+            for n, y in (("train", ctx.y_train), ("test", ctx.y_test))
+        ],
     )
 
 

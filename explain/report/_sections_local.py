@@ -8,7 +8,7 @@ prediction's units, and says nothing of adverse decisions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from ._sections_explain import _explanation, _show, regression_threshold
 from ._sections_model import Built, _sec
 from ._sections_protected import STATUS, mark, protected_features
 
-__all__ = ["local_section", "protected_reasons_finding", "reason_stability_finding"]
+__all__ = ["local_section", "protected_reasons_finding", "reason_sets_stability", "reason_stability_finding"]
 
 REASON_ROWS = 10
 WHATIF_ROWS = 5
@@ -318,12 +318,21 @@ def _adverse_reasons(exp: Any, adverse: np.ndarray, k: int, codes: dict[str, Any
 
 
 def _reason_stability(ctx: AuditContext, codes: dict[str, Any], adverse: np.ndarray, rows: list[int]) -> float | None:
-    runs = ctx.stability_runs
+    k = ctx.policy.max_reasons
+    return reason_sets_stability(ctx.stability_runs, rows, lambda run: _adverse_reasons(run, adverse, k, codes))
+
+
+def reason_sets_stability(
+    runs: Sequence[Any], rows: list[int], reasons_of: Callable[[Any], pd.DataFrame]
+) -> float | None:
+    """The share of ``rows`` whose set of principal reasons (``reasons_of(run)``: one line per
+    reason, ``row`` and ``feature``) is the same in every one of ``runs``; ``None`` with fewer
+    than two runs or no rows."""
     if len(runs) < 2 or not rows:
         return None
     sets = []
     for run in runs:
-        f = _adverse_reasons(run, adverse, ctx.policy.max_reasons, codes)
+        f = reasons_of(run)
         sets.append({r: frozenset(f[f["row"] == r]["feature"]) for r in rows})
     return float(np.mean([all(s[r] == sets[0][r] for s in sets[1:]) for r in rows]))
 

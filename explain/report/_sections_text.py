@@ -38,7 +38,13 @@ from .._provenance import library_versions
 from ._context import AuditContext
 from ._context_text import documents, score_documents, text_input
 from ._schema import bar_chart, chart, column, facts, finding, findings_block, paragraph, table
-from ._sections_data import _representativeness, balance_finding, datasets_table, performance_section
+from ._sections_data import (
+    _representativeness,
+    balance_finding,
+    datasets_table,
+    outcomes_table,
+    performance_section,
+)
 from ._sections_model import Built, _algorithm, _rank_correlation, _sec
 from ._sections_risk import drift_section
 from ._sections_text_proxies import text_fairness_section
@@ -427,26 +433,7 @@ def _data_blocks(ctx: AuditContext, profiles: dict[str, dict[str, Any]], in_trai
             f"as {SYMBOLS}. A model fitted on one language reads another's words as unknown: check that every "
             "script shown is one the model was meant to read.",
         ),
-        *(
-            [
-                table(
-                    "outcomes",
-                    "Outcomes per data set",
-                    [
-                        column("data", "Data set"),
-                        column("rows", "Documents", "int"),
-                        column("positive", "Favourable", "int"),
-                        column("rate", "Favourable rate", "pct"),
-                    ],
-                    [
-                        {"data": n, "rows": len(y), "positive": int(y.sum()), "rate": float(y.mean())}
-                        for n, y in (("train", ctx.y_train), ("test", ctx.y_test))
-                    ],
-                )
-            ]
-            if ctx.is_classifier
-            else []
-        ),
+        *([outcomes_table(ctx, "Documents")] if ctx.is_classifier else []),
     ]
 
 

@@ -27,7 +27,7 @@ from ._schema import (
     paragraph,
     table,
 )
-from ._sections_local import protected_reasons_finding, reason_stability_finding
+from ._sections_local import protected_reasons_finding, reason_sets_stability, reason_stability_finding
 from ._sections_model import Built, _sec
 
 __all__ = [
@@ -461,12 +461,6 @@ def _protected_reasons(
 
 
 def _reason_stability(ctx: AuditContext, adverse: np.ndarray, rows: list[int]) -> float | None:
+    k, lower = ctx.policy.max_reasons, text_input(ctx).lowercase
     runs = ctx.extras.get("text_runs") or []
-    if len(runs) < 2 or not rows:
-        return None
-    lower = text_input(ctx).lowercase
-    sets = []
-    for run in runs:
-        f = _reasons(run, adverse, ctx.policy.max_reasons, lower)
-        sets.append({r: frozenset(f[f["row"] == r]["feature"]) for r in rows})
-    return float(np.mean([all(s[r] == sets[0][r] for s in sets[1:]) for r in rows]))
+    return reason_sets_stability(runs, rows, lambda run: _reasons(run, adverse, k, lower))
