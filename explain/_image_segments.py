@@ -182,7 +182,7 @@ def _skimage_function(kind: str) -> Any:
         from skimage import segmentation
     except ImportError as exc:  # pragma: no cover - lime depends on scikit-image
         raise MissingDependencyError(
-            f"segmentation={kind!r} needs scikit-image: pip install scikit-image (lime installs it too)."
+            f"segmentation={kind!r} needs scikit-image: pip install 'explain[image]' (lime installs it too)."
         ) from exc
     return getattr(segmentation, kind)
 
