@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._provenance import Provenance
-from ._values import SCHEMA_VERSION, _canonical_missing, _frozen_array, freeze, reduce_by_dict, thaw
+from ._values import SCHEMA_VERSION, Saved, _canonical_missing, _frozen_array, freeze, thaw
 from .errors import SchemaError
 
 __all__ = ["Counterfactuals"]
@@ -24,7 +22,7 @@ TASKS = ("binary", "multiclass", "regression")
 
 
 @dataclass(frozen=True, eq=False)
-class Counterfactuals:
+class Counterfactuals(Saved):
     """Counterfactuals of each explained row, made by :func:`explain.counterfactuals`.
 
     Parallel arrays, as in an explanation: per explained row (``n``) and per counterfactual
@@ -75,8 +73,6 @@ class Counterfactuals:
     score_name: str
     params: Mapping[str, Any] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=lambda: Provenance("", "", None, None))
-
-    __reduce__ = reduce_by_dict
 
     def __post_init__(self) -> None:
         names, kinds = tuple(str(n) for n in self.feature_names), tuple(self.feature_kinds)
@@ -238,21 +234,6 @@ class Counterfactuals:
             "params": thaw(self.params),
             "provenance": self.provenance.to_dict(),
         }
-
-    def to_json(self, path: str | Path | None = None, *, timing: bool = True) -> str:
-        """Canonical JSON (sorted keys, exact floats), written to ``path`` if given. ``timing=False``
-        leaves out the run time, so that the same inputs give the same bytes."""
-        d = self.to_dict()
-        if not timing:
-            d["provenance"].pop("elapsed_seconds", None)
-        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
-
-    def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON without the run time: equal for equal results."""
-        return hashlib.sha256(self.to_json(timing=False).encode()).hexdigest()
 
     @classmethod
     def from_dict(cls, obj: Any) -> Counterfactuals:

@@ -203,21 +203,44 @@ def _from_saved(obj: dict[str, Any]) -> Any:
     return from_dict(obj)
 
 
-def reduce_by_dict(self: Any) -> tuple[Any, tuple[dict[str, Any]]]:
-    """``__reduce__`` of the explanation classes: they pickle (joblib, multiprocessing) and
-    ``copy.deepcopy`` through the same JSON-ready data as :func:`explain.load`, so a copy is
-    checked like a loaded file (their read-only parameters cannot be pickled as they are)."""
-    return _from_saved, (self.to_dict(),)
+class Saved:
+    """What every saved result shares (explanations, Counterfactuals): canonical JSON of its
+    :meth:`to_dict`, a content hash, and pickling through that data."""
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """Pickling (joblib, multiprocessing) and ``copy.deepcopy`` go through the same JSON-ready
+        data as :func:`explain.load`, so a copy is checked like a loaded file (the read-only
+        parameters cannot be pickled as they are)."""
+        return _from_saved, (self.to_dict(),)
+
+    def to_json(self, path: str | Path | None = None, *, timing: bool = True) -> str:
+        """Serialize to canonical JSON (sorted keys, exact floats); write it to ``path`` if given.
+
+        ``timing=False`` leaves out ``provenance.elapsed_seconds``, the one field that differs
+        between two runs, so that the same inputs give the same bytes (it reloads as 0.0).
+        """
+        d = self.to_dict()
+        if not timing:
+            d["provenance"].pop("elapsed_seconds", None)
+        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON without the run time: equal for equal results."""
+        return hashlib.sha256(self.to_json(timing=False).encode()).hexdigest()
 
 
-class _Base:
+class _Base(Saved):
     """Behaviour shared by local and global explanations (names, outputs, JSON)."""
 
     feature_names: tuple[str, ...]
     output_names: tuple[str, ...]
     params: Mapping[str, Any]
-
-    __reduce__ = reduce_by_dict
 
     @property
     def n_features(self) -> int:
@@ -243,27 +266,3 @@ class _Base:
         if feature not in self.feature_names:
             raise InputError(f"no feature named {feature!r}; the features are {list(self.feature_names)}.")
         return self.feature_names.index(feature)
-
-    def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def to_json(self, path: str | Path | None = None, *, timing: bool = True) -> str:
-        """Serialize to canonical JSON (sorted keys, exact floats); write it to ``path`` if given.
-
-        ``timing=False`` leaves out ``provenance.elapsed_seconds``, the one field that differs
-        between two runs, so that the same inputs give the same bytes (it reloads as 0.0).
-        """
-        d = self.to_dict()
-        if not timing:
-            d["provenance"].pop("elapsed_seconds", None)
-        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
-
-    def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON without the run time: equal for equal explanations."""
-        d = self.to_dict()
-        d["provenance"].pop("elapsed_seconds", None)
-        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(text.encode()).hexdigest()
