@@ -211,6 +211,17 @@ def _frame(X: Any, name: str) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
+def _check_same_columns(reference: list[Any], current: list[Any]) -> None:
+    """Refuse data sets whose columns differ (in memory and on a cluster alike)."""
+    missing = [c for c in reference if c not in current]
+    extra = [c for c in current if c not in reference]
+    if missing or extra:
+        raise FeatureMismatchError(
+            f"current data lacks columns {missing} and has extra columns {extra}; "
+            "compare data sets with the same columns."
+        )
+
+
 def drift(reference: Any, current: Any, *, bins: int = 10) -> pd.DataFrame:
     """Per-feature drift from ``reference`` to ``current``: PSI and a two-sample test.
 
@@ -254,13 +265,7 @@ def drift(reference: Any, current: Any, *, bins: int = 10) -> pd.DataFrame:
 
         return drift_on_cluster(reference, current, bins=bins)
     ref, cur = _frame(reference, "reference"), _frame(current, "current")
-    missing = [c for c in ref.columns if c not in cur.columns]
-    extra = [c for c in cur.columns if c not in ref.columns]
-    if missing or extra:
-        raise FeatureMismatchError(
-            f"current data lacks columns {missing} and has extra columns {extra}; "
-            "compare data sets with the same columns."
-        )
+    _check_same_columns(list(ref.columns), list(cur.columns))
     if ref.empty or cur.empty:
         raise InputError(f"drift needs rows in both data sets; got {len(ref)} reference and {len(cur)} current rows.")
     if bins < 2:

@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import FeatureMismatchError, InputError
-from .drift import _MISSING, _is_categorical, _psi_test
+from ..errors import InputError
+from .drift import _MISSING, _check_same_columns, _is_categorical, _psi_test
 
 __all__ = ["EXACT_VALUES", "GATHER_VALUES", "KS_GRID", "drift_on_cluster", "order_statistic_quantiles"]
 
@@ -442,13 +442,7 @@ def drift_on_cluster(reference: Any, current: Any, *, bins: int = 10) -> pd.Data
     True
     """
     ref, cur = _Side(reference, "reference"), _Side(current, "current")
-    missing = [c for c in ref.columns if c not in cur.columns]
-    extra = [c for c in cur.columns if c not in ref.columns]
-    if missing or extra:
-        raise FeatureMismatchError(
-            f"current data lacks columns {missing} and has extra columns {extra}; "
-            "compare data sets with the same columns."
-        )
+    _check_same_columns(list(ref.columns), list(cur.columns))
     if bins < 2:
         raise InputError(f"bins must be at least 2; got {bins}.")
 
