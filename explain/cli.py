@@ -305,11 +305,12 @@ def _audit(args: argparse.Namespace) -> int:
     card = None if args.card is None else ModelCard.from_file(args.card)
     log = (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     # the previous report before the model and the data: a damaged file is refused at once
+    previous = None
     if args.previous is not None:
         from explain.report._audit import _previous
 
-        _previous(args.previous)  # the same check audit() makes (a PDF verified), here before the model is read
-    previous = args.previous
+        # read and checked (a PDF verified) once, here before the model is read; audit() takes it as read
+        previous = _previous(args.previous)
     log(f"Reading {args.model}, {args.train} and {args.test}")
     model = _read_model(args)
     champion = None if args.champion is None else _read_model(args, args.champion)

@@ -175,8 +175,8 @@ def _previous(previous: Any) -> PreviousReport | None:
     """The previous report: an AuditReport, its evidence JSON (checked, never executed), or its PDF,
     verified with :func:`explain.report._verify.verify_pdf` (the evidence attached to a verified
     PDF is used; an altered or unverifiable one is refused)."""
-    if previous is None:
-        return None
+    if previous is None or isinstance(previous, PreviousReport):  # None, or already read (the CLI)
+        return previous
     if isinstance(previous, AuditReport):
         # as its JSON reads back (numbers as canonical JSON writes them), so a report and its file
         # give the same change log
@@ -263,7 +263,7 @@ def audit(
     progress: bool | None = None,
     champion: Any = None,
     champion_name: str | None = None,
-    previous: AuditReport | str | Path | None = None,
+    previous: AuditReport | str | Path | PreviousReport | None = None,
 ) -> AuditReport:
     """Audit a fitted model: data, performance, robustness, explanations, fairness and drift,
     each judged against ``policy``, in one evidence document ready to export.
