@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from _cluster import local_client
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.tree import DecisionTreeClassifier
 
@@ -39,12 +40,8 @@ def test_without_a_client_partitions_run_here(credit, memory):
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    )
-    with distributed.Client(cluster) as c:
+    with local_client() as c:
         yield c
-    cluster.close()
 
 
 @pytest.fixture(scope="module")

@@ -391,20 +391,15 @@ def test_a_dask_x_test_is_scored_by_the_champion_on_its_partitions(case: dict) -
 
 
 def test_a_dask_x_test_on_a_local_cluster_gives_the_in_memory_comparison(case: dict) -> None:
+    from _cluster import local_client
+
     dd = pytest.importorskip("dask.dataframe")
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    )
-    try:
-        with distributed.Client(cluster):
-            X_test = dd.from_pandas(case["X_test"], npartitions=4)
-            card = {"name": "credit-lr", "version": "2.0", "previous_version": "1.3 (scorecard)"}
-            report = ex.audit(case["model"], case["X_train"], case["y_train"], X_test, case["y_test"],
-                              sensitive_features=["sex"], policy=FAST, generated_at=STAMP, champion=case["weak"],
-                              card=card)  # fmt: skip
-    finally:
-        cluster.close()
+    with local_client():
+        X_test = dd.from_pandas(case["X_test"], npartitions=4)
+        card = {"name": "credit-lr", "version": "2.0", "previous_version": "1.3 (scorecard)"}
+        report = ex.audit(case["model"], case["X_train"], case["y_train"], X_test, case["y_test"],
+                          sensitive_features=["sex"], policy=FAST, generated_at=STAMP, champion=case["weak"],
+                          card=card)  # fmt: skip
     assert not report.evidence["provenance"]["cluster"]["scheduler"].startswith("none")
     pd.testing.assert_frame_equal(
         report.table("champion", "champion_performance"), case["report"].table("champion", "champion_performance")
